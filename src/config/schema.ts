@@ -1,0 +1,87 @@
+// The config file's schema: every field but sharedDir has a default.
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+export const PEER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+const HOST_PORT = /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+
+const port = z.int().min(0).max(65535);
+const hostPort = z.string().regex(HOST_PORT, 'expected host:port');
+
+export const configSchema = z.strictObject({
+  /** Peer id, a NATS subject token. Default: derived from the shared folder's absolute path. */
+  id: z
+    .string()
+    .regex(PEER_ID_PATTERN, 'must be 1-64 characters of A-Z a-z 0-9 _ - (a NATS subject token)')
+    .optional(),
+  /** The folder this peer shares (created if missing). Relative paths resolve from the config file. */
+  sharedDir: z.string().min(1),
+  /** Daemon state (index cache, partial downloads). Default: `<sharedDir>/.p2pd`. */
+  dataDir: z.string().min(1).optional(),
+  grpc: z
+    .strictObject({
+      host: z.string().min(1).default('0.0.0.0'),
+      port: port.default(50051),
+      /** Address other peers dial. Default: host:bound-port, 127.0.0.1 for a wildcard host. */
+      advertise: hostPort.optional(),
+      /** Required as `authorization: Bearer <token>` on ControlService calls from non-loopback clients. */
+      token: z.string().min(8).optional(),
+    })
+    .prefault({}),
+  rest: z
+    .strictObject({
+      host: z.string().min(1).default('127.0.0.1'),
+      port: port.default(5001),
+      /** Bearer token for /api/; required when host is not a loopback address. */
+      token: z.string().min(8).optional(),
+      /** Largest body `POST /api/v1/files` accepts, in bytes. */
+      maxUploadBytes: z
+        .int()
+        .min(0)
+        .max(1024 * 1024 * MiB)
+        .default(1024 * MiB),
+    })
+    .prefault({}),
+  /** Peers to join through, host:port. */
+  bootstrap: z.array(hostPort).default([]),
+  index: z
+    .strictObject({
+      /** Bytes per chunk; each chunk's SHA-256 is part of the file's metadata. */
+      chunkSize: z
+        .int()
+        .min(16 * 1024)
+        .max(64 * MiB)
+        .default(MiB),
+      /** Watch the folder for changes. */
+      watch: z.boolean().default(true),
+      /** Full rescan period as a safety net, ms; 0 disables it. */
+      rescanIntervalMs: z.int().min(0).default(300_000),
+    })
+    .prefault({}),
+  nats: z
+    .strictObject({
+      /** Server URL(s); events still reach SSE and the log without one. */
+      url: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+    })
+    .prefault({}),
+  log: z
+    .strictObject({
+      /** Log file (JSON lines). Default: `<dataDir>/p2pd.log`. */
+      file: z.string().min(1).optional(),
+      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    })
+    .prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+
+/** The config with every path absolute and every default filled in. */
+export interface Config extends Omit<ParsedConfig, 'id' | 'dataDir' | 'log'> {
+  id: string;
+  dataDir: string;
+  log: { file: string; level: ParsedConfig['log']['level'] };
+  /** Where the config came from, for messages. */
+  source: string;
+}

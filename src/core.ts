@@ -1,0 +1,36 @@
+// The components the facades (gRPC, REST, CLI) call into. They translate
+// requests into calls on these and results back; no logic of their own.
+import type { Config } from './config/schema.js';
+import type { EventBus } from './events/bus.js';
+import type { FileIndex } from './index/file-index.js';
+import type { Logger } from './logger.js';
+import type { Metrics } from './metrics.js';
+
+export interface NodeStatus {
+  id: string;
+  version: string;
+  grpcAddress: string;
+  restAddress: string;
+  uptimeMs: number;
+  peers: number;
+  files: number;
+  bytesShared: number;
+  sharedDir: string;
+  indexing: boolean;
+  natsState: 'disabled' | 'connecting' | 'connected' | 'disconnected';
+}
+
+export interface Core {
+  config: Config;
+  logger: Logger;
+  events: EventBus;
+  metrics: Metrics;
+  index: FileIndex;
+  status(): NodeStatus;
+}
+
+/** Every component the composition root starts and stops. */
+export interface Startable {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

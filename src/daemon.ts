@@ -1,0 +1,150 @@
+// The composition root: builds every component from the config, starts them
+// in dependency order, stops them in reverse. A failed start stops what started.
+import type { Config } from './config/schema.js';
+import type { Core, NodeStatus, Startable } from './core.js';
+import { EventBus } from './events/bus.js';
+import { GrpcServer } from './grpc/server.js';
+import { FileIndex } from './index/file-index.js';
+import { createLogger, type Logger } from './logger.js';
+import { Metrics } from './metrics.js';
+import { RestServer } from './rest/server.js';
+import { readVersion } from './version.js';
+
+export interface DaemonOptions {
+  /** Print the log to stdout as well as the file (default true). */
+  console?: boolean;
+}
+
+export class Daemon {
+  readonly core: Core;
+  readonly index: FileIndex;
+  readonly grpc: GrpcServer;
+  readonly rest: RestServer;
+  readonly events: EventBus;
+  readonly logger: Logger;
+  private readonly closeLog: () => void;
+  private readonly version = readVersion();
+  private readonly startedAt = Date.now();
+  private started: { name: string; part: Startable }[] = [];
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly config: Config,
+    options: DaemonOptions = {},
+  ) {
+    const { logger, close } = createLogger({
+      file: config.log.file,
+      level: config.log.level,
+      console: options.console ?? true,
+      peerId: config.id,
+    });
+    this.logger = logger;
+    this.closeLog = close;
+    this.events = new EventBus({ peerId: config.id });
+    const metrics = new Metrics();
+    this.index = new FileIndex(
+      { events: this.events, metrics, logger: logger.child({ component: 'index' }) },
+      {
+        sharedDir: config.sharedDir,
+        dataDir: config.dataDir,
+        chunkSize: config.index.chunkSize,
+        watch: config.index.watch,
+        rescanIntervalMs: config.index.rescanIntervalMs,
+      },
+    );
+    this.core = {
+      config,
+      logger,
+      events: this.events,
+      metrics,
+      index: this.index,
+      status: () => this.status(),
+    };
+    this.grpc = new GrpcServer(this.core, { host: config.grpc.host, port: config.grpc.port });
+    this.rest = new RestServer(this.core, { host: config.rest.host, port: config.rest.port });
+  }
+
+  /** The advertised peer address (valid once started). */
+  get grpcAddress(): string {
+    if (this.config.grpc.advertise) return this.config.grpc.advertise;
+    const host = this.config.grpc.host;
+    const advertised = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    return `${advertised.includes(':') ? `[${advertised}]` : advertised}:${this.grpc.port}`;
+  }
+
+  get restAddress(): string {
+    return `${this.config.rest.host}:${this.rest.port}`;
+  }
+
+  async start(): Promise<void> {
+    const parts: [string, Startable][] = [
+      ['index', this.index],
+      ['grpc', this.grpc],
+      ['rest', this.rest],
+    ];
+    try {
+      for (const [name, part] of parts) {
+        await part.start();
+        this.started.push({ name, part });
+      }
+    } catch (err) {
+      await this.stopStarted();
+      this.closeLog();
+      throw err;
+    }
+    this.logger.info(
+      {
+        grpc: this.grpcAddress,
+        rest: this.restAddress,
+        sharedDir: this.config.sharedDir,
+        files: this.index.stats().files,
+      },
+      `p2pd ${this.version} peer ${this.config.id} started: gRPC ${this.grpcAddress}, REST http://${this.restAddress}`,
+    );
+    this.events.emit('daemon.started', {
+      version: this.version,
+      grpcAddress: this.grpcAddress,
+      restAddress: this.restAddress,
+    });
+  }
+
+  /** Stops everything once; later calls wait for the first. */
+  stop(reason = 'shutdown'): Promise<void> {
+    this.stopping ??= (async () => {
+      this.events.emit('daemon.stopping', { reason });
+      this.logger.info({ reason }, 'stopping');
+      await this.stopStarted();
+      this.logger.info('stopped');
+      this.closeLog();
+    })();
+    return this.stopping;
+  }
+
+  status(): NodeStatus {
+    const stats = this.index.stats();
+    return {
+      id: this.config.id,
+      version: this.version,
+      grpcAddress: this.grpcAddress,
+      restAddress: this.restAddress,
+      uptimeMs: Date.now() - this.startedAt,
+      peers: 0,
+      files: stats.files,
+      bytesShared: stats.bytes,
+      sharedDir: this.config.sharedDir,
+      indexing: stats.indexing,
+      natsState: 'disabled',
+    };
+  }
+
+  private async stopStarted(): Promise<void> {
+    for (const { name, part } of this.started.reverse()) {
+      try {
+        await part.stop();
+      } catch (err) {
+        this.logger.warn({ err, component: name }, 'stop failed');
+      }
+    }
+    this.started = [];
+  }
+}

@@ -1,0 +1,21 @@
+// Original file: proto/p2p/v1/p2p.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface FileInfo {
+  'sha256'?: (string);
+  'names'?: (string)[];
+  'size'?: (number | string | Long);
+  'mtimeMs'?: (number | string | Long);
+  'chunkSize'?: (number);
+  'chunkHashes'?: (string)[];
+}
+
+export interface FileInfo__Output {
+  'sha256': (string);
+  'names': (string)[];
+  'size': (number);
+  'mtimeMs': (number);
+  'chunkSize': (number);
+  'chunkHashes': (string)[];
+}

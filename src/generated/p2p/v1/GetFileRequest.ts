@@ -1,0 +1,10 @@
+// Original file: proto/p2p/v1/p2p.proto
+
+
+export interface GetFileRequest {
+  'sha256'?: (string);
+}
+
+export interface GetFileRequest__Output {
+  'sha256': (string);
+}

@@ -1,0 +1,16 @@
+// Original file: proto/p2p/v1/p2p.proto
+
+
+export interface PeerInfo {
+  'id'?: (string);
+  'address'?: (string);
+  'protocolVersion'?: (number);
+  'version'?: (string);
+}
+
+export interface PeerInfo__Output {
+  'id': (string);
+  'address': (string);
+  'protocolVersion': (number);
+  'version': (string);
+}

@@ -1,0 +1,31 @@
+// Original file: proto/p2p/v1/p2p.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface StatusResponse {
+  'id'?: (string);
+  'version'?: (string);
+  'grpcAddress'?: (string);
+  'restAddress'?: (string);
+  'uptimeMs'?: (number | string | Long);
+  'peers'?: (number);
+  'files'?: (number);
+  'bytesShared'?: (number | string | Long);
+  'sharedDir'?: (string);
+  'indexing'?: (boolean);
+  'natsState'?: (string);
+}
+
+export interface StatusResponse__Output {
+  'id': (string);
+  'version': (string);
+  'grpcAddress': (string);
+  'restAddress': (string);
+  'uptimeMs': (number);
+  'peers': (number);
+  'files': (number);
+  'bytesShared': (number);
+  'sharedDir': (string);
+  'indexing': (boolean);
+  'natsState': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: proto/p2p/v1/p2p.proto
+
+
+export interface WatchEventsRequest {
+  'types'?: (string)[];
+}
+
+export interface WatchEventsRequest__Output {
+  'types': (string)[];
+}

@@ -1,0 +1,24 @@
+// Typed gRPC clients: the CLI and tests use ControlService, peers use PeerService.
+import { credentials, type ChannelOptions } from '@grpc/grpc-js';
+import type { ControlServiceClient } from '../generated/p2p/v1/ControlService.js';
+import type { PeerServiceClient } from '../generated/p2p/v1/PeerService.js';
+import { loadProto } from './proto.js';
+
+const CHANNEL_OPTIONS: ChannelOptions = {
+  'grpc.max_receive_message_length': 8 * 1024 * 1024,
+};
+
+export function createControlClient(address: string): ControlServiceClient {
+  const { proto } = loadProto();
+  return new proto.p2p.v1.ControlService(address, credentials.createInsecure(), CHANNEL_OPTIONS);
+}
+
+export function createPeerClient(address: string): PeerServiceClient {
+  const { proto } = loadProto();
+  return new proto.p2p.v1.PeerService(address, credentials.createInsecure(), CHANNEL_OPTIONS);
+}
+
+/** A deadline `ms` from now, for CallOptions. */
+export function deadline(ms: number): Date {
+  return new Date(Date.now() + ms);
+}

@@ -1,0 +1,124 @@
+// Shared plumbing of the gRPC handlers: errors become status codes from the
+// one table in errors.ts, and ControlService is guarded by a token off-host.
+import {
+  Metadata,
+  status as GrpcStatus,
+  type ServerErrorResponse,
+  type ServerUnaryCall,
+  type ServerWritableStream,
+  type sendUnaryData,
+} from '@grpc/grpc-js';
+import { bearerMatches } from '../auth.js';
+import { UnauthenticatedError, toP2pError, wireCodes } from '../errors.js';
+import type { Metrics } from '../metrics.js';
+
+/** A gRPC error carrying the status from the error table and the error's message. */
+export function toGrpcError(err: unknown): ServerErrorResponse {
+  const p2p = toP2pError(err);
+  const metadata = new Metadata();
+  metadata.set('p2p-error', p2p.name);
+  return Object.assign(new Error(p2p.message), {
+    code: wireCodes(p2p).grpc,
+    details: p2p.message,
+    metadata,
+  });
+}
+
+type AnyCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
+
+/** Wraps a unary handler: the promise's value is the reply, a throw the status. */
+export function unary<Req, Res>(
+  method: string,
+  metrics: Metrics,
+  fn: (request: Req, call: ServerUnaryCall<Req, Res>) => Promise<Res> | Res,
+  guard?: (call: AnyCall) => void,
+) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    void (async () => {
+      try {
+        guard?.(call as AnyCall);
+        const reply = await fn(call.request, call);
+        metrics.grpcRequests.inc({ method, code: 'OK' });
+        callback(null, reply);
+      } catch (err) {
+        const e = toGrpcError(err);
+        metrics.grpcRequests.inc({ method, code: GrpcStatus[e.code ?? GrpcStatus.UNKNOWN] });
+        callback(e);
+      }
+    })();
+  };
+}
+
+/** Wraps a server-streaming handler: it writes, returns to end, throws for a status. */
+export function serverStream<Req, Res>(
+  method: string,
+  metrics: Metrics,
+  fn: (request: Req, call: ServerWritableStream<Req, Res>) => Promise<void>,
+  guard?: (call: AnyCall) => void,
+) {
+  return (call: ServerWritableStream<Req, Res>): void => {
+    void (async () => {
+      try {
+        guard?.(call as AnyCall);
+        await fn(call.request, call);
+        metrics.grpcRequests.inc({ method, code: 'OK' });
+        if (!call.cancelled) call.end();
+      } catch (err) {
+        const e = toGrpcError(err);
+        metrics.grpcRequests.inc({ method, code: GrpcStatus[e.code ?? GrpcStatus.UNKNOWN] });
+        if (!call.cancelled) call.emit('error', e);
+      }
+    })();
+  };
+}
+
+/** Writes one message, waiting for the stream to drain so a slow reader bounds memory. */
+export async function writeWithBackpressure<T>(
+  call: ServerWritableStream<unknown, T>,
+  message: T,
+): Promise<void> {
+  if (call.write(message)) return;
+  await new Promise<void>((resolve) => {
+    const done = (): void => {
+      call.off('drain', done);
+      call.off('cancelled', done);
+      call.off('close', done);
+      resolve();
+    };
+    call.on('drain', done);
+    call.on('cancelled', done);
+    call.on('close', done);
+  });
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+|localhost)$/;
+
+/** The client's host from a call's peer string (`ipv4:1.2.3.4:5`, `ipv6:[::1]:5`, `unix:...`). */
+export function callerHost(peer: string): string {
+  if (peer.startsWith('unix:')) return 'localhost';
+  const rest = peer.replace(/^ipv[46]:/, '');
+  const bracket = /^\[([^\]]+)\]/.exec(rest);
+  if (bracket) return bracket[1]!;
+  const idx = rest.lastIndexOf(':');
+  return idx > 0 ? rest.slice(0, idx) : rest;
+}
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK.test(host);
+}
+
+/** ControlService guard: callers off this host must present `authorization: Bearer <token>`. */
+export function controlGuard(token: string | undefined) {
+  return (call: AnyCall): void => {
+    if (isLoopback(callerHost(call.getPeer()))) return;
+    if (!token) {
+      throw new UnauthenticatedError(
+        'ControlService is only open to this host unless grpc.token is set',
+      );
+    }
+    const presented = call.metadata.get('authorization')[0];
+    if (!bearerMatches(typeof presented === 'string' ? presented : undefined, token)) {
+      throw new UnauthenticatedError('a valid "authorization: Bearer <token>" is required');
+    }
+  };
+}

@@ -1,0 +1,73 @@
+// The gRPC listener: PeerService, ControlService, health and reflection on one port.
+import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import type { Core, Startable } from '../core.js';
+import { UnavailableError } from '../errors.js';
+import { controlServiceHandlers } from './control-service.js';
+import { peerServiceHandlers } from './peer-service.js';
+import { loadProto } from './proto.js';
+
+export interface GrpcServerInit {
+  host: string;
+  port: number;
+  /** How long graceful shutdown may take before calls are cut, ms (default 1000). */
+  shutdownTimeoutMs?: number;
+}
+
+export class GrpcServer implements Startable {
+  private server: Server | undefined;
+  private readonly health = new HealthImplementation({ '': 'NOT_SERVING' });
+  /** The bound port, once started. */
+  port = 0;
+
+  constructor(
+    private readonly core: Core,
+    private readonly init: GrpcServerInit,
+  ) {}
+
+  async start(): Promise<void> {
+    const { definition, proto } = loadProto();
+    const server = new Server({
+      'grpc.max_receive_message_length': 8 * 1024 * 1024,
+      'grpc.keepalive_permit_without_calls': 1,
+    });
+    server.addService(proto.p2p.v1.PeerService.service, peerServiceHandlers(this.core));
+    server.addService(proto.p2p.v1.ControlService.service, controlServiceHandlers(this.core));
+    this.health.addToServer(server);
+    new ReflectionService(definition).addToServer(server);
+    const target = `${this.init.host.includes(':') ? `[${this.init.host}]` : this.init.host}:${this.init.port}`;
+    this.port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync(target, ServerCredentials.createInsecure(), (err, port) =>
+        err
+          ? reject(
+              new UnavailableError(`cannot listen for gRPC on ${target}: ${err.message}`, {
+                cause: err,
+              }),
+            )
+          : resolve(port),
+      ),
+    );
+    this.server = server;
+    for (const name of ['', 'p2p.v1.PeerService', 'p2p.v1.ControlService']) {
+      this.health.setStatus(name, 'SERVING');
+    }
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    this.health.setStatus('', 'NOT_SERVING');
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, this.init.shutdownTimeoutMs ?? 1000);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+}

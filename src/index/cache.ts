@@ -1,0 +1,45 @@
+// The persistent hash cache: a restart over an unchanged folder re-hashes
+// nothing. One JSON file in the data folder, replaced atomically.
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+export interface CachedFile {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  chunkSize: number;
+  sha256: string;
+  chunkHashes: string[];
+}
+
+const VERSION = 1;
+
+export class HashCache {
+  private readonly file: string;
+
+  constructor(dataDir: string) {
+    this.file = join(dataDir, 'index-cache.json');
+  }
+
+  /** The cached records by relative path; empty when missing or unreadable. */
+  async load(): Promise<Map<string, CachedFile>> {
+    try {
+      const parsed = JSON.parse(await readFile(this.file, 'utf8')) as {
+        version?: number;
+        files?: Record<string, CachedFile>;
+      };
+      if (parsed.version !== VERSION || typeof parsed.files !== 'object' || !parsed.files) {
+        return new Map();
+      }
+      return new Map(Object.entries(parsed.files));
+    } catch {
+      return new Map();
+    }
+  }
+
+  async save(records: Map<string, CachedFile>): Promise<void> {
+    const tmp = `${this.file}.tmp`;
+    await writeFile(tmp, JSON.stringify({ version: VERSION, files: Object.fromEntries(records) }));
+    await rename(tmp, this.file);
+  }
+}

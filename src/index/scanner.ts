@@ -1,0 +1,56 @@
+// Walks the shared folder: regular files, and symlinks that stay inside it.
+import { lstat, opendir, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isIgnored, resolveInside, toRelPosix } from './paths.js';
+
+export interface FoundFile {
+  rel: string;
+  abs: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+/** Stats one path; null when it is gone, not a file, ignored, or a link leaving root. */
+export async function statShared(root: string, rel: string): Promise<FoundFile | null> {
+  if (isIgnored(rel)) return null;
+  const abs = resolveInside(root, rel);
+  if (!abs) return null;
+  try {
+    const l = await lstat(abs);
+    if (l.isSymbolicLink()) {
+      const target = await realpath(abs);
+      if (!resolveInside(await realpath(root), toRelPosix(await realpath(root), target))) {
+        return null;
+      }
+    } else if (!l.isFile()) {
+      return null;
+    }
+    const s = l.isSymbolicLink() ? await stat(abs) : l;
+    if (!s.isFile()) return null;
+    return { rel, abs, size: s.size, mtimeMs: Math.floor(s.mtimeMs), ino: s.ino };
+  } catch {
+    return null;
+  }
+}
+
+/** Every shareable file below root, depth first. Unreadable folders are skipped. */
+export async function* walkShare(root: string, dir = root): AsyncGenerator<FoundFile> {
+  let handle;
+  try {
+    handle = await opendir(dir);
+  } catch {
+    return;
+  }
+  for await (const entry of handle) {
+    const abs = join(dir, entry.name);
+    const rel = toRelPosix(root, abs);
+    if (isIgnored(rel)) continue;
+    if (entry.isDirectory()) {
+      yield* walkShare(root, abs);
+    } else if (entry.isFile() || entry.isSymbolicLink()) {
+      const found = await statShared(root, rel);
+      if (found) yield found;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+// Folder watcher: reports relative paths that may have changed. The index
+// decides what changed by stat and hash, so a lost or doubled event is harmless.
+import { watch, type FSWatcher } from 'chokidar';
+import { isIgnored, toRelPosix } from './paths.js';
+
+export class ShareWatcher {
+  private watcher: FSWatcher | undefined;
+
+  constructor(
+    private readonly root: string,
+    private readonly onPath: (rel: string) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    const watcher = watch(this.root, {
+      ignoreInitial: true,
+      followSymlinks: false,
+      ignored: (path: string) => {
+        const rel = toRelPosix(this.root, path);
+        return rel !== '' && isIgnored(rel);
+      },
+    });
+    this.watcher = watcher;
+    const report = (path: string): void => this.onPath(toRelPosix(this.root, path));
+    watcher.on('add', report).on('change', report).on('unlink', report);
+    // A removed folder takes its files with it; the index rechecks everything under it.
+    watcher.on('unlinkDir', report);
+    watcher.on('error', () => undefined);
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  async stop(): Promise<void> {
+    await this.watcher?.close();
+    this.watcher = undefined;
+  }
+}
