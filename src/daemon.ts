@@ -3,11 +3,13 @@
 import type { Config } from './config/schema.js';
 import type { Core, NodeStatus, Startable } from './core.js';
 import { EventBus } from './events/bus.js';
+import { GrpcPeerTransport } from './grpc/peer-transport.js';
 import { GrpcServer } from './grpc/server.js';
 import { FileIndex } from './index/file-index.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { RestServer } from './rest/server.js';
+import { TransferManager } from './transfer/transfer-manager.js';
 import { readVersion } from './version.js';
 
 export interface DaemonOptions {
@@ -18,6 +20,7 @@ export interface DaemonOptions {
 export class Daemon {
   readonly core: Core;
   readonly index: FileIndex;
+  readonly transfers: TransferManager;
   readonly grpc: GrpcServer;
   readonly rest: RestServer;
   readonly events: EventBus;
@@ -52,12 +55,30 @@ export class Daemon {
         rescanIntervalMs: config.index.rescanIntervalMs,
       },
     );
+    // The overlay will pass findSources / resolvePeer here once it exists.
+    this.transfers = new TransferManager(
+      {
+        index: this.index,
+        events: this.events,
+        logger: logger.child({ component: 'transfer' }),
+        transport: new GrpcPeerTransport(),
+      },
+      {
+        ...config.transfer,
+        self: () => ({ id: config.id, address: this.grpcAddress }),
+        sharedDir: config.sharedDir,
+        dataDir: config.dataDir,
+        chunkSize: config.index.chunkSize,
+        upload: config.upload,
+      },
+    );
     this.core = {
       config,
       logger,
       events: this.events,
       metrics,
       index: this.index,
+      transfers: this.transfers,
       status: () => this.status(),
     };
     this.grpc = new GrpcServer(this.core, { host: config.grpc.host, port: config.grpc.port });
@@ -79,6 +100,7 @@ export class Daemon {
   async start(): Promise<void> {
     const parts: [string, Startable][] = [
       ['index', this.index],
+      ['transfers', this.transfers],
       ['grpc', this.grpc],
       ['rest', this.rest],
     ];

@@ -60,6 +60,8 @@ export function resolveConfig(
   ensureDir(source, 'sharedDir', sharedDir);
   const dataDir = parsed.dataDir ? abs(parsed.dataDir) : resolve(sharedDir, '.p2pd');
   ensureDir(source, 'dataDir', dataDir);
+  const downloadDir = parsed.transfer.downloadDir ? abs(parsed.transfer.downloadDir) : sharedDir;
+  ensureDir(source, 'transfer.downloadDir', downloadDir);
   const logFile = parsed.log.file ? abs(parsed.log.file) : resolve(dataDir, 'p2pd.log');
   ensureDir(source, 'log.file', dirname(logFile));
 
@@ -68,6 +70,7 @@ export function resolveConfig(
     id: parsed.id ?? defaultId(sharedDir),
     sharedDir,
     dataDir,
+    transfer: { ...parsed.transfer, downloadDir },
     log: { file: logFile, level: parsed.log.level },
     source,
   };

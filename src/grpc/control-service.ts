@@ -7,6 +7,7 @@ import type { ListFilesResponse } from '../generated/p2p/v1/ListFilesResponse.js
 import type { StatusResponse } from '../generated/p2p/v1/StatusResponse.js';
 import { toFileInfo, toStatusResponse } from './convert.js';
 import { controlGuard, serverStream, unary } from './handle.js';
+import { transferHandlers } from './transfer-handlers.js';
 
 export function controlServiceHandlers(core: Core): ControlServiceHandlers {
   const { metrics, index } = core;
@@ -53,9 +54,7 @@ export function controlServiceHandlers(core: Core): ControlServiceHandlers {
     ConnectPeer: notYet('ConnectPeer', 'the network issue'),
     DisconnectPeer: notYet('DisconnectPeer', 'the network issue'),
     Search: notYetStream('Search', 'the network issue'),
-    Fetch: notYetStream('Fetch', 'the transfer issue'),
-    Push: notYetStream('Push', 'the transfer issue'),
-    ListTransfers: notYet('ListTransfers', 'the transfer issue'),
+    ...transferHandlers(core),
     WatchEvents: notYetStream('WatchEvents', 'the NATS/events issue'),
   };
 }

@@ -7,7 +7,8 @@ import type { FileInfo } from '../generated/p2p/v1/FileInfo.js';
 import type { GetFileRequest__Output } from '../generated/p2p/v1/GetFileRequest.js';
 import type { PeerServiceHandlers } from '../generated/p2p/v1/PeerService.js';
 import { toFileInfo } from './convert.js';
-import { serverStream, toGrpcError, unary, writeWithBackpressure } from './handle.js';
+import { callerHost, serverStream, unary, writeWithBackpressure } from './handle.js';
+import { uploadHandler } from './upload-handler.js';
 
 const later = (what: string, issue: string): NotImplementedError =>
   new NotImplementedError(`${what} is not implemented yet (${issue})`);
@@ -26,11 +27,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
     Search: serverStream('PeerService/Search', metrics, () => {
       throw later('PeerService.Search', 'the network issue');
     }),
-    Upload: (call, callback) => {
-      metrics.grpcRequests.inc({ method: 'PeerService/Upload', code: 'UNIMPLEMENTED' });
-      call.destroy();
-      callback(toGrpcError(later('PeerService.Upload', 'the transfer issue')));
-    },
+    Upload: uploadHandler(core),
 
     GetFile: unary<GetFileRequest__Output, FileInfo>('PeerService/GetFile', metrics, (req) =>
       toFileInfo(index.require(req.sha256), true),
@@ -50,13 +47,18 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
         }
         const end = length === 0 ? entry.size - 1 : offset + length - 1;
         if (end < offset) return; // nothing to send: empty file or offset at the end
-        const { stream } = await index.openRange(entry.sha256, offset, end);
-        call.on('cancelled', () => stream.destroy());
-        let position = offset;
-        for await (const data of stream as AsyncIterable<Buffer>) {
-          if (call.cancelled) break;
-          await writeWithBackpressure(call, { offset: position, data });
-          position += data.length;
+        const release = core.transfers.serving.acquire(callerHost(call.getPeer()));
+        try {
+          const { stream } = await index.openRange(entry.sha256, offset, end);
+          call.on('cancelled', () => stream.destroy());
+          let position = offset;
+          for await (const data of stream as AsyncIterable<Buffer>) {
+            if (call.cancelled) break;
+            await writeWithBackpressure(call, { offset: position, data });
+            position += data.length;
+          }
+        } finally {
+          release();
         }
       },
     ),

@@ -126,6 +126,12 @@ export class FileIndex {
     return entry;
   }
 
+  /** The entry of the file at a relative name, if it is indexed. */
+  byName(rel: string): FileEntry | undefined {
+    const record = this.byPath.get(rel);
+    return record ? this.entry(record.sha256) : undefined;
+  }
+
   /** Files matching every keyword, sorted by first name, paged. */
   list(q: ListQuery = {}): ListResult {
     const query = q.query ?? '';
