@@ -89,6 +89,8 @@ export class FetchJob {
   private readonly wanted: string | undefined;
   /** Metadata as each source reported it, once checked. */
   private readonly reported = new Map<string, FileMeta>();
+  /** The names each source gave the file. */
+  private readonly names = new Map<string, string[]>();
   private resumed: PartialState | undefined;
 
   constructor(
@@ -197,8 +199,7 @@ export class FetchJob {
     this.hooks.changed(true);
     if (await this.alreadyHave()) return;
     await this.saveState(this.resumed?.meta, this.resumed?.verified ?? '');
-    const { candidates, names } = await this.collectMetadata();
-    if (!this.name) this.name = pickFileName(names, this.sha256);
+    const candidates = await this.collectMetadata();
     const excluded = new Set<string>();
     for (let i = 0; i < candidates.length; i++) {
       const candidate = candidates[i]!;
@@ -207,6 +208,13 @@ export class FetchJob {
           !excluded.has(s.address) && this.reported.get(s.address)?.size === candidate.meta.size,
       );
       if (usable.length === 0) continue;
+      // Named the way the sources that vouch for the metadata in use name it.
+      if (!this.name || i > 0) {
+        this.name = pickFileName(
+          candidate.vouchers.flatMap((a) => this.names.get(a) ?? []),
+          this.sha256,
+        );
+      }
       try {
         await this.attempt(candidate.meta, usable);
         return;
@@ -231,8 +239,7 @@ export class FetchJob {
   }
 
   /** Asks every source for the metadata, checks it, and ranks the versions. */
-  private async collectMetadata(): Promise<{ candidates: MetaCandidate[]; names: string[] }> {
-    const names: string[] = [];
+  private async collectMetadata(): Promise<MetaCandidate[]> {
     const { signal } = this.controller;
     await Promise.all(
       [...this.sources.values()].map(async (source) => {
@@ -243,7 +250,7 @@ export class FetchJob {
           });
           const meta = checkRemoteInfo(info, this.sha256);
           this.reported.set(source.address, meta);
-          names.push(...info.names.slice(0, 16));
+          this.names.set(source.address, info.names.slice(0, 16));
         } catch (err) {
           if (signal.aborted) return;
           source.drop(describeMetadataFailure(err));
@@ -271,7 +278,7 @@ export class FetchJob {
           ?.drop(`reports ${meta.size} bytes where the other sources report ${top.size}`);
       }
     }
-    return { candidates, names };
+    return candidates;
   }
 
   private async attempt(meta: FileMeta, usable: SourceState[]): Promise<void> {

@@ -90,14 +90,18 @@ export function metaKey(meta: FileMeta): string {
   return `${meta.size}/${meta.chunkSize}/${h.digest('hex')}`;
 }
 
-/** A safe file name for a fetched file: the base name a peer gave, else the hash. */
+/** A safe file name for a fetched file: the base name most peers give it, else the hash. */
 export function pickFileName(names: readonly string[], sha256: string): string {
+  const counts = new Map<string, number>();
   for (const name of names) {
     try {
-      return checkShareName(posix.basename(checkShareName(name)));
+      const base = checkShareName(posix.basename(checkShareName(name)));
+      counts.set(base, (counts.get(base) ?? 0) + 1);
     } catch {
-      // Try the next name: peers' names are untrusted.
+      // Peers' names are untrusted: an unusable one is skipped.
     }
   }
-  return sha256;
+  let best: string | undefined;
+  for (const [name, n] of counts) if (!best || n > counts.get(best)!) best = name;
+  return best ?? sha256;
 }
