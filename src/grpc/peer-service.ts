@@ -7,11 +7,14 @@ import type { FileInfo } from '../generated/p2p/v1/FileInfo.js';
 import type { GetFileRequest__Output } from '../generated/p2p/v1/GetFileRequest.js';
 import type { PeerServiceHandlers } from '../generated/p2p/v1/PeerService.js';
 import { toFileInfo } from './convert.js';
-import { callerHost, serverStream, unary, writeWithBackpressure } from './handle.js';
+import { BoundedWriter } from './bounded-writer.js';
+import { callerHost, serverStream, unary } from './handle.js';
 import { uploadHandler } from './upload-handler.js';
 
 const later = (what: string, issue: string): NotImplementedError =>
   new NotImplementedError(`${what} is not implemented yet (${issue})`);
+
+const MESSAGE_BYTES = 1024 * 1024;
 
 export function peerServiceHandlers(core: Core): PeerServiceHandlers {
   const { metrics, index } = core;
@@ -49,12 +52,15 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
         if (end < offset) return; // nothing to send: empty file or offset at the end
         const release = core.transfers.serving.acquire(callerHost(call.getPeer()));
         try {
-          const { stream } = await index.openRange(entry.sha256, offset, end);
+          // 1 MiB messages: fewer per-message costs on both sides, and whole
+          // chunks at the default chunk size, which the fetcher hashes in place.
+          const { stream } = await index.openRange(entry.sha256, offset, end, MESSAGE_BYTES);
           call.on('cancelled', () => stream.destroy());
+          const writer = new BoundedWriter(call, 2 * MESSAGE_BYTES);
           let position = offset;
           for await (const data of stream as AsyncIterable<Buffer>) {
             if (call.cancelled) break;
-            await writeWithBackpressure(call, { offset: position, data });
+            await writer.write({ offset: position, data }, data.length);
             position += data.length;
           }
         } finally {

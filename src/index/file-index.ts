@@ -165,6 +165,8 @@ export class FileIndex {
     sha256: string,
     start = 0,
     end?: number,
+    /** Bytes per piece the stream yields (default 256 KiB). */
+    pieceSize = 256 * 1024,
   ): Promise<{ entry: FileEntry; start: number; end: number; stream: ReadStream }> {
     const entry = this.require(sha256);
     const last = end ?? entry.size - 1;
@@ -189,7 +191,7 @@ export class FileIndex {
         const stream = createReadStream(found.abs, {
           start,
           end: Math.max(last, start - 1),
-          highWaterMark: 256 * 1024,
+          highWaterMark: pieceSize,
         });
         return { entry, start, end: last, stream };
       }

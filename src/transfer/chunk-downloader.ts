@@ -60,9 +60,9 @@ const FINISHED = Symbol('finished');
 
 /** A source broke the protocol or lied: never ask it again in this fetch. */
 class SourceFault extends Error {}
-/** Writing the partial file failed: the fetch fails, no source is to blame. */
-class DiskFault extends Error {}
 
+/** Verified bytes waiting for the disk before requests pause. */
+const WRITE_BUDGET = 32 * 1024 * 1024;
 /** Slowest rate a request may run at before its deadline passes, bytes/s. */
 const MIN_RATE = 128 * 1024;
 
@@ -70,6 +70,10 @@ export class ChunkDownloader {
   private readonly count: number;
   /** Requests holding each chunk (0, 1, or 2 in the end-game). */
   private readonly holders: Uint8Array;
+  /** Chunks verified and being written (not yet in `done`). */
+  private readonly writing: Uint8Array;
+  private readonly writes = new Set<Promise<void>>();
+  private writeBytes = 0;
   private readonly requests = new Set<Request>();
   private readonly settled = new Set<Promise<void>>();
   private scanFrom = 0;
@@ -89,6 +93,7 @@ export class ChunkDownloader {
   ) {
     this.count = meta.chunkHashes.length;
     this.holders = new Uint8Array(this.count);
+    this.writing = new Uint8Array(this.count);
   }
 
   /** Resolves once every chunk is verified and written; rejects when no source can go on. */
@@ -100,6 +105,11 @@ export class ChunkDownloader {
       signal.addEventListener('abort', () => this.finish(toError(signal.reason)), { once: true });
       this.pump();
     });
+  }
+
+  /** Verified (written or being written): nobody needs to fetch it again. */
+  private have(index: number): boolean {
+    return this.writing[index] === 1 || this.done.has(index);
   }
 
   private chunkLength(index: number): number {
@@ -118,7 +128,8 @@ export class ChunkDownloader {
       if (!span) break;
       this.start(source, span.first, span.end, span.duplicate);
     }
-    if (this.requests.size > 0) return;
+    // Chunks still being written will pump again when they land.
+    if (this.requests.size > 0 || this.writes.size > 0) return;
     const live = this.sources.filter((s) => !s.dropped);
     if (live.length === 0) return this.finish(this.exhausted());
     // Every live source is backing off: come back when the first may be asked again.
@@ -146,7 +157,7 @@ export class ChunkDownloader {
   /** The lowest run of chunks nobody holds, sized so the tail spreads over the sources. */
   private takeSpan(source: SourceState): { first: number; end: number; duplicate: boolean } | null {
     let i = this.scanFrom;
-    while (i < this.count && (this.done.has(i) || this.holders[i]! > 0)) i++;
+    while (i < this.count && (this.have(i) || this.holders[i]! > 0)) i++;
     this.scanFrom = i;
     if (i >= this.count) return null;
     const live = this.sources.filter((s) => !s.dropped);
@@ -161,7 +172,7 @@ export class ChunkDownloader {
       Math.min(this.init.requestChunks, fair, Math.ceil(this.init.requestChunks * share)),
     );
     let end = i;
-    while (end < this.count && end - i < max && !this.done.has(end) && this.holders[end] === 0) {
+    while (end < this.count && end - i < max && !this.have(end) && this.holders[end] === 0) {
       end++;
     }
     return { first: i, end, duplicate: false };
@@ -175,7 +186,7 @@ export class ChunkDownloader {
     for (const r of this.requests) {
       if (r.source === source || r.duplicate) continue;
       let first = r.next;
-      while (first < r.end && (this.done.has(first) || this.holders[first]! > 1)) first++;
+      while (first < r.end && (this.have(first) || this.holders[first]! > 1)) first++;
       if (first >= r.end) continue;
       const left = r.end - first;
       if (!target || left > target.left) target = { first, end: r.end, left };
@@ -279,27 +290,50 @@ export class ChunkDownloader {
     }
   }
 
-  /** Verifies one chunk and writes it, unless another request was first. */
+  /**
+   * Verifies one chunk and starts writing it, unless another request was
+   * first. Writes run behind the network: the request only waits when too
+   * many bytes are waiting for the disk.
+   */
   private async deliver(req: Request, index: number, data: Buffer): Promise<void> {
     req.next = index + 1;
-    if (this.done.has(index)) return;
+    if (this.have(index) || this.finished) return;
     const actual = createHash('sha256').update(data).digest('hex');
     if (actual !== this.meta.chunkHashes[index]) {
       throw new SourceFault(`sent chunk ${index} with content that does not match its hash`);
     }
-    try {
-      await this.io.write(data, index * this.meta.chunkSize);
-    } catch (err) {
-      throw new DiskFault(`cannot write the partial file: ${(err as Error).message}`, {
-        cause: err,
+    this.writing[index] = 1;
+    this.writeBytes += data.length;
+    const source = req.source;
+    const write: Promise<void> = this.io
+      .write(data, index * this.meta.chunkSize)
+      .then(
+        () => {
+          this.writing[index] = 0;
+          if (this.finished) return;
+          this.done.set(index);
+          source.bytes += data.length;
+          source.chunks++;
+          this.io.onChunk(index, data, source);
+          this.supersede(index);
+        },
+        (err: unknown) => {
+          this.writing[index] = 0;
+          this.finish(
+            new InternalError(`cannot write the partial file: ${(err as Error).message}`, {
+              cause: err,
+            }),
+          );
+        },
+      )
+      .finally(() => {
+        this.writeBytes -= data.length;
+        this.writes.delete(write);
+        this.pump();
       });
-    }
-    if (this.done.has(index) || this.finished) return;
-    this.done.set(index);
-    req.source.bytes += data.length;
-    req.source.chunks++;
-    this.io.onChunk(index, data, req.source);
+    this.writes.add(write);
     this.supersede(index);
+    while (this.writeBytes > WRITE_BUDGET && !this.finished) await Promise.race(this.writes);
   }
 
   /** Stops requests whose every remaining chunk another request just delivered. */
@@ -307,7 +341,7 @@ export class ChunkDownloader {
     for (const r of this.requests) {
       if (index < r.next || index >= r.end) continue;
       let c = r.next;
-      while (c < r.end && this.done.has(c)) c++;
+      while (c < r.end && this.have(c)) c++;
       if (c >= r.end) r.controller.abort(SUPERSEDED);
     }
   }
@@ -322,8 +356,6 @@ export class ChunkDownloader {
   private onFailure(req: Request, err: unknown): void {
     const source = req.source;
     if (err === SUPERSEDED || err === FINISHED || this.finished) return;
-    if (err instanceof DiskFault)
-      return this.finish(new InternalError(err.message, { cause: err }));
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof SourceFault || err instanceof NotFoundError) {
       this.dropSource(source, err instanceof NotFoundError ? 'no longer has the file' : message);
@@ -358,7 +390,7 @@ export class ChunkDownloader {
     req.source.inFlight--;
     for (let c = req.first; c < req.end; c++) {
       this.holders[c]!--;
-      if (this.holders[c] === 0 && !this.done.has(c) && c < this.scanFrom) this.scanFrom = c;
+      if (this.holders[c] === 0 && !this.have(c) && c < this.scanFrom) this.scanFrom = c;
     }
   }
 
@@ -374,7 +406,7 @@ export class ChunkDownloader {
     this.failure = err;
     clearTimeout(this.wake);
     for (const r of this.requests) r.controller.abort(FINISHED);
-    void Promise.allSettled([...this.settled]).then(() => {
+    void Promise.allSettled([...this.settled, ...this.writes]).then(() => {
       if (this.failure) this.rejectRun?.(this.failure);
       else this.resolveRun?.();
     });

@@ -1,16 +1,13 @@
 // One fetch, start to finish: find sources, check their metadata, pull the
 // chunks into the partial file, check the whole hash, move the file into
 // place without overwriting anything, and index it.
-import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { CancelledError, P2pError, UnavailableError, toP2pError } from '../errors.js';
 import type { FileIndex } from '../index/file-index.js';
 import { toRelPosix, resolveInside } from '../index/paths.js';
 import { placeUnique } from '../index/place-file.js';
 import type { Logger } from '../logger.js';
-import { ChunkDownloader } from './chunk-downloader.js';
 import { ChunkMap } from './chunk-map.js';
 import {
   checkRemoteInfo,
@@ -26,7 +23,7 @@ import { resolveSources } from './source-finder.js';
 import { SourceState } from './sources.js';
 import type { PeerTransport } from './transport.js';
 import type { FindSources, TransferSnapshot, TransferState } from './types.js';
-import { WholeHasher } from './whole-hasher.js';
+import { WrongDataError, downloadVerified } from './verified-download.js';
 
 export interface FetchJobComponents {
   transport: PeerTransport;
@@ -63,11 +60,6 @@ export interface FetchHooks {
   /** The metadata is chosen and data is about to flow. */
   started(): void;
 }
-
-/** Chunk buffers in flight stay under this many bytes, whatever the chunk size. */
-const BUFFER_BUDGET = 96 * 1024 * 1024;
-/** How often the chunk map is made durable while chunks arrive, ms. */
-const SAVE_INTERVAL_MS = 1000;
 
 export class FetchJob {
   readonly id: string;
@@ -223,9 +215,9 @@ export class FetchJob {
         if (
           signal.aborted ||
           last ||
-          !(err instanceof WrongData || err instanceof UnavailableError)
+          !(err instanceof WrongDataError || err instanceof UnavailableError)
         ) {
-          throw err instanceof WrongData ? err.toP2p() : err;
+          throw err instanceof WrongDataError ? new UnavailableError(err.message) : err;
         }
         // That metadata was a lie (or nobody could serve it): its vouchers are not asked again.
         for (const address of candidate.vouchers) excluded.add(address);
@@ -283,7 +275,6 @@ export class FetchJob {
 
   private async attempt(meta: FileMeta, usable: SourceState[]): Promise<void> {
     const { store, transport, logger } = this.components;
-    const { signal } = this.controller;
     for (const s of usable) s.reset(this.settings.maxRequestsPerSource);
     this.size = meta.size;
     const count = meta.chunkHashes.length;
@@ -292,89 +283,36 @@ export class FetchJob {
       ? ChunkMap.fromBase64(count, this.resumed!.verified)
       : new ChunkMap(count);
     this.resumed = undefined;
-    const handle = await open(store.dataPath(this.sha256), constants.O_RDWR | constants.O_CREAT);
-    let saver: NodeJS.Timeout | undefined;
-    let closed = false;
-    try {
-      await handle.truncate(meta.size);
-      const chunkLength = (i: number): number =>
-        Math.min(meta.chunkSize, meta.size - i * meta.chunkSize);
-      const read = async (i: number): Promise<Buffer> => {
-        const buffer = Buffer.allocUnsafe(chunkLength(i));
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, i * meta.chunkSize);
-        return buffer.subarray(0, bytesRead);
-      };
-      const kept = await recheck(done, meta, read, signal);
-      this.bytesDone = kept;
-      if (kept > 0) {
-        logger.info(
-          { transfer: this.id, sha256: this.sha256, chunks: done.size, bytes: kept },
-          'resuming a partial fetch',
-        );
-      }
-      let dirty = true;
-      const save = async (): Promise<void> => {
-        if (!dirty || closed) return;
-        dirty = false;
-        await handle.datasync();
-        await this.saveState(meta, done.toBase64());
-      };
-      await save();
-      this.hooks.started();
-      this.hooks.changed(true);
-      const whole = new WholeHasher(done, { count, chunkLength, read });
-      saver = setInterval(
-        () => void save().catch((err) => logger.warn({ err }, 'cannot save fetch state')),
-        SAVE_INTERVAL_MS,
-      );
-      const requestChunks = Math.max(1, Math.floor(this.settings.requestBytes / meta.chunkSize));
-      const downloader = new ChunkDownloader(
-        meta,
-        done,
-        usable,
-        {
-          maxRequests: Math.max(
-            1,
-            Math.min(this.settings.maxRequests, Math.floor(BUFFER_BUDGET / meta.chunkSize)),
-          ),
-          requestChunks,
-          stallTimeoutMs: this.settings.stallTimeoutMs,
-        },
-        {
-          transport,
-          write: async (data, offset) => {
-            await handle.write(data, 0, data.length, offset);
-          },
-          onChunk: (index, data) => {
-            this.bytesDone += data.length;
-            this.rate.add(data.length);
-            dirty = true;
-            whole.offer(index, data);
-            this.hooks.changed(false);
-          },
-        },
-        logger.child({ transfer: this.id }),
-      );
-      try {
-        await downloader.run(signal);
-      } finally {
-        clearInterval(saver);
-        await save().catch(() => undefined);
-      }
-      const digest = await whole.digest();
-      if (digest !== this.sha256) {
-        throw new WrongData(
-          `the assembled file hashes to ${digest}, not ${this.sha256}: the sources' metadata was wrong`,
-        );
-      }
-      await handle.sync();
-      closed = true;
-      await handle.close();
-      await this.place(meta);
-    } finally {
-      clearInterval(saver);
-      if (!closed) await handle.close().catch(() => undefined);
-    }
+    await downloadVerified({
+      meta,
+      path: store.dataPath(this.sha256),
+      done,
+      sources: usable,
+      transport,
+      logger: logger.child({ transfer: this.id }),
+      maxRequests: this.settings.maxRequests,
+      requestBytes: this.settings.requestBytes,
+      stallTimeoutMs: this.settings.stallTimeoutMs,
+      signal: this.controller.signal,
+      save: (verified) => this.saveState(meta, verified),
+      onStart: (kept) => {
+        this.bytesDone = kept;
+        if (kept > 0) {
+          logger.info(
+            { transfer: this.id, sha256: this.sha256, chunks: done.size, bytes: kept },
+            'resuming a partial fetch',
+          );
+        }
+        this.hooks.started();
+        this.hooks.changed(true);
+      },
+      onChunk: (bytes) => {
+        this.bytesDone += bytes;
+        this.rate.add(bytes);
+        this.hooks.changed(false);
+      },
+    });
+    await this.place(meta);
   }
 
   /** Moves the verified file into the download folder and indexes it. */
@@ -445,34 +383,9 @@ export class FetchJob {
   }
 }
 
-/** The chunks a resumed map claims, re-verified from disk; returns the bytes kept. */
-async function recheck(
-  done: ChunkMap,
-  meta: FileMeta,
-  read: (i: number) => Promise<Buffer>,
-  signal: AbortSignal,
-): Promise<number> {
-  let bytes = 0;
-  for (const i of [...done.indexes()]) {
-    if (signal.aborted) throw signal.reason;
-    const data = await read(i);
-    if (createHash('sha256').update(data).digest('hex') === meta.chunkHashes[i])
-      bytes += data.length;
-    else done.unset(i);
-  }
-  return bytes;
-}
-
 function describeMetadataFailure(err: unknown): string {
   const e = toP2pError(err);
   if (e.code === 'NOT_FOUND') return 'does not have the file';
   if (e.code === 'INVALID_ARGUMENT') return `sent inconsistent metadata: ${e.message}`;
   return `metadata request failed: ${e.message}`;
-}
-
-/** Every chunk matched its hash but the whole did not: the metadata lied. */
-class WrongData extends Error {
-  toP2p(): P2pError {
-    return new UnavailableError(this.message);
-  }
 }

@@ -24,7 +24,7 @@ describe('transfer: serving downloads', function () {
   this.timeout(60_000);
   let peer: TestPeer;
   let client: PeerServiceClient;
-  const content = randomContent(8 * MiB);
+  const content = randomContent(32 * MiB);
   const sha256 = sha256Of(content);
 
   beforeEach(async () => {
