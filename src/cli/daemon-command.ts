@@ -1,8 +1,10 @@
 // `p2pd [--config file]`: runs the daemon until SIGINT/SIGTERM.
+import { setLogger } from '@grpc/grpc-js';
 import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../config/load.js';
 import { Daemon } from '../daemon.js';
 import { ConfigError } from '../errors.js';
+import { grpcLogSink } from '../logger.js';
 
 interface DaemonArgs {
   config: string;
@@ -45,6 +47,7 @@ export const daemonCommand: CommandModule<object, DaemonArgs> = {
         id: args.id,
       });
       daemon = new Daemon(config);
+      setLogger(grpcLogSink(daemon.logger.child({ component: 'grpc-js' })));
     } catch (err) {
       console.error(`p2pd: config error: ${(err as Error).message}`);
       process.exit(err instanceof ConfigError ? 2 : 1);
