@@ -7,7 +7,7 @@ import { ConfigError } from '../errors.js';
 import { grpcLogSink } from '../logger.js';
 
 interface DaemonArgs {
-  config: string;
+  config?: string;
   'grpc-port'?: number;
   'rest-port'?: number;
   'shared-dir'?: string;
@@ -24,8 +24,7 @@ export const daemonCommand: CommandModule<object, DaemonArgs> = {
       .option('config', {
         alias: 'c',
         type: 'string',
-        demandOption: true,
-        describe: 'Path of the peer config (JSON)',
+        describe: 'Path of the peer config (JSON); required to run the daemon',
       })
       .option('grpc-port', { type: 'number', describe: 'Override grpc.port' })
       .option('rest-port', { type: 'number', describe: 'Override rest.port' })
@@ -37,6 +36,11 @@ export const daemonCommand: CommandModule<object, DaemonArgs> = {
       })
       .option('id', { type: 'string', describe: 'Override the peer id' }),
   handler: async (args) => {
+    if (args.config === undefined) {
+      // Not demanded through yargs, so a mistyped command gets "did you mean" instead.
+      console.error('p2pd: --config <file> is required to run the daemon (see "p2pd --help")');
+      process.exit(2);
+    }
     let daemon: Daemon;
     try {
       const config = loadConfigFile(args.config, {
