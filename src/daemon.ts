@@ -97,6 +97,7 @@ export class Daemon {
         grpc: this.grpcAddress,
         rest: this.restAddress,
         sharedDir: this.config.sharedDir,
+        bootstrap: this.config.bootstrap,
         files: this.index.stats().files,
       },
       `p2pd ${this.version} peer ${this.config.id} started: gRPC ${this.grpcAddress}, REST http://${this.restAddress}`,
