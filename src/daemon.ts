@@ -88,6 +88,8 @@ export class Daemon {
         this.started.push({ name, part });
       }
     } catch (err) {
+      // The CLI prints the message; the log file keeps it for whoever reads it later.
+      this.logger.error({ err }, 'start failed');
       await this.stopStarted();
       this.closeLog();
       throw err;
