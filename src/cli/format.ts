@@ -43,7 +43,8 @@ export function table<T>(rows: T[], columns: Column<T>[]): string {
             ? cell.padStart(widths[i]!)
             : cell.padEnd(widths[i]!);
         })
-        .join('  '),
+        .join('  ')
+        .trimEnd(),
     )
     .join('\n');
 }
