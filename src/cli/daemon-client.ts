@@ -22,7 +22,7 @@ const DEFAULT_TIMEOUT_MS = 5000;
 /** Exit codes of client commands. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
-export interface DaemonOptions {
+export interface DaemonFlags {
   addr?: string;
   config?: string;
   token?: string;
@@ -32,7 +32,7 @@ export interface DaemonOptions {
 
 /** What a client command's `run` gets. */
 export interface ClientContext<A> {
-  args: A & DaemonOptions;
+  args: A & DaemonFlags;
   /** host:port of the daemon. */
   address: string;
   control: ControlServiceClient;
@@ -58,7 +58,7 @@ export class CliError extends Error {
 }
 
 /** Adds --addr, --config, --token, --timeout and --json to a command. */
-export function withDaemonOptions<T>(y: Argv<T>): Argv<T & DaemonOptions> {
+export function withDaemonFlags<T>(y: Argv<T>): Argv<T & DaemonFlags> {
   return y
     .option('addr', {
       alias: 'a',
@@ -88,11 +88,11 @@ export function withDaemonOptions<T>(y: Argv<T>): Argv<T & DaemonOptions> {
         throw new Error('--timeout must be a positive number of milliseconds');
       }
       return true;
-    }) as unknown as Argv<T & DaemonOptions>;
+    }) as unknown as Argv<T & DaemonFlags>;
 }
 
 /** The daemon's address and token from the flags: --addr wins, then --config, then the default. */
-export function daemonTarget(args: DaemonOptions): { address: string; token?: string } {
+export function daemonTarget(args: DaemonFlags): { address: string; token?: string } {
   let address = args.addr;
   let token = args.token;
   if (args.config !== undefined) {
@@ -141,15 +141,15 @@ export function describeCallError(err: unknown, address: string, timeoutMs: numb
 export function clientCommand<A>(spec: {
   command: string;
   describe: string;
-  builder?: (y: Argv<DaemonOptions>) => Argv<A & DaemonOptions>;
+  builder?: (y: Argv<DaemonFlags>) => Argv<A & DaemonFlags>;
   run: (ctx: ClientContext<A>) => Promise<void>;
-}): CommandModule<object, A & DaemonOptions> {
+}): CommandModule<object, A & DaemonFlags> {
   return {
     command: spec.command,
     describe: spec.describe,
     builder: (y) => {
-      const withCommon = withDaemonOptions(y);
-      return (spec.builder ? spec.builder(withCommon) : withCommon) as Argv<A & DaemonOptions>;
+      const withCommon = withDaemonFlags(y);
+      return (spec.builder ? spec.builder(withCommon) : withCommon) as Argv<A & DaemonFlags>;
     },
     handler: async (args) => {
       // grpc-js would print its own copy of the errors we report below.
@@ -163,7 +163,7 @@ export function clientCommand<A>(spec: {
         if (target.token) metadata.set('authorization', `Bearer ${target.token}`);
         control = createControlClient(address);
         await spec.run({
-          args: args as unknown as A & DaemonOptions,
+          args: args as unknown as A & DaemonFlags,
           address,
           control,
           metadata,

@@ -37,7 +37,7 @@ export const daemonCommand: CommandModule<object, DaemonArgs> = {
       .option('id', { type: 'string', describe: 'Override the peer id' }),
   handler: async (args) => {
     if (args.config === undefined) {
-      // Not demanded through yargs, so a mistyped command gets "did you mean" instead.
+      // Checked here, not demanded through yargs, so "p2pd statu" reads as an unknown argument.
       console.error('p2pd: --config <file> is required to run the daemon (see "p2pd --help")');
       process.exit(2);
     }

@@ -9,7 +9,7 @@ import {
   DEFAULT_ADDRESS,
   daemonTarget,
   describeCallError,
-  type DaemonOptions,
+  type DaemonFlags,
 } from '../../src/cli/daemon-client.js';
 import { humanDuration, humanSize, table } from '../../src/cli/format.js';
 
@@ -22,7 +22,7 @@ describe('cli daemon-client', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  const opts = (o: Partial<DaemonOptions>): DaemonOptions => ({ timeout: 5000, json: false, ...o });
+  const opts = (o: Partial<DaemonFlags>): DaemonFlags => ({ timeout: 5000, json: false, ...o });
   const config = async (name: string, grpc: Record<string, unknown>): Promise<string> => {
     const file = join(dir, name);
     await writeFile(file, JSON.stringify({ sharedDir: './share', grpc }));
