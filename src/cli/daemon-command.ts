@@ -2,7 +2,7 @@
 import { setLogger } from '@grpc/grpc-js';
 import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../config/load.js';
-import { Daemon } from '../daemon.js';
+import type { Daemon } from '../daemon.js';
 import { ConfigError } from '../errors.js';
 import { grpcLogSink } from '../logger.js';
 
@@ -50,6 +50,8 @@ export const daemonCommand: CommandModule<object, DaemonArgs> = {
         bootstrap: args.bootstrap,
         id: args.id,
       });
+      // Loaded only once the config is good, so a refusal is quick.
+      const { Daemon } = await import('../daemon.js');
       daemon = new Daemon(config);
       setLogger(grpcLogSink(daemon.logger.child({ component: 'grpc-js' })));
     } catch (err) {
