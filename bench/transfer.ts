@@ -13,8 +13,34 @@ import { fileURLToPath } from 'node:url';
 import { createControlClient, deadline } from '../src/grpc/clients.js';
 import type { TransferProgress__Output } from '../src/generated/p2p/v1/TransferProgress.js';
 import { startDaemon, waitIndexed, type BenchDaemon } from './daemons.js';
+import { MiB, envInt, type Bench, type BenchRow } from './table.js';
 
-const MiB = 1024 * 1024;
+export const transferBench: Bench = {
+  name: 'transfer',
+  describe:
+    'verified p2pd fetch over loopback beside plain HTTP (BENCH_TRANSFER_MIB, default 1024; BENCH_TRANSFER_SOURCES, default 1,3)',
+  async run(): Promise<BenchRow[]> {
+    const sources = (process.env.BENCH_TRANSFER_SOURCES ?? '1,3')
+      .split(',')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0);
+    const rows = await runTransferBench({
+      sizeBytes: envInt('BENCH_TRANSFER_MIB', 1024) * MiB,
+      sourceCounts: sources.length > 0 ? sources : [1, 3],
+    });
+    const http = rows[0]!.mibPerSecond;
+    return rows.map((r) => ({
+      case: r.label,
+      'MiB/s': Math.round(r.mibPerSecond),
+      seconds: r.seconds,
+      'x HTTP': r.mibPerSecond / http,
+      'fetcher peak RSS MiB': r.fetcherRss === undefined ? '' : Math.round(r.fetcherRss / MiB),
+      'source peak RSS MiB': r.sourceRss === undefined ? '' : Math.round(r.sourceRss / MiB),
+      'fetcher CPU s': r.fetcherCpu ?? '',
+      'sources CPU s': r.sourcesCpu ?? '',
+    }));
+  },
+};
 
 export interface TransferBenchOptions {
   sizeBytes: number;
@@ -44,19 +70,8 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
     log(`writing ${fmtMiB(options.sizeBytes)} MiB of random data`);
     const sha256 = await writeRandomFile(file, options.sizeBytes);
     rows.push(await httpBaseline(dir, file, options.sizeBytes));
-    print(rows[0]!);
     for (const count of options.sourceCounts) {
-      const row = await p2pFetch(dir, file, sha256, options.sizeBytes, count);
-      rows.push(row);
-      print(row);
-    }
-    const http = rows[0]!.mibPerSecond;
-    console.log('');
-    for (const row of rows.slice(1)) {
-      console.log(
-        `${row.label}: ${row.mibPerSecond.toFixed(0)} MiB/s = ${(row.mibPerSecond / http).toFixed(2)} x plain HTTP; ` +
-          `peak RSS fetcher ${fmtMiB(row.fetcherRss ?? 0)} MiB, source ${fmtMiB(row.sourceRss ?? 0)} MiB`,
-      );
+      rows.push(await p2pFetch(dir, file, sha256, options.sizeBytes, count));
     }
     return rows;
   } finally {
@@ -196,17 +211,6 @@ async function hashFile(path: string): Promise<string> {
   for await (const piece of createReadStream(path, { highWaterMark: MiB }))
     hash.update(piece as Buffer);
   return hash.digest('hex');
-}
-
-function print(row: TransferBenchRow): void {
-  const rss =
-    row.fetcherRss !== undefined
-      ? `  peak RSS fetcher ${fmtMiB(row.fetcherRss)} MiB, source ${fmtMiB(row.sourceRss ?? 0)} MiB;` +
-        ` CPU fetcher ${row.fetcherCpu?.toFixed(1)} s, sources ${row.sourcesCpu?.toFixed(1)} s`
-      : '';
-  console.log(
-    `${row.label.padEnd(42)} ${row.mibPerSecond.toFixed(0).padStart(5)} MiB/s  (${row.seconds.toFixed(2)} s)${rss}`,
-  );
 }
 
 function log(message: string): void {

@@ -1,6 +1,7 @@
 // Every fetch and push of this daemon: starts, queues, resumes after a
 // restart, cancels, and reports progress to the facades and the event bus.
 import { randomBytes } from 'node:crypto';
+import { isValidHostPort } from '../config/schema.js';
 import type { Startable } from '../core.js';
 import { InvalidArgumentError, NotFoundError, P2pError, UnavailableError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -76,7 +77,6 @@ interface Entry {
   running?: Promise<void>;
 }
 
-const HOST_PORT = /^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/;
 const MAX_SOURCES = 32;
 const MAX_NAME_LENGTH = 1024;
 /** Slowest rate a push may go at before its deadline passes, bytes/s. */
@@ -387,7 +387,7 @@ export class TransferManager implements Startable {
     if (typeof peer !== 'string' || peer.trim() === '') {
       throw new InvalidArgumentError('give the peer to push to (host:port or a neighbor id)');
     }
-    if (HOST_PORT.test(peer)) return checkAddresses([peer])[0]!;
+    if (isValidHostPort(peer)) return peer;
     const address = this.components.resolvePeer?.(peer);
     if (address) return address;
     if (!this.components.resolvePeer) {
@@ -424,11 +424,7 @@ export function checkAddresses(addresses: unknown): string[] {
     throw new InvalidArgumentError(`at most ${MAX_SOURCES} sources can be given`);
   }
   for (const a of addresses) {
-    if (
-      typeof a !== 'string' ||
-      !HOST_PORT.test(a) ||
-      Number(a.slice(a.lastIndexOf(':') + 1)) > 65535
-    ) {
+    if (typeof a !== 'string' || !isValidHostPort(a)) {
       throw new InvalidArgumentError(`source ${JSON.stringify(a)} is not host:port`);
     }
   }
