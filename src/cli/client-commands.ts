@@ -2,6 +2,13 @@
 // in its own file and is built with clientCommand() (daemon-client.ts).
 import type { CommandModule } from 'yargs';
 import { filesCommand } from './files-command.js';
+import { getCommand } from './get-command.js';
+import { pushCommand } from './push-command.js';
 import { statusCommand } from './status-command.js';
 
-export const clientCommands = [statusCommand, filesCommand] as unknown as CommandModule[];
+export const clientCommands = [
+  statusCommand,
+  filesCommand,
+  getCommand,
+  pushCommand,
+] as unknown as CommandModule[];
