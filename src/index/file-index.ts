@@ -184,8 +184,6 @@ export class FileIndex {
       const found = await statShared(this.init.sharedDir, name);
       const record = this.byPath.get(name);
       if (found && record && found.size === record.size && found.mtimeMs === record.mtimeMs) {
-        // An empty range (an empty file, or end = start - 1) reads nothing;
-        // createReadStream refuses an end before its start.
         const stream =
           last < start
             ? Readable.from([])
