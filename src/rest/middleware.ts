@@ -22,11 +22,27 @@ export function countRequests(metrics: Metrics): RequestHandler {
   };
 }
 
+/** The query parameter a browser uses where it cannot send headers (links, EventSource). */
+export const TOKEN_PARAM = 'access_token';
+
+/**
+ * `Authorization: Bearer <token>`, or on GET/HEAD only `?access_token=`
+ * (RFC 6750 §2.3) for the web UI's download links and event streams.
+ */
 export function requireBearer(token: string): RequestHandler {
   return (req, _res, next) => {
-    if (!bearerMatches(req.get('Authorization'), token)) {
+    const fromQuery = req.method === 'GET' || req.method === 'HEAD' ? req.query[TOKEN_PARAM] : '';
+    const presented =
+      req.get('Authorization') ??
+      (typeof fromQuery === 'string' && fromQuery !== '' ? `Bearer ${fromQuery}` : undefined);
+    if (!bearerMatches(presented, token)) {
       throw new UnauthenticatedError('a valid "Authorization: Bearer <token>" header is required');
     }
     next();
   };
+}
+
+/** A URL fit for the log: the token parameter's value masked. */
+export function redactToken(url: string): string {
+  return url.replace(new RegExp(`([?&]${TOKEN_PARAM}=)[^&#]*`, 'g'), '$1***');
 }

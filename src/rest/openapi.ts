@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 document, derived from the route table's zod schemas.
 import { z } from 'zod';
+import { TOKEN_PARAM } from './middleware.js';
 import { problem, type ResponseDoc, type Route, type SchemaObject } from './route-table.js';
 import { ProblemSchema } from './schemas.js';
 
@@ -102,7 +103,11 @@ export function buildOpenApi(routes: readonly Route[], info: OpenApiInfo): Schem
       ...(params.length > 0 ? { parameters: params } : {}),
       ...(requestBody ? { requestBody } : {}),
       responses,
-      ...(api && info.bearer ? { security: [{ bearer: [] }] } : { security: [] }),
+      security: !(api && info.bearer)
+        ? []
+        : route.method === 'get'
+          ? [{ bearer: [] }, { accessToken: [] }]
+          : [{ bearer: [] }],
     };
   }
   return {
@@ -112,7 +117,15 @@ export function buildOpenApi(routes: readonly Route[], info: OpenApiInfo): Schem
     paths,
     components: {
       schemas: components,
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer' },
+        accessToken: {
+          type: 'apiKey',
+          in: 'query',
+          name: TOKEN_PARAM,
+          description: 'The same token, for GET links and event streams a browser opens',
+        },
+      },
     },
   };
 }

@@ -13,6 +13,7 @@ import {
   type ErrorCode,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { redactToken } from './middleware.js';
 
 export const PROBLEM_TYPE = 'application/problem+json';
 
@@ -76,7 +77,7 @@ export const notFound: RequestHandler = (req) => {
 export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (raw: unknown, req, res, _next) => {
     const err = fromHttpError(raw);
-    const log = { err: raw, method: req.method, url: req.originalUrl };
+    const log = { err: raw, method: req.method, url: redactToken(req.originalUrl) };
     if (wireCodes(err).http >= 500) logger.error(log, 'request failed');
     else logger.debug(log, 'request refused');
     if (res.headersSent) {

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startPeer, type TestPeer } from '../fixtures/peers.js';
-import { expectProblem, getJson, http } from '../fixtures/http.js';
+import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
+import { expectProblem, getJson, http, sha256 } from '../fixtures/http.js';
 
 const TOKEN = 'correct-horse-battery';
 
@@ -13,7 +14,10 @@ describe('REST bearer token', () => {
   });
 
   before(async () => {
-    peer = await startPeer({ files: { 'x.txt': 'x' }, config: { rest: { token: TOKEN } } });
+    peer = await startPeer({
+      files: { 'x.txt': 'x' },
+      config: { rest: { token: TOKEN }, log: { level: 'debug' } },
+    });
   });
   after(() => peer?.stop());
 
@@ -53,8 +57,47 @@ describe('REST bearer token', () => {
       `${peer.restUrl}/api/v1/openapi.json`,
       bearer(TOKEN),
     );
-    expect(doc.paths['/api/v1/files']!.get!.security).to.deep.equal([{ bearer: [] }]);
+    expect(doc.paths['/api/v1/files']!.get!.security).to.deep.equal([
+      { bearer: [] },
+      { accessToken: [] },
+    ]);
+    expect(
+      (doc.paths['/api/v1/files'] as Record<string, { security: unknown }>).post!.security,
+    ).to.deep.equal([{ bearer: [] }]);
     expect(doc.paths['/healthz']!.get!.security).to.deep.equal([]);
+  });
+
+  it('takes ?access_token= on GET and HEAD (links, event streams), never on writes', async () => {
+    const hash = sha256(Buffer.from('x'));
+    const link = `${peer.restUrl}/api/v1/files/${hash}/content?access_token=${TOKEN}`;
+    const res = await http(link);
+    expect(res.status).to.equal(200);
+    expect(await res.text()).to.equal('x');
+    expect((await http(link, { method: 'HEAD' })).status).to.equal(200);
+    const page = await getJson<{ files: unknown[] }>(
+      `${peer.restUrl}/api/v1/files?limit=1&access_token=${TOKEN}`,
+    );
+    expect(page.files).to.have.length(1);
+    await expectProblem(
+      await http(`${peer.restUrl}/api/v1/status?access_token=wrong-token-2`),
+      401,
+    );
+    await expectProblem(
+      await http(`${peer.restUrl}/api/v1/files?name=q.txt&access_token=${TOKEN}`, {
+        method: 'POST',
+        body: 'q',
+      }),
+      401,
+    );
+    expect(existsSync(join(peer.shared, 'q.txt'))).to.equal(false);
+    const log = await waitFor(
+      async () => {
+        const text = await readFile(join(peer.dir, 'p2pd.log'), 'utf8');
+        return text.includes('access_token=***') ? text : undefined;
+      },
+      { what: 'the refusal in the log' },
+    );
+    expect(log).not.to.include('wrong-token-2');
   });
 
   it('leaves /healthz, /metrics and / open', async () => {
