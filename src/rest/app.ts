@@ -9,6 +9,7 @@ import { mountRoutes, type Route, type SchemaObject } from './route-table.js';
 import { fileRoutes } from './routes/files.js';
 import { opsRoutes } from './routes/ops.js';
 import { statusRoutes } from './routes/status.js';
+import { transferRoutes } from './routes/transfers.js';
 import { UI_SCRIPTS, UI_STATIC } from './ui-assets.js';
 
 export function createApp(core: Core): Express {
@@ -33,6 +34,7 @@ export function createApp(core: Core): Express {
     ),
     ...statusRoutes(core),
     ...fileRoutes(core),
+    ...transferRoutes(core),
   );
 
   app.use(countRequests(core.metrics));
