@@ -249,7 +249,6 @@ export class ChunkDownloader {
         },
       );
       for await (const piece of pieces) {
-        arm();
         if (piece.offset !== pos) {
           throw new SourceFault(`sent bytes at offset ${piece.offset} where ${pos} was due`);
         }
@@ -258,6 +257,8 @@ export class ChunkDownloader {
         }
         let data = piece.data;
         pos += data.length;
+        // Waiting for our own disk is not the source's stall.
+        clearTimeout(stall);
         while (data.length > 0) {
           const len = this.chunkLength(chunk);
           if (filled === 0 && data.length >= len) {
@@ -277,6 +278,7 @@ export class ChunkDownloader {
             filled = 0;
           }
         }
+        arm();
       }
       if (pos < endByte) {
         throw new UnavailableError(`stream ended after ${pos - offset} of ${length} bytes`);

@@ -170,6 +170,7 @@ export class FetchJob {
 
   private async fetch(): Promise<void> {
     const { signal } = this.controller;
+    if (this.sha256 && (await this.alreadyHave())) return;
     const found = await resolveSources(
       this.components.findSources,
       { sha256: this.sha256 || undefined, name: this.wanted, explicit: this.explicit },
