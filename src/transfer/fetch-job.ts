@@ -22,7 +22,7 @@ import { RateMeter } from './rate-meter.js';
 import { resolveSources } from './source-finder.js';
 import { SourceState } from './sources.js';
 import type { PeerTransport } from './transport.js';
-import type { FindSources, TransferSnapshot, TransferState } from './types.js';
+import type { FindSources, TransferOutcome, TransferSnapshot, TransferState } from './types.js';
 import { WrongDataError, downloadVerified } from './verified-download.js';
 
 export interface FetchJobComponents {
@@ -57,6 +57,8 @@ export interface FetchSpec {
 export interface FetchHooks {
   /** Something changed; `important` for state changes (not to be throttled). */
   changed(important: boolean): void;
+  /** Another fetch of this hash under way, to follow instead of fetching it twice. */
+  claim(sha256: string): Promise<TransferOutcome> | undefined;
   /** The metadata is chosen and data is about to flow. */
   started(): void;
 }
@@ -191,6 +193,8 @@ export class FetchJob {
     }
     this.hooks.changed(true);
     if (await this.alreadyHave()) return;
+    const other = this.hooks.claim(this.sha256);
+    if (other) return this.follow(other);
     await this.saveState(this.resumed?.meta, this.resumed?.verified ?? '');
     const candidates = await this.collectMetadata();
     const excluded = new Set<string>();
@@ -354,6 +358,24 @@ export class FetchJob {
       { transfer: this.id, sha256: this.sha256, path: placed.abs, size: meta.size },
       'fetch completed',
     );
+  }
+
+  /** A fetch by name that found a hash already being fetched ends as that fetch ends. */
+  private async follow(other: Promise<TransferOutcome>): Promise<void> {
+    const { signal } = this.controller;
+    const outcome = await new Promise<TransferOutcome>((resolve, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      void other.then(resolve);
+    });
+    const { snapshot } = outcome;
+    this.note = `the same file was already being fetched (transfer ${snapshot.id})`;
+    if (snapshot.state !== 'completed') {
+      throw outcome.error ?? new UnavailableError(`transfer ${snapshot.id} ${snapshot.state}`);
+    }
+    this.size = snapshot.size;
+    this.bytesDone = snapshot.bytesDone;
+    this.path = snapshot.path;
+    this.name = snapshot.name;
   }
 
   /** True when this peer already shares the file: nothing to fetch. */

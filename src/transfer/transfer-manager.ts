@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { isValidHostPort } from '../config/schema.js';
 import type { Startable } from '../core.js';
-import { InvalidArgumentError, NotFoundError, P2pError, UnavailableError } from '../errors.js';
+import { InvalidArgumentError, NotFoundError, UnavailableError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import { checkSha256, type FileIndex } from '../index/file-index.js';
 import { checkShareName } from '../index/paths.js';
@@ -19,6 +19,7 @@ import {
   type FindSources,
   type PushInput,
   type ResolvePeer,
+  type TransferOutcome,
   type TransferSnapshot,
 } from './types.js';
 import { UploadReceiver, type UploadPolicy } from './upload-receiver.js';
@@ -48,12 +49,6 @@ export interface TransferManagerInit extends Omit<FetchSettings, 'chunkSize'> {
   progressIntervalMs?: number;
   /** Finished transfers remembered for ListTransfers (default 100). */
   keepFinished?: number;
-}
-
-export interface TransferOutcome {
-  snapshot: TransferSnapshot;
-  /** Why it did not complete. */
-  error?: P2pError;
 }
 
 export interface TransferHandle {
@@ -88,6 +83,8 @@ export class TransferManager implements Startable {
   private readonly store: PartialStore;
   private readonly entries = new Map<string, Entry>();
   private readonly queue: FetchJob[] = [];
+  /** Which fetch owns each hash (its partial files are keyed by hash). */
+  private readonly owners = new Map<string, string>();
   private active = 0;
   private stopped = false;
 
@@ -243,6 +240,7 @@ export class TransferManager implements Startable {
       spec,
       {
         changed: (important) => this.report(job.id, important),
+        claim: (sha256) => this.claim(sha256, job.id),
         started: () => {
           const s = job.snapshot();
           this.components.events.emit('download.started', {
@@ -255,7 +253,16 @@ export class TransferManager implements Startable {
       },
     );
     this.track(job);
+    if (spec.sha256) this.owners.set(spec.sha256, job.id);
     return job;
+  }
+
+  /** Makes `id` the owner of a hash, or returns the outcome of the fetch that owns it. */
+  private claim(sha256: string, id: string): Promise<TransferOutcome> | undefined {
+    const owner = this.entries.get(this.owners.get(sha256) ?? '');
+    if (owner && owner.job.id !== id && !TERMINAL_STATES.has(owner.job.state)) return owner.done;
+    this.owners.set(sha256, id);
+    return undefined;
   }
 
   private track(job: Job): Entry {
@@ -347,6 +354,7 @@ export class TransferManager implements Startable {
     entry.timer = undefined;
     const snapshot = entry.job.snapshot();
     if (entry.job instanceof FetchJob) {
+      if (this.owners.get(snapshot.sha256) === id) this.owners.delete(snapshot.sha256);
       const { events } = this.components;
       if (snapshot.state === 'completed') {
         events.emit('download.completed', {
@@ -367,14 +375,10 @@ export class TransferManager implements Startable {
     this.forgetOld();
   }
 
+  /** The unfinished fetch of a hash. */
   private activeFetch(sha256: string): Entry | undefined {
-    for (const entry of this.entries.values()) {
-      const { job } = entry;
-      if (job instanceof FetchJob && job.sha256 === sha256 && !TERMINAL_STATES.has(job.state)) {
-        return entry;
-      }
-    }
-    return undefined;
+    const owner = this.entries.get(this.owners.get(sha256) ?? '');
+    return owner && !TERMINAL_STATES.has(owner.job.state) ? owner : undefined;
   }
 
   private entry(id: string): Entry {

@@ -1,4 +1,5 @@
 // What the transfer core tells the facades about a fetch or a push.
+import type { P2pError } from '../errors.js';
 
 export type TransferKind = 'fetch' | 'push';
 export type TransferState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
@@ -41,6 +42,12 @@ export interface TransferSnapshot {
   note: string;
   startedAt: number;
   finishedAt?: number;
+}
+
+export interface TransferOutcome {
+  snapshot: TransferSnapshot;
+  /** Why it did not complete. */
+  error?: P2pError;
 }
 
 /** A fetch as a facade asks for it. */
