@@ -5,6 +5,7 @@ import type { EventBus } from './events/bus.js';
 import type { FileIndex } from './index/file-index.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { Overlay } from './overlay/overlay.js';
 
 export interface NodeStatus {
   id: string;
@@ -26,6 +27,8 @@ export interface Core {
   events: EventBus;
   metrics: Metrics;
   index: FileIndex;
+  /** Neighbors, joining and leaving, network search. */
+  overlay: Overlay;
   status(): NodeStatus;
 }
 
