@@ -129,18 +129,22 @@ describe('overlay churn', function () {
     );
     const healMs = Date.now() - killedAt;
     rec.stop();
-    const failed = rec.events.filter((e) => e.type === 'peer.failed');
+    const aboutVictims = rec.events.filter((e) =>
+      victimIds.has((e.data as { peerId: string }).peerId),
+    );
+    const failed = aboutVictims.filter((e) => e.type === 'peer.failed');
     console.log(
       `      [figures] churn: ${cut} survivor links to the 5 killed peers; healed in ${healMs} ms ` +
         `(${failed.length} peer.failed events; ping every 250 ms, dropped after 3 misses)`,
     );
     expect(healMs).to.be.below(10_000);
-    // Nobody said goodbye: every loss was detected as a failure.
-    expect(rec.events.every((e) => e.type === 'peer.failed')).to.equal(true);
+    // The killed peers said no goodbye: each of their links was detected as a failure.
+    // (Survivors may still rearrange among themselves, e.g. leave a peer that filled up.)
     expect(failed).to.have.length(cut);
+    expect(aboutVictims).to.have.length(cut);
 
     const origin = survivors[Math.floor(Math.random() * survivors.length)]!;
-    const result = await origin.daemon.overlay.collect('churn');
+    const result = await origin.daemon.overlay.collect('churn', { timeoutMs: 10_000 });
     expect(result.hits.map((h) => h.peer.id).sort()).to.deep.equal([...survivorIds].sort());
     expect(result.hits.map((h) => h.file.names[0]).sort()).to.deep.equal(
       [...survivorIds].map((id) => `churn-${id}.txt`).sort(),

@@ -17,6 +17,9 @@ import {
 
 type Served = EventEnvelope<'search.served'>;
 
+/** A search ends as soon as every branch has answered; the timeout only guards a busy machine. */
+const PATIENT = 10_000;
+
 /** How many times each peer served `queryId`. */
 function servedCounts(events: EventEnvelope[], queryId: string): Map<string, number> {
   const counts = new Map<string, number>();
@@ -59,7 +62,11 @@ describe('overlay search', function () {
     });
     const first = peers[0]!;
 
-    const found = await controlSearch(first.grpcAddress, { query: 'needle', ttl: 5 });
+    const found = await controlSearch(first.grpcAddress, {
+      query: 'needle',
+      ttl: 5,
+      timeoutMs: PATIENT,
+    });
     expect(found.error).to.equal(undefined);
     expect(found.hits).to.have.length(1);
     const [hit] = found.hits;
@@ -73,7 +80,7 @@ describe('overlay search', function () {
     expect(hit!.latencyMs).to.be.at.least(0);
 
     const rec = recordEvents(peers, ['search.served', 'search.completed']);
-    const short = await first.daemon.overlay.collect('needle', { ttl: 4 });
+    const short = await first.daemon.overlay.collect('needle', { ttl: 4, timeoutMs: PATIENT });
     rec.stop();
     expect(short.hits).to.deep.equal([]);
     const served = servedCounts(rec.events, short.queryId);
@@ -103,7 +110,10 @@ describe('overlay search', function () {
     expect(isSymmetric(peers)).to.equal(true);
 
     const rec = recordEvents(peers, ['search.served']);
-    const result = await peers[0]!.daemon.overlay.collect('ring', { ttl: n / 2 });
+    const result = await peers[0]!.daemon.overlay.collect('ring', {
+      ttl: n / 2,
+      timeoutMs: PATIENT,
+    });
     rec.stop();
     const served = servedCounts(rec.events, result.queryId);
     expect([...served.keys()].sort()).to.deep.equal(ids(peers));
@@ -141,7 +151,7 @@ describe('overlay search', function () {
     for (let q = 0; q < queries; q++) {
       const origin = peers[q % n]!;
       const before = peers.reduce((sum, p) => sum + p.daemon.overlay.stats().received, 0);
-      const result = await origin.daemon.overlay.collect('notes');
+      const result = await origin.daemon.overlay.collect('notes', { timeoutMs: PATIENT });
       const after = peers.reduce((sum, p) => sum + p.daemon.overlay.stats().received, 0);
       expect(result.hits, `query ${q}`).to.have.length(n);
       expect(new Set(result.hits.map((h) => h.peer.id)).size).to.equal(n);
