@@ -2,6 +2,15 @@
 // in its own file and is built with clientCommand() (daemon-client.ts).
 import type { CommandModule } from 'yargs';
 import { filesCommand } from './files-command.js';
+import { connectCommand, disconnectCommand, peersCommand } from './peers-command.js';
+import { searchCommand } from './search-command.js';
 import { statusCommand } from './status-command.js';
 
-export const clientCommands = [statusCommand, filesCommand] as unknown as CommandModule[];
+export const clientCommands = [
+  statusCommand,
+  filesCommand,
+  peersCommand,
+  connectCommand,
+  disconnectCommand,
+  searchCommand,
+] as unknown as CommandModule[];

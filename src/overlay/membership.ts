@@ -32,6 +32,8 @@ export interface MembershipInit {
   maxPeers: number;
   joinTimeoutMs: number;
   leaveTimeoutMs: number;
+  /** How long a peer the user disconnected is refused (it would otherwise heal back at once). */
+  sendAwayMs: number;
 }
 
 /** Addresses handed out per JoinResponse / GetPeers answer by default, and at most. */
@@ -46,6 +48,8 @@ export class Membership {
   /** Outbound Join attempts and how many of them did not end in a neighbor. */
   readonly dialStats = { dials: 0, dialFailures: 0 };
   private readonly dials = new Map<string, Promise<Neighbor>>();
+  /** Peers the user disconnected: not taken back before the epoch ms. */
+  private readonly sentAway = new Map<string, number>();
 
   constructor(
     private readonly c: MembershipComponents,
@@ -83,6 +87,9 @@ export class Membership {
           ? 'a peer cannot join itself'
           : `peer id "${peer.id}" is this peer's own id (two peers with the same id)`,
       );
+    }
+    if ((this.sentAway.get(peer.id) ?? 0) > Date.now()) {
+      return refuse('the user of this peer disconnected it; try later', 'debug');
     }
     const existing = this.c.neighbors.get(peer.id);
     if (existing) {
@@ -263,8 +270,10 @@ export class Membership {
   async disconnect(peerId: string): Promise<void> {
     const neighbor = this.c.neighbors.get(checkPeerId(peerId, 'peer_id'));
     if (!neighbor) throw new NotFoundError(`${peerId} is not a neighbor`);
-    // Not right back: healing would otherwise redial it at once.
+    // Not right back, from either side: healing would otherwise redial at once.
     this.c.hosts.quarantine(neighbor.callAddress);
+    for (const [id, until] of this.sentAway) if (until <= Date.now()) this.sentAway.delete(id);
+    this.sentAway.set(peerId, Date.now() + this.init.sendAwayMs);
     this.c.neighbors.drop(neighbor, 'left', 'disconnected by this peer', false);
     await this.sayGoodbye(neighbor.callAddress);
   }

@@ -81,6 +81,7 @@ export class Overlay implements Startable {
       maxPeers: o.maxPeers,
       joinTimeoutMs: o.joinTimeoutMs,
       leaveTimeoutMs: o.leaveTimeoutMs,
+      sendAwayMs: o.maxDialBackoffMs,
     });
     this.maintenance = new Maintenance({ ...shared, membership: this.membership }, o);
     this.engine = new SearchEngine(

@@ -3,7 +3,6 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createControlClient, createPeerClient, deadline } from '../../src/grpc/clients.js';
@@ -11,6 +10,7 @@ import type { ConnectPeerResponse__Output } from '../../src/generated/p2p/v1/Con
 import type { JoinResponse__Output } from '../../src/generated/p2p/v1/JoinResponse.js';
 import type { ListPeersResponse__Output } from '../../src/generated/p2p/v1/ListPeersResponse.js';
 import { PROTOCOL_VERSION } from '../../src/grpc/proto.js';
+import { freePort } from '../fixtures/ports.js';
 import { waitFor, type TestPeer } from '../fixtures/peers.js';
 import { startFakePeer, type FakePeer } from './fake-peer.js';
 import { isSymmetric, neighborIds, recordEvents, startNetPeer, stopAll } from './network.js';
@@ -29,14 +29,6 @@ function call<Req, Res>(
   return new Promise((resolve) => {
     method(req, { deadline: deadline(5000) }, (err, res) => resolve([err, res]));
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('overlay membership', function () {
@@ -192,7 +184,7 @@ describe('overlay membership', function () {
   });
 
   it('ConnectPeer and DisconnectPeer work through ControlService', async () => {
-    const manual = { minPeers: 0 };
+    const manual = { minPeers: 0, maxDialBackoffMs: 60_000 };
     const a = await startNetPeer({ id: 'a', overlay: manual });
     const b = await startNetPeer({ id: 'b', overlay: manual });
     peers.push(a, b);
@@ -214,6 +206,14 @@ describe('overlay membership', function () {
       await waitFor(() => rec.events.length === 1, { what: 'b to see a leave' });
       rec.stop();
       expect(neighborIds(b)).to.deep.equal([]);
+
+      // b may not heal straight back into a.
+      const back = await b.daemon.overlay.connect(a.grpcAddress).then(
+        () => undefined,
+        (err: Error) => err,
+      );
+      expect(back?.name).to.equal('UnavailableError');
+      expect(back?.message).to.match(/disconnected it/);
 
       const [nerr] = await call(control.DisconnectPeer.bind(control), { peerId: 'b' });
       expect(nerr?.code).to.equal(status.NOT_FOUND);

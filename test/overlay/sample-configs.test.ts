@@ -1,26 +1,18 @@
-// The three sample configs in config/ form a network: a search from peer1
-// finds the files of peer3. The configs are copied unchanged into a temp
+// The three sample configs in config/ form a network: `p2pd search` from
+// peer1 finds the files of peer3. The configs are copied unchanged into a temp
 // folder (so their relative data/ and logs/ paths land there); only the
 // ports are overridden, to free ones, and the bootstrap lists follow them.
 import { expect } from 'chai';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../fixtures/ports.js';
 import { waitFor } from '../fixtures/peers.js';
-import { spawnP2pd, type RunningDaemon } from '../fixtures/spawn.js';
+import { runP2pd, spawnP2pd, type RunningDaemon } from '../fixtures/spawn.js';
 import { controlSearch } from './network.js';
 
 const CONFIG_DIR = fileURLToPath(new URL('../../../config/', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 interface SampleConfig {
   grpc: { port: number };
@@ -89,5 +81,14 @@ describe('sample configs', function () {
     const fromPeer3 = hits.find((h) => h.peer!.id === 'peer3')!;
     expect(fromPeer3.file!.names).to.deep.equal(['peer3-holiday-photo.jpg']);
     expect(fromPeer3.peer!.address).to.equal(addresses[2]);
+
+    // And as a person would ask: `p2pd search` against peer1.
+    const cli = await runP2pd(['search', 'holiday', 'photo', '--addr', addresses[0]!]);
+    expect(cli.stderr).to.equal('');
+    expect(cli.code).to.equal(0);
+    expect(cli.stdout).to.match(
+      new RegExp(`\\speer3\\s+${addresses[2]}\\s+peer3-holiday-photo\\.jpg$`, 'm'),
+    );
+    expect(cli.stdout).to.match(/^3 hits from 3 peers in \d+ ms$/m);
   });
 });
