@@ -8,6 +8,8 @@ import { notFound, problemHandler } from './problem.js';
 import { mountRoutes, type Route, type SchemaObject } from './route-table.js';
 import { fileRoutes } from './routes/files.js';
 import { opsRoutes } from './routes/ops.js';
+import { peerRoutes } from './routes/peers.js';
+import { searchRoutes } from './routes/search.js';
 import { statusRoutes } from './routes/status.js';
 
 export function createApp(core: Core): Express {
@@ -32,6 +34,8 @@ export function createApp(core: Core): Express {
     ),
     ...statusRoutes(core),
     ...fileRoutes(core),
+    ...peerRoutes(core),
+    ...searchRoutes(core),
   );
 
   app.use(countRequests(core.metrics));
