@@ -87,15 +87,20 @@ export const PeerInfoSchema = z
   })
   .meta({ id: 'PeerInfo' }) satisfies z.ZodType<PeerRecord>;
 
-export const NeighborSchema = z
-  .object({
-    peer: PeerInfoSchema,
-    state: z.enum(['connected', 'suspect']).describe('suspect: a ping was missed'),
-    rttMs: z.int().describe('Last round-trip time, ms; -1 before the first ping'),
-    sinceMs: z.number().describe('When it became a neighbor, ms since epoch'),
-    direction: z.enum(['inbound', 'outbound']),
-  })
-  .meta({ id: 'Neighbor' }) satisfies z.ZodType<NeighborView>;
+export const NeighborSchema = PeerInfoSchema.extend({
+  state: z.enum(['connected', 'suspect']).describe('suspect: a ping was missed'),
+  rttMs: z.int().describe('Last round-trip time, ms; -1 before the first ping'),
+  sinceMs: z.number().describe('When it became a neighbor, ms since epoch'),
+  direction: z.enum(['inbound', 'outbound']),
+}).meta({ id: 'Neighbor' });
+
+export type NeighborJson = z.output<typeof NeighborSchema>;
+
+/** A neighbor as one flat object (the peer's fields, then the relationship's). */
+export function toNeighborJson(n: NeighborView): NeighborJson {
+  const { peer, state, rttMs, sinceMs, direction } = n;
+  return { ...peer, state, rttMs, sinceMs, direction };
+}
 
 export const NeighborListSchema = z
   .object({ peers: z.array(NeighborSchema) })

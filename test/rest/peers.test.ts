@@ -6,7 +6,10 @@ import type { TestPeer } from '../fixtures/peers.js';
 import { neighborIds, startNetPeer, stopAll } from '../overlay/network.js';
 
 interface NeighborJson {
-  peer: { id: string; address: string; protocolVersion: number; version: string };
+  id: string;
+  address: string;
+  protocolVersion: number;
+  version: string;
   state: string;
   rttMs: number;
   sinceMs: number;
@@ -39,13 +42,15 @@ describe('REST /api/v1/peers', function () {
     const res = await post({ address: b.grpcAddress });
     expect(res.status).to.equal(201);
     const created = (await res.json()) as NeighborJson;
-    expect(created.peer).to.deep.include({ id: 'b', address: b.grpcAddress, protocolVersion: 1 });
+    expect(created).to.deep.include({ id: 'b', address: b.grpcAddress, protocolVersion: 1 });
     expect(created.direction).to.equal('outbound');
     expect(neighborIds(b)).to.deep.equal(['a']);
 
     const { peers } = await getJson<{ peers: NeighborJson[] }>(`${a.restUrl}/api/v1/peers`);
     expect(peers).to.have.length(1);
-    expect(peers[0]).to.have.all.keys('peer', 'state', 'rttMs', 'sinceMs', 'direction');
+    expect(peers[0]).to.have.all.keys(
+      ...['id', 'address', 'protocolVersion', 'version', 'state', 'rttMs', 'sinceMs', 'direction'],
+    );
     expect(peers[0]!.state).to.equal('connected');
     const status = await getJson<{ peers: number }>(`${a.restUrl}/api/v1/status`);
     expect(status.peers).to.equal(1);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Core } from '../../core.js';
 import { PEER_ID_PATTERN } from '../../config/schema.js';
 import { defineRoute, json, problem, type Route } from '../route-table.js';
-import { NeighborListSchema, NeighborSchema } from '../schemas.js';
+import { NeighborListSchema, NeighborSchema, toNeighborJson } from '../schemas.js';
 
 const ConnectBody = z.strictObject({
   address: z.string().describe('gRPC address of the peer to join, host:port'),
@@ -23,7 +23,7 @@ export function peerRoutes(core: Core): Route[] {
       tag: 'peers',
       summary: 'Neighbors, with their state and last round-trip time',
       responses: { 200: json('The neighbors, oldest first', NeighborListSchema) },
-      handler: () => ({ peers: overlay.neighbors() }),
+      handler: () => ({ peers: overlay.neighbors().map(toNeighborJson) }),
     }),
     defineRoute({
       method: 'post',
@@ -46,7 +46,7 @@ export function peerRoutes(core: Core): Route[] {
       handler: async ({ body }, _req, res) => {
         const neighbor = await overlay.connect(body.address);
         res.status(201);
-        return neighbor;
+        return toNeighborJson(neighbor);
       },
     }),
     defineRoute({
