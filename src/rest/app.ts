@@ -11,6 +11,7 @@ import { opsRoutes } from './routes/ops.js';
 import { peerRoutes } from './routes/peers.js';
 import { searchRoutes } from './routes/search.js';
 import { statusRoutes } from './routes/status.js';
+import { UI_SCRIPTS, UI_STATIC } from './ui-assets.js';
 
 export function createApp(core: Core): Express {
   const { config } = core;
@@ -41,6 +42,9 @@ export function createApp(core: Core): Express {
   app.use(countRequests(core.metrics));
   if (config.rest.token !== undefined) app.use('/api', requireBearer(config.rest.token));
   mountRoutes(app, routes);
+  // The web UI's assets: no API behind them, so no token either.
+  app.use('/js', express.static(UI_SCRIPTS, { index: false }));
+  app.use(express.static(UI_STATIC, { index: false }));
   app.use(notFound);
   app.use(problemHandler(core.logger.child({ component: 'rest' })));
   return app;

@@ -32,12 +32,17 @@ describe('REST status, health and unknown routes', () => {
     expect(await getJson(`${peer.restUrl}/healthz`)).to.deep.equal({ status: 'ok' });
   });
 
-  it('GET / is a placeholder page naming the peer and linking the API description', async () => {
+  it('GET / serves the web UI, whose scripts and styles come from the daemon', async () => {
     const res = await http(`${peer.restUrl}/`);
     expect(res.status).to.equal(200);
     expect(res.headers.get('content-type')).to.match(/^text\/html/);
     const html = await res.text();
-    expect(html).to.include('p2pd status-peer').and.include('/api/v1/openapi.json');
+    expect(html).to.include('js/main.js').and.include('app.css');
+    for (const asset of ['/js/main.js', '/app.css', '/js/views/files.js']) {
+      const a = await http(`${peer.restUrl}${asset}`);
+      expect(a.status, asset).to.equal(200);
+    }
+    expect((await http(`${peer.restUrl}/tsconfig.json`)).status).to.equal(404);
   });
 
   it('answers unknown routes and methods with a 404 problem', async () => {

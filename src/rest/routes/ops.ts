@@ -1,5 +1,7 @@
 // Liveness, Prometheus metrics, the API description and the front page.
+import { join } from 'node:path';
 import type { Core } from '../../core.js';
+import { UI_STATIC } from '../ui-assets.js';
 import { defineRoute, type Route, type SchemaObject } from '../route-table.js';
 
 const TEXT = { type: 'string' };
@@ -51,24 +53,11 @@ export function opsRoutes(core: Core, describe: () => SchemaObject): Route[] {
       path: '/',
       operationId: 'home',
       tag: 'ops',
-      summary: 'Front page (placeholder until the web UI lands)',
+      summary: 'The web UI (built only on this API and its event stream)',
       responses: { 200: { description: 'HTML', content: { 'text/html': TEXT } } },
       handler: (_input, _req, res) => {
-        const id = escapeHtml(core.config.id);
-        res
-          .type('html')
-          .send(
-            `<!doctype html><html><head><meta charset="utf-8"><title>p2pd ${id}</title></head>` +
-              `<body><h1>p2pd ${id}</h1><p><a href="/api/v1/openapi.json">API description</a></p></body></html>`,
-          );
+        res.sendFile(join(UI_STATIC, 'index.html'));
       },
     }),
   ];
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
-  );
 }
