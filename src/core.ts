@@ -6,6 +6,7 @@ import type { FileIndex } from './index/file-index.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { TransferManager } from './transfer/transfer-manager.js';
+import type { Overlay } from './overlay/overlay.js';
 
 export interface NodeStatus {
   id: string;
@@ -29,6 +30,8 @@ export interface Core {
   index: FileIndex;
   /** Fetches, pushes, received uploads and the limits of what this peer serves. */
   transfers: TransferManager;
+  /** Neighbors, joining and leaving, network search. */
+  overlay: Overlay;
   status(): NodeStatus;
 }
 

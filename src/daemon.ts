@@ -4,11 +4,15 @@ import type { Config } from './config/schema.js';
 import type { Core, NodeStatus, Startable } from './core.js';
 import { EventBus } from './events/bus.js';
 import { GrpcPeerTransport } from './grpc/peer-transport.js';
+import { PROTOCOL_VERSION } from './grpc/proto.js';
 import { GrpcServer } from './grpc/server.js';
+import { GrpcTransferTransport } from './grpc/transfer-transport.js';
 import { FileIndex } from './index/file-index.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { Overlay } from './overlay/overlay.js';
 import { RestServer } from './rest/server.js';
+import { overlayPeerResolver, overlaySources } from './transfer/overlay-sources.js';
 import { TransferManager } from './transfer/transfer-manager.js';
 import { readVersion } from './version.js';
 
@@ -20,9 +24,10 @@ export interface DaemonOptions {
 export class Daemon {
   readonly core: Core;
   readonly index: FileIndex;
-  readonly transfers: TransferManager;
   readonly grpc: GrpcServer;
   readonly rest: RestServer;
+  readonly overlay: Overlay;
+  readonly transfers: TransferManager;
   readonly events: EventBus;
   readonly logger: Logger;
   private readonly closeLog: () => void;
@@ -55,13 +60,32 @@ export class Daemon {
         rescanIntervalMs: config.index.rescanIntervalMs,
       },
     );
-    // The overlay will pass findSources / resolvePeer here once it exists.
+    this.overlay = new Overlay(
+      {
+        events: this.events,
+        logger: logger.child({ component: 'overlay' }),
+        index: this.index,
+        transport: new GrpcPeerTransport(),
+      },
+      {
+        id: config.id,
+        version: this.version,
+        protocolVersion: PROTOCOL_VERSION,
+        advertisedAddress: () => this.grpcAddress,
+        dataDir: config.dataDir,
+        bootstrap: config.bootstrap,
+        overlay: config.overlay,
+        search: config.search,
+      },
+    );
     this.transfers = new TransferManager(
       {
         index: this.index,
         events: this.events,
         logger: logger.child({ component: 'transfer' }),
-        transport: new GrpcPeerTransport(),
+        transport: new GrpcTransferTransport(),
+        findSources: overlaySources(this.overlay),
+        resolvePeer: overlayPeerResolver(this.overlay),
       },
       {
         ...config.transfer,
@@ -78,6 +102,7 @@ export class Daemon {
       events: this.events,
       metrics,
       index: this.index,
+      overlay: this.overlay,
       transfers: this.transfers,
       status: () => this.status(),
     };
@@ -100,8 +125,11 @@ export class Daemon {
   async start(): Promise<void> {
     const parts: [string, Startable][] = [
       ['index', this.index],
-      ['transfers', this.transfers],
       ['grpc', this.grpc],
+      // After gRPC (its address is advertised), stopped before it (so Leave goes out).
+      ['overlay', this.overlay],
+      // Resumed fetches may search the network; stopped first, keeping partial state.
+      ['transfers', this.transfers],
       ['rest', this.rest],
     ];
     try {
@@ -153,7 +181,7 @@ export class Daemon {
       grpcAddress: this.grpcAddress,
       restAddress: this.restAddress,
       uptimeMs: Date.now() - this.startedAt,
-      peers: 0,
+      peers: this.overlay.neighborCount,
       files: stats.files,
       bytesShared: stats.bytes,
       sharedDir: this.config.sharedDir,

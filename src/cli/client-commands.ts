@@ -4,6 +4,8 @@ import type { CommandModule } from 'yargs';
 import { filesCommand } from './files-command.js';
 import { getCommand } from './get-command.js';
 import { pushCommand } from './push-command.js';
+import { connectCommand, disconnectCommand, peersCommand } from './peers-command.js';
+import { searchCommand } from './search-command.js';
 import { statusCommand } from './status-command.js';
 
 export const clientCommands = [
@@ -11,4 +13,8 @@ export const clientCommands = [
   filesCommand,
   getCommand,
   pushCommand,
+  peersCommand,
+  connectCommand,
+  disconnectCommand,
+  searchCommand,
 ] as unknown as CommandModule[];

@@ -1,152 +1,183 @@
-// The transfer core's PeerTransport over PeerService: one client per peer
-// address, a deadline on every call, AbortSignal cancellation.
-import type { ChannelOptions } from '@grpc/grpc-js';
-import { toP2pError } from '../errors.js';
-import type { PeerServiceClient } from '../generated/p2p/v1/PeerService.js';
+// The overlay's transport over gRPC PeerService: every call has a deadline,
+// and every failure comes back as one of the error classes of errors.ts with
+// a message that names the address.
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import {
+  AlreadyExistsError,
+  CancelledError,
+  InvalidArgumentError,
+  NotFoundError,
+  TimeoutError,
+  UnavailableError,
+  type P2pError,
+} from '../errors.js';
+import type { PeerInfo } from '../generated/p2p/v1/PeerInfo.js';
 import type {
   CallOptions,
-  DataPiece,
-  PeerTransport,
-  RemoteFileInfo,
-  UploadHeader,
-  UploadResult,
-} from '../transfer/transport.js';
-import { createPeerClient, deadline } from './clients.js';
-import { fromGrpcError } from './wire-errors.js';
+  JoinReply,
+  OverlayTransport,
+  PeerRecord,
+  SearchMessage,
+  UncheckedHit,
+  UncheckedPeer,
+} from '../overlay/types.js';
+import { deadline } from './clients.js';
+import { toPeerInfo } from './convert.js';
+import { PeerClientPool } from './peer-clients.js';
 
-/** Clients kept open; the least recently used beyond this are closed. */
-const MAX_CLIENTS = 256;
+type Callback<T> = (err: ServiceError | null, value?: T) => void;
 
-/**
- * A larger HTTP/2 window than the 64 KiB default lets a single Download stream
- * run at disk/CPU speed instead of waiting for WINDOW_UPDATE round trips.
- */
-const TRANSFER_CHANNEL_OPTIONS: ChannelOptions = {
-  'grpc-node.flow_control_window': 4 * 1024 * 1024,
-};
+export class GrpcPeerTransport implements OverlayTransport {
+  private readonly pool = new PeerClientPool();
 
-export class GrpcPeerTransport implements PeerTransport {
-  private readonly clients = new Map<string, PeerServiceClient>();
-
-  getFile(address: string, sha256: string, options: CallOptions): Promise<RemoteFileInfo> {
-    const client = this.client(address);
-    return new Promise((resolve, reject) => {
-      const call = client.GetFile(
-        { sha256 },
-        { deadline: deadline(options.timeoutMs) },
-        (err, info) => {
-          options.signal.removeEventListener('abort', onAbort);
-          if (err || !info) return reject(fromGrpcError(err, address));
-          resolve({
-            sha256: info.sha256,
-            names: info.names,
-            size: info.size,
-            chunkSize: info.chunkSize,
-            chunkHashes: info.chunkHashes,
-          });
-        },
-      );
-      const onAbort = (): void => call.cancel();
-      if (options.signal.aborted) call.cancel();
-      else options.signal.addEventListener('abort', onAbort, { once: true });
-    });
+  async join(address: string, self: PeerRecord, o: CallOptions): Promise<JoinReply> {
+    const res = await this.unary<{
+      accepted: boolean;
+      reason: string;
+      peer: PeerInfo | null;
+      peers: PeerInfo[];
+    }>(address, 'Join', o, (client, options, cb) =>
+      client.Join({ peer: toPeerInfo(self) }, options, cb),
+    );
+    return { accepted: res.accepted, reason: res.reason, peer: res.peer, peers: res.peers };
   }
 
-  async *download(
+  async leave(address: string, selfId: string, o: CallOptions): Promise<void> {
+    await this.unary(address, 'Leave', o, (client, options, cb) =>
+      client.Leave({ peerId: selfId }, options, cb),
+    );
+  }
+
+  async ping(address: string, selfId: string, o: CallOptions): Promise<UncheckedPeer> {
+    const res = await this.unary<{ peer: PeerInfo | null }>(
+      address,
+      'Ping',
+      o,
+      (client, options, cb) => client.Ping({ peerId: selfId, sentAtMs: Date.now() }, options, cb),
+    );
+    return res.peer;
+  }
+
+  async getPeers(
     address: string,
-    request: { sha256: string; offset: number; length: number },
-    options: CallOptions,
-  ): AsyncGenerator<DataPiece> {
-    const call = this.client(address).Download(request, { deadline: deadline(options.timeoutMs) });
+    selfId: string,
+    max: number,
+    o: CallOptions,
+  ): Promise<UncheckedPeer[]> {
+    const res = await this.unary<{ peers: PeerInfo[] }>(
+      address,
+      'GetPeers',
+      o,
+      (client, options, cb) => client.GetPeers({ peerId: selfId, max }, options, cb),
+    );
+    return res.peers;
+  }
+
+  async *search(
+    address: string,
+    request: SearchMessage,
+    o: { deadline: number; signal: AbortSignal },
+  ): AsyncGenerator<UncheckedHit> {
+    if (o.signal.aborted) return;
+    const call = this.pool
+      .get(address)
+      .Search(
+        { ...request, origin: toPeerInfo(request.origin) },
+        { deadline: new Date(o.deadline) },
+      );
+    // grpc-js emits 'error' straight on the stream; never let one go unheard.
+    call.on('error', () => undefined);
     const onAbort = (): void => call.cancel();
-    if (options.signal.aborted) call.cancel();
-    else options.signal.addEventListener('abort', onAbort, { once: true });
+    o.signal.addEventListener('abort', onAbort);
     try {
-      for await (const message of call as AsyncIterable<{ offset: number; data: Buffer }>) {
-        yield { offset: message.offset, data: message.data };
-      }
+      for await (const hit of call as AsyncIterable<UncheckedHit>) yield hit;
     } catch (err) {
-      throw fromGrpcError(err, address);
+      if (o.signal.aborted) return;
+      throw toP2p(err as ServiceError, address, 'Search', o.deadline - Date.now());
     } finally {
-      options.signal.removeEventListener('abort', onAbort);
+      o.signal.removeEventListener('abort', onAbort);
       call.cancel();
     }
   }
 
-  upload(
-    address: string,
-    header: UploadHeader,
-    data: AsyncIterable<Buffer>,
-    options: CallOptions,
-  ): Promise<UploadResult> {
-    const client = this.client(address);
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let wake: (() => void) | undefined;
-      const call = client.Upload({ deadline: deadline(options.timeoutMs) }, (err, res) => {
-        settled = true;
-        options.signal.removeEventListener('abort', onAbort);
-        wake?.();
-        if (err || !res) return reject(fromGrpcError(err, address));
-        resolve({
-          storedAs: res.storedAs,
-          sha256: res.file?.sha256 ?? header.sha256,
-          size: res.file?.size ?? header.size,
-        });
-      });
-      const onAbort = (): void => call.cancel();
-      if (options.signal.aborted) call.cancel();
-      else options.signal.addEventListener('abort', onAbort, { once: true });
-      const send = async (): Promise<void> => {
-        call.write({
-          header: {
-            name: header.name,
-            size: header.size,
-            sha256: header.sha256,
-            sender: { id: header.sender.id, address: header.sender.address },
-          },
-        });
-        for await (const piece of data) {
-          // The receiver may answer (refuse) before it has read everything.
-          if (settled) return;
-          if (!call.write({ data: piece })) {
-            await new Promise<void>((resolveDrain) => {
-              wake = resolveDrain;
-              call.once('drain', resolveDrain);
-            });
-            wake = undefined;
-          }
-        }
-        if (!settled) call.end();
-      };
-      send().catch((err: unknown) => {
-        if (settled) return;
-        call.cancel();
-        settled = true;
-        reject(toP2pError(err));
-      });
-    });
+  disconnect(address: string): void {
+    this.pool.close(address);
   }
 
   close(): void {
-    for (const client of this.clients.values()) client.close();
-    this.clients.clear();
+    this.pool.closeAll();
   }
 
-  private client(address: string): PeerServiceClient {
-    let client = this.clients.get(address);
-    if (client) {
-      // Most recently used last.
-      this.clients.delete(address);
-    } else {
-      client = createPeerClient(address, TRANSFER_CHANNEL_OPTIONS);
-      if (this.clients.size >= MAX_CLIENTS) {
-        const [oldest, old] = this.clients.entries().next().value!;
-        old.close();
-        this.clients.delete(oldest);
+  private unary<T>(
+    address: string,
+    method: string,
+    o: CallOptions,
+    start: (
+      client: ReturnType<PeerClientPool['get']>,
+      options: { deadline: Date },
+      cb: Callback<T>,
+    ) => { cancel(): void },
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (o.signal?.aborted) {
+        reject(new CancelledError(`${method} to ${address} was cancelled`));
+        return;
       }
-    }
-    this.clients.set(address, client);
-    return client;
+      const call = start(
+        this.pool.get(address),
+        { deadline: deadline(o.timeoutMs) },
+        (err, value) => {
+          o.signal?.removeEventListener('abort', onAbort);
+          if (err) reject(toP2p(err, address, method, o.timeoutMs));
+          else resolve(value as T);
+        },
+      );
+      const onAbort = (): void => call.cancel();
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
+}
+
+/** A failed call as the error class of its status, saying which peer and method. */
+function toP2p(err: ServiceError, address: string, method: string, timeoutMs: number): P2pError {
+  const details = err.details || err.message;
+  switch (err.code) {
+    case GrpcStatus.DEADLINE_EXCEEDED:
+      return new TimeoutError(
+        `${address} did not answer ${method} within ${Math.max(0, Math.round(timeoutMs))} ms`,
+        {
+          cause: err,
+        },
+      );
+    case GrpcStatus.UNAVAILABLE: {
+      const cause = connectionError(details);
+      return /protocol error/i.test(cause)
+        ? new UnavailableError(`${address} is not a p2pd peer (it does not speak gRPC: ${cause})`, {
+            cause: err,
+          })
+        : new UnavailableError(`${address} is unreachable (${cause})`, { cause: err });
+    }
+    case GrpcStatus.NOT_FOUND:
+      return new NotFoundError(details, { cause: err });
+    case GrpcStatus.INVALID_ARGUMENT:
+      return new InvalidArgumentError(`${address} rejected ${method}: ${details}`, { cause: err });
+    case GrpcStatus.ALREADY_EXISTS:
+      return new AlreadyExistsError(`${address}: ${details}`, { cause: err });
+    case GrpcStatus.CANCELLED:
+      return new CancelledError(`${method} to ${address} was cancelled`);
+    case GrpcStatus.UNIMPLEMENTED:
+      return new UnavailableError(
+        `${address} is not a p2pd peer (it does not implement p2p.v1.PeerService/${method})`,
+        { cause: err },
+      );
+    default:
+      // Protocol errors and the like: something answered, but it does not speak gRPC PeerService.
+      return new UnavailableError(`${address} is not a p2pd peer (${details})`, { cause: err });
+  }
+}
+
+/** The useful part of grpc-js's "No connection established. Last error: ..." text. */
+function connectionError(details: string): string {
+  const m = /Last error: (?:Error: )?(.*?)(?: \([0-9T:.Z-]+\))?\.? Resolution note/.exec(details);
+  return m?.[1] || details;
 }

@@ -136,7 +136,7 @@ export class FileIndex {
     return record ? this.entry(record.sha256) : undefined;
   }
 
-  /** Files matching every keyword, sorted by first name, paged. */
+  /** Files matching every keyword (or the one file a whole sha256 names), sorted by first name, paged. */
   list(q: ListQuery = {}): ListResult {
     const query = q.query ?? '';
     if (query.length > MAX_QUERY_LENGTH) {
@@ -150,6 +150,11 @@ export class FileIndex {
     if (!Number.isInteger(offset) || offset < 0) {
       throw new InvalidArgumentError('offset must be a non-negative integer');
     }
+    // A whole sha256 finds that file: this is how a fetch by hash searches the network.
+    const byHash = SHA256_HEX.test(query.trim().toLowerCase())
+      ? this.entry(query.trim().toLowerCase())
+      : undefined;
+    if (byHash) return { files: offset === 0 ? [byHash] : [], total: 1 };
     const { match } = compileQuery(query);
     const matches: FileEntry[] = [];
     for (const sha of this.byHash.keys()) {

@@ -1,7 +1,7 @@
 // Every fetch and push of this daemon: starts, queues, resumes after a
 // restart, cancels, and reports progress to the facades and the event bus.
 import { randomBytes } from 'node:crypto';
-import { isValidHostPort } from '../config/schema.js';
+import { PEER_ID_PATTERN, isValidHostPort } from '../config/schema.js';
 import type { Startable } from '../core.js';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -392,6 +392,9 @@ export class TransferManager implements Startable {
       throw new InvalidArgumentError('give the peer to push to (host:port or a neighbor id)');
     }
     if (isValidHostPort(peer)) return peer;
+    if (!PEER_ID_PATTERN.test(peer)) {
+      throw new InvalidArgumentError(`"${peer}" is neither host:port nor a peer id`);
+    }
     const address = this.components.resolvePeer?.(peer);
     if (address) return address;
     if (!this.components.resolvePeer) {

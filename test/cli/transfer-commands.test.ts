@@ -66,10 +66,10 @@ describe('cli transfer commands', function () {
       expect(r.stdout).to.equal('');
     });
 
-    it('exits 1 and says why when no source is given and search is not there', async () => {
-      const r = await runP2pd(['get', sha(content), '--addr', fetcher.grpcAddress]);
+    it('exits 1 and says why when no peer on the network has the file', async () => {
+      const r = await runP2pd(['get', sha(Buffer.from('nobody')), '--addr', fetcher.grpcAddress]);
       expect(r.code).to.equal(1);
-      expect(r.stderr).to.match(/no sources/);
+      expect(r.stderr).to.match(/no peer on the network has sha256/);
     });
 
     it('refuses a malformed --from with exit code 2', async () => {

@@ -27,6 +27,9 @@ const MOUNTED = [
   '/api/v1/transfers',
   '/api/v1/transfers/{id}',
   '/api/v1/pushes',
+  '/api/v1/peers',
+  '/api/v1/peers/{id}',
+  '/api/v1/search',
 ];
 
 describe('REST GET /api/v1/openapi.json', () => {
@@ -98,9 +101,7 @@ describe('REST GET /api/v1/openapi.json', () => {
         });
         const body = await res.text();
         expect(body, `${method} ${path}`).not.to.include('no route');
-        // An unknown {id} is a 404 problem from the route itself, not a missing route.
-        const allowed = path.includes('{id}') ? [200, 400, 404] : [200, 400];
-        expect(res.status, `${method} ${path}`).to.be.oneOf(allowed);
+        expect(res.status, `${method} ${path}`).to.be.oneOf([200, 400]);
       }
     }
   });

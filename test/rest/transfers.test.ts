@@ -136,12 +136,14 @@ describe('REST /api/v1/transfers and /api/v1/pushes', function () {
     });
   }
 
-  it('answers 404 for an unknown transfer id', async () => {
-    await expectProblem(await http(`${local.restUrl}/api/v1/transfers/f-nope`), 404, 'NOT_FOUND');
+  it('answers 404 for an unknown transfer id, 400 for a malformed one', async () => {
+    const unknown = `${local.restUrl}/api/v1/transfers/f-000000000000`;
+    await expectProblem(await http(unknown), 404, 'NOT_FOUND');
+    await expectProblem(await http(unknown, { method: 'DELETE' }), 404, 'NOT_FOUND');
     await expectProblem(
-      await http(`${local.restUrl}/api/v1/transfers/f-nope`, { method: 'DELETE' }),
-      404,
-      'NOT_FOUND',
+      await http(`${local.restUrl}/api/v1/transfers/nope`),
+      400,
+      'INVALID_ARGUMENT',
     );
   });
 

@@ -4,7 +4,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { GrpcPeerTransport } from '../../src/grpc/peer-transport.js';
+import { GrpcTransferTransport } from '../../src/grpc/transfer-transport.js';
 import { resolveSources } from '../../src/transfer/source-finder.js';
 import { TransferManager } from '../../src/transfer/transfer-manager.js';
 import type { FindSources, SourceHit } from '../../src/transfer/types.js';
@@ -83,7 +83,7 @@ describe('transfer: sources by search', function () {
           index,
           events,
           logger: pino({ level: 'silent' }),
-          transport: new GrpcPeerTransport(),
+          transport: new GrpcTransferTransport(),
           findSources: find,
         },
         {

@@ -142,13 +142,13 @@ describe('transfer: fetch', function () {
     expect(result.last?.path).to.equal(join(fetcher.shared, 'mine.txt'));
   });
 
-  it('fails clearly without sources while network search is not there', async () => {
+  it('without sources, searches the network and fails clearly when nobody has the file', async () => {
     const fetcher = await peer();
     const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
       sha256: sha256Of(Buffer.from('x')),
     });
     expect(result.error?.code).to.equal(14); // UNAVAILABLE
-    expect(result.error?.details).to.match(/network search is not available/);
+    expect(result.error?.details).to.match(/no peer on the network has sha256/);
     expect(result.last?.state).to.equal('failed');
   });
 

@@ -65,7 +65,12 @@ const PushBody = z
   .refine((b) => b.sha256 !== undefined || b.name !== undefined, 'give a sha256 or a name')
   .meta({ id: 'PushRequest' });
 
-const ById = z.strictObject({ id: z.string().min(1).max(64) });
+const ById = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[fp]-[0-9a-f]{12}$/, 'must be a transfer id like f-0123456789ab')
+    .describe('Transfer id'),
+});
 
 const LOCATION = {
   Location: { description: "The transfer's URL", schema: { type: 'string' } },
