@@ -175,7 +175,12 @@ export class FetchJob {
     if (this.sha256 && (await this.alreadyHave())) return;
     const found = await resolveSources(
       this.components.findSources,
-      { sha256: this.sha256 || undefined, name: this.wanted, explicit: this.explicit },
+      {
+        sha256: this.sha256 || undefined,
+        name: this.wanted,
+        explicit: this.explicit,
+        searchToo: this.resumed !== undefined,
+      },
       signal,
     );
     this.sha256 = found.sha256;

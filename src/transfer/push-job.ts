@@ -10,6 +10,9 @@ import { RateMeter } from './rate-meter.js';
 import type { PeerTransport } from './transport.js';
 import type { TransferSnapshot, TransferState } from './types.js';
 
+/** Bytes per Upload message. */
+const PIECE = 1024 * 1024;
+
 export interface PushJobComponents {
   transport: PeerTransport;
   index: FileIndex;
@@ -127,7 +130,7 @@ export class PushJob {
   private async *data(): AsyncGenerator<Buffer> {
     const { entry } = this.spec;
     if (entry.size === 0) return;
-    const { stream } = await this.components.index.openRange(entry.sha256, 0);
+    const { stream } = await this.components.index.openRange(entry.sha256, 0, undefined, PIECE);
     try {
       for await (const piece of stream as AsyncIterable<Buffer>) {
         yield piece;

@@ -14,11 +14,23 @@ export interface FoundSources {
 
 export async function resolveSources(
   findSources: FindSources | undefined,
-  want: { sha256?: string; name?: string; explicit: string[] },
+  want: {
+    sha256?: string;
+    name?: string;
+    explicit: string[];
+    /** Search even with explicit sources, and use both (a resumed fetch: its sources may be gone). */
+    searchToo?: boolean;
+  },
   signal: AbortSignal,
 ): Promise<FoundSources> {
   const explicit = want.explicit.map((address) => ({ address, peerId: '' }));
   if (want.sha256) {
+    if (explicit.length > 0 && want.searchToo && findSources) {
+      const sha256 = want.sha256;
+      const hits = await findSources({ sha256 }, signal).catch(() => []);
+      const found = hits.filter((h) => h.sha256 === sha256);
+      return { sha256, sources: distinct([...found, ...explicit]) };
+    }
     if (explicit.length > 0) return { sha256: want.sha256, sources: explicit };
     if (!findSources) {
       throw new UnavailableError(
