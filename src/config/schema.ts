@@ -77,13 +77,16 @@ export const configSchema = z.strictObject({
       /** Download requests in flight to one source during a fetch. */
       maxRequestsPerSource: z.int().min(1).max(64).default(4),
       /** Download requests in flight for one fetch, over all its sources. */
-      maxRequests: z.int().min(1).max(256).default(12),
-      /** Bytes asked for in one Download request (rounded to whole chunks, at least one). */
+      maxRequests: z.int().min(1).max(256).default(8),
+      /**
+       * Bytes asked for in one Download request (rounded to whole chunks, at least one).
+       * Also what one request can hold in memory while it waits to be read.
+       */
       requestBytes: z
         .int()
         .min(16 * 1024)
         .max(256 * MiB)
-        .default(8 * MiB),
+        .default(4 * MiB),
       /** A request that brings no byte for this long is abandoned and its chunks go elsewhere, ms. */
       stallTimeoutMs: z.int().min(100).max(600_000).default(20_000),
       /** Deadline of a metadata (GetFile) call, ms. */
