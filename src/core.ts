@@ -6,6 +6,9 @@ import type { FileIndex } from './index/file-index.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 
+/** The MOM link: no URL configured, not yet connected, connected, or lost. */
+export type NatsState = 'disabled' | 'connecting' | 'connected' | 'disconnected';
+
 export interface NodeStatus {
   id: string;
   version: string;
@@ -17,7 +20,7 @@ export interface NodeStatus {
   bytesShared: number;
   sharedDir: string;
   indexing: boolean;
-  natsState: 'disabled' | 'connecting' | 'connected' | 'disconnected';
+  natsState: NatsState;
 }
 
 export interface Core {
