@@ -2,11 +2,14 @@
 import type { Core } from '../core.js';
 import { NotImplementedError } from '../errors.js';
 import type { ControlServiceHandlers } from '../generated/p2p/v1/ControlService.js';
+import type { Event } from '../generated/p2p/v1/Event.js';
 import type { ListFilesRequest__Output } from '../generated/p2p/v1/ListFilesRequest.js';
 import type { ListFilesResponse } from '../generated/p2p/v1/ListFilesResponse.js';
 import type { StatusResponse } from '../generated/p2p/v1/StatusResponse.js';
+import type { WatchEventsRequest__Output } from '../generated/p2p/v1/WatchEventsRequest.js';
 import { toFileInfo, toStatusResponse } from './convert.js';
 import { controlGuard, serverStream, unary } from './handle.js';
+import { watchEventsHandler } from './watch-events.js';
 
 export function controlServiceHandlers(core: Core): ControlServiceHandlers {
   const { metrics, index } = core;
@@ -56,6 +59,11 @@ export function controlServiceHandlers(core: Core): ControlServiceHandlers {
     Fetch: notYetStream('Fetch', 'the transfer issue'),
     Push: notYetStream('Push', 'the transfer issue'),
     ListTransfers: notYet('ListTransfers', 'the transfer issue'),
-    WatchEvents: notYetStream('WatchEvents', 'the NATS/events issue'),
+    WatchEvents: serverStream<WatchEventsRequest__Output, Event>(
+      'ControlService/WatchEvents',
+      metrics,
+      (req, call) => watchEventsHandler(core, req, call),
+      guard,
+    ),
   };
 }
