@@ -1,7 +1,7 @@
 // The persistent hash cache: a restart over an unchanged folder re-hashes
 // nothing. One JSON file in the data folder, replaced atomically.
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 export interface CachedFile {
   size: number;
@@ -39,6 +39,7 @@ export class HashCache {
 
   async save(records: Map<string, CachedFile>): Promise<void> {
     const tmp = `${this.file}.tmp`;
+    await mkdir(dirname(this.file), { recursive: true });
     await writeFile(tmp, JSON.stringify({ version: VERSION, files: Object.fromEntries(records) }));
     await rename(tmp, this.file);
   }

@@ -1,5 +1,6 @@
 // The shared-folder index: what this peer shares, by content hash and by name.
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import type { EventBus } from '../events/bus.js';
 import { InvalidArgumentError, NotFoundError, RangeNotSatisfiableError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -159,7 +160,7 @@ export class FileIndex {
     sha256: string,
     start = 0,
     end?: number,
-  ): Promise<{ entry: FileEntry; start: number; end: number; stream: ReadStream }> {
+  ): Promise<{ entry: FileEntry; start: number; end: number; stream: Readable }> {
     const entry = this.require(sha256);
     const last = end ?? entry.size - 1;
     if (
@@ -180,11 +181,10 @@ export class FileIndex {
       const found = await statShared(this.init.sharedDir, name);
       const record = this.byPath.get(name);
       if (found && record && found.size === record.size && found.mtimeMs === record.mtimeMs) {
-        const stream = createReadStream(found.abs, {
-          start,
-          end: Math.max(last, start - 1),
-          highWaterMark: 256 * 1024,
-        });
+        const stream =
+          last < start
+            ? Readable.from([])
+            : createReadStream(found.abs, { start, end: last, highWaterMark: 256 * 1024 });
         return { entry, start, end: last, stream };
       }
       // The file changed under us: re-read it before serving it again.

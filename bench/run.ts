@@ -1,0 +1,24 @@
+// `npm run bench [-- name...]`: runs the benchmarks, prints a table per
+// benchmark and writes every figure to bench-results/latest.json.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { indexBench } from './index-bench.js';
+import type { Bench, BenchRow } from './table.js';
+import { printTable } from './table.js';
+
+const BENCHES: Bench[] = [indexBench];
+
+const wanted = process.argv.slice(2);
+const results: Record<string, BenchRow[]> = {};
+for (const bench of BENCHES) {
+  if (wanted.length > 0 && !wanted.includes(bench.name)) continue;
+  console.log(`\n== ${bench.name}: ${bench.describe}`);
+  const rows = await bench.run();
+  printTable(rows);
+  results[bench.name] = rows;
+}
+await mkdir('bench-results', { recursive: true });
+await writeFile(
+  'bench-results/latest.json',
+  JSON.stringify({ at: new Date().toISOString(), results }, null, 2),
+);
+console.log('\nwrote bench-results/latest.json');

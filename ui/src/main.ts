@@ -1,0 +1,93 @@
+// Entry point: tabs, the status header, and one event stream feeding every view.
+import { onTokenNeeded, withToken } from './api.js';
+import { byId } from './format.js';
+import { showError } from './errors.js';
+import { initEvents, addEvent } from './views/events.js';
+import { initFiles, refreshFiles } from './views/files.js';
+import { initPeers, refreshPeers } from './views/peers.js';
+import { initSearch } from './views/search.js';
+import { refreshStatus } from './views/status.js';
+import { initTransfers, refreshTransfers } from './views/transfers.js';
+
+export interface EventEnvelope {
+  id: string;
+  type: string;
+  time: string;
+  peer: string;
+  data: Record<string, unknown>;
+}
+
+function initTabs(): void {
+  const tabs = [...document.querySelectorAll<HTMLButtonElement>('[role=tab]')];
+  const select = (tab: HTMLButtonElement): void => {
+    for (const t of tabs) {
+      const selected = t === tab;
+      t.setAttribute('aria-selected', String(selected));
+      t.tabIndex = selected ? 0 : -1;
+      byId(t.getAttribute('aria-controls')!).hidden = !selected;
+    }
+    location.hash = tab.id.replace('tab-', '');
+  };
+  tabs.forEach((tab, i) => {
+    tab.addEventListener('click', () => select(tab));
+    tab.addEventListener('keydown', (e) => {
+      const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
+      if (!step) return;
+      const next = tabs[(i + step + tabs.length) % tabs.length]!;
+      next.focus();
+      select(next);
+    });
+  });
+  const initial = tabs.find((t) => t.id === `tab-${location.hash.slice(1)}`);
+  if (initial) select(initial);
+}
+
+function initTokenPrompt(): void {
+  const dialog = byId<HTMLDialogElement>('token-dialog');
+  onTokenNeeded(
+    () =>
+      new Promise((resolve) => {
+        dialog.addEventListener(
+          'close',
+          () => resolve(byId<HTMLInputElement>('token-input').value),
+          { once: true },
+        );
+        dialog.showModal();
+      }),
+  );
+}
+
+function connectEvents(): void {
+  const source = new EventSource(withToken('/api/v1/events'));
+  let refreshTimer: number | undefined;
+  source.onmessage = (message) => {
+    const event = JSON.parse(message.data as string) as EventEnvelope;
+    addEvent(event);
+    // Coalesce bursts of events into one refresh of the views they touch.
+    window.clearTimeout(refreshTimer);
+    refreshTimer = window.setTimeout(() => {
+      void refreshStatus();
+      if (event.type.startsWith('file.') || event.type.startsWith('upload.')) void refreshFiles();
+      if (event.type.startsWith('peer.')) void refreshPeers();
+    }, 150);
+    if (event.type.startsWith('download.') || event.type.startsWith('upload.'))
+      void refreshTransfers();
+  };
+}
+
+async function main(): Promise<void> {
+  byId('error-close').addEventListener('click', () => (byId('error').hidden = true));
+  initTokenPrompt();
+  initTabs();
+  initFiles();
+  initSearch();
+  initTransfers();
+  initPeers();
+  initEvents();
+  await refreshStatus();
+  await Promise.all([refreshFiles(), refreshPeers(), refreshTransfers()]);
+  connectEvents();
+  window.setInterval(() => void refreshStatus(), 5000);
+}
+
+main().catch(showError);

@@ -1,0 +1,30 @@
+import { api } from '../api.js';
+import { showError } from '../errors.js';
+import { byId, duration } from '../format.js';
+
+interface Status {
+  id: string;
+  grpcAddress: string;
+  restAddress: string;
+  uptimeMs: number;
+  peers: number;
+  files: number;
+  natsState: string;
+}
+
+/** The "at a glance" header. */
+export async function refreshStatus(): Promise<void> {
+  try {
+    const s = await api<Status>('/api/v1/status');
+    document.title = `p2pd ${s.id}`;
+    byId('peer-id').textContent = s.id;
+    byId('g-grpc').textContent = s.grpcAddress;
+    byId('g-rest').textContent = s.restAddress;
+    byId('g-uptime').textContent = duration(s.uptimeMs);
+    byId('g-peers').textContent = String(s.peers);
+    byId('g-files').textContent = String(s.files);
+    byId('g-nats').textContent = s.natsState;
+  } catch (err) {
+    showError(err);
+  }
+}
