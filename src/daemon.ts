@@ -100,6 +100,8 @@ export class Daemon {
         this.started.push({ name, part });
       }
     } catch (err) {
+      // The CLI prints the message; the log file keeps it for whoever reads it later.
+      this.logger.error({ err }, 'start failed');
       await this.stopStarted();
       this.closeLog();
       throw err;
@@ -109,6 +111,7 @@ export class Daemon {
         grpc: this.grpcAddress,
         rest: this.restAddress,
         sharedDir: this.config.sharedDir,
+        bootstrap: this.config.bootstrap,
         files: this.index.stats().files,
       },
       `p2pd ${this.version} peer ${this.config.id} started: gRPC ${this.grpcAddress}, REST http://${this.restAddress}`,

@@ -2,6 +2,7 @@
 // the peer's log file. Components get children with their own fields.
 import { pino, type Logger, type Level } from 'pino';
 import pretty from 'pino-pretty';
+import { format } from 'node:util';
 
 export type { Logger };
 
@@ -37,5 +38,18 @@ export function createLogger(init: LoggerInit): { logger: Logger; close: () => v
       file.flushSync();
       file.end();
     },
+  };
+}
+
+/**
+ * A sink for grpc-js's own (process-wide) log lines, so they land in the
+ * peer's log instead of raw on stderr. Its errors are mostly about calls we
+ * already report, hence warn.
+ */
+export function grpcLogSink(logger: Logger): Partial<Console> {
+  return {
+    error: (...args: unknown[]) => logger.warn(format(...args)),
+    info: (...args: unknown[]) => logger.debug(format(...args)),
+    debug: (...args: unknown[]) => logger.trace(format(...args)),
   };
 }

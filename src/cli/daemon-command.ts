@@ -1,11 +1,13 @@
 // `p2pd [--config file]`: runs the daemon until SIGINT/SIGTERM.
+import { setLogger } from '@grpc/grpc-js';
 import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../config/load.js';
-import { Daemon } from '../daemon.js';
+import type { Daemon } from '../daemon.js';
 import { ConfigError } from '../errors.js';
+import { grpcLogSink } from '../logger.js';
 
 interface DaemonArgs {
-  config: string;
+  config?: string;
   'grpc-port'?: number;
   'rest-port'?: number;
   'shared-dir'?: string;
@@ -22,8 +24,7 @@ export const daemonCommand: CommandModule<object, DaemonArgs> = {
       .option('config', {
         alias: 'c',
         type: 'string',
-        demandOption: true,
-        describe: 'Path of the peer config (JSON)',
+        describe: 'Path of the peer config (JSON); required to run the daemon',
       })
       .option('grpc-port', { type: 'number', describe: 'Override grpc.port' })
       .option('rest-port', { type: 'number', describe: 'Override rest.port' })
@@ -35,6 +36,11 @@ export const daemonCommand: CommandModule<object, DaemonArgs> = {
       })
       .option('id', { type: 'string', describe: 'Override the peer id' }),
   handler: async (args) => {
+    if (args.config === undefined) {
+      // Checked here, not demanded through yargs, so "p2pd statu" reads as an unknown argument.
+      console.error('p2pd: --config <file> is required to run the daemon (see "p2pd --help")');
+      process.exit(2);
+    }
     let daemon: Daemon;
     try {
       const config = loadConfigFile(args.config, {
@@ -44,7 +50,10 @@ export const daemonCommand: CommandModule<object, DaemonArgs> = {
         bootstrap: args.bootstrap,
         id: args.id,
       });
+      // Loaded only once the config is good, so a refusal is quick.
+      const { Daemon } = await import('../daemon.js');
       daemon = new Daemon(config);
+      setLogger(grpcLogSink(daemon.logger.child({ component: 'grpc-js' })));
     } catch (err) {
       console.error(`p2pd: config error: ${(err as Error).message}`);
       process.exit(err instanceof ConfigError ? 2 : 1);

@@ -3,12 +3,22 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { daemonCommand } from './daemon-command.js';
 import { clientCommands } from './client-commands.js';
+import { EXIT } from './daemon-client.js';
 
 await yargs(hideBin(process.argv))
   .scriptName('p2pd')
   .usage('p2pd: a peer-to-peer file-sharing daemon\n\nRun a peer:  p2pd --config peer1.json')
   .command(daemonCommand)
   .command(clientCommands)
+  .example('p2pd --config config/peer1.json', 'Run the peer described by config/peer1.json')
+  .example('p2pd status --config config/peer1.json', 'Ask that peer how it is doing')
+  .example('p2pd files beatles --addr 127.0.0.1:50052', 'List matching files of another daemon')
+  .epilogue(
+    'Client commands reach the daemon at --addr (default 127.0.0.1:50051) or at the gRPC ' +
+      'address in --config; "p2pd <command> --help" lists their flags.\n' +
+      'Exit codes: 0 ok, 1 failure (daemon unreachable, call refused, start failed), ' +
+      '2 bad config or arguments, 130 forced stop.',
+  )
   .strict()
   .demandCommand(0)
   .recommendCommands()
@@ -16,4 +26,8 @@ await yargs(hideBin(process.argv))
   .alias('h', 'help')
   .version()
   .wrap(Math.min(100, process.stdout.columns || 100))
+  .fail((msg, err) => {
+    console.error(`p2pd: ${msg ?? err?.message} (see "p2pd --help")`);
+    process.exit(EXIT.usage);
+  })
   .parseAsync();

@@ -47,7 +47,7 @@ export function resolveConfig(
   }
   const input = applyOverrides(raw as ConfigInput, overrides);
   const result = configSchema.safeParse(input);
-  if (!result.success) throw toConfigError(source, result.error);
+  if (!result.success) throw toConfigError(source, input, result.error);
   const parsed = result.data;
 
   if (!isLoopbackHost(parsed.rest.host) && !parsed.rest.token) {
@@ -123,30 +123,70 @@ function applyOverrides(raw: ConfigInput, o: ConfigOverrides): ConfigInput {
   return out;
 }
 
-function toConfigError(source: string, error: z.ZodError): ConfigError {
+function toConfigError(source: string, input: unknown, error: z.ZodError): ConfigError {
   const issue = error.issues[0]!;
-  let field = issue.path.map(String).join('.');
+  const path = [...issue.path];
   let problem = issue.message;
   if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0]!;
-    field = field ? `${field}.${key}` : key;
+    path.push(issue.keys[0]!);
     problem = 'unknown key';
-  } else if (issue.code === 'invalid_type' && issue.input === undefined) {
-    problem = 'is required';
+  } else if (issue.code === 'invalid_type') {
+    // zod v4 leaves the input out of issues; look the value up to tell "missing" from "wrong type".
+    const value = valueAt(input, issue.path);
+    problem =
+      value === undefined
+        ? 'is required'
+        : `expected ${issue.expected === 'int' ? 'an integer' : issue.expected}, got ${describeValue(value)}`;
   }
-  return new ConfigError(source, field, problem);
+  return new ConfigError(source, fieldName(path), problem);
+}
+
+/** `grpc.port`, `bootstrap[1]`. */
+function fieldName(path: PropertyKey[]): string {
+  return path
+    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`))
+    .join('');
+}
+
+function valueAt(root: unknown, path: PropertyKey[]): unknown {
+  let value = root;
+  for (const key of path) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<PropertyKey, unknown>)[key];
+  }
+  return value;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return 'an object';
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return `${typeof value} ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`;
 }
 
 function ensureDir(source: string, field: string, dir: string): void {
   try {
     mkdirSync(dir, { recursive: true });
-    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error(), { code: 'EEXIST' });
     accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ConfigError(source, field, `folder ${dir} cannot be created or used (${reason})`);
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const why = DIR_PROBLEMS[code] ?? (code || (err as Error).message);
+    throw new ConfigError(source, field, `cannot use folder ${dir}: ${why}`);
   }
 }
+
+const DIR_PROBLEMS: Record<string, string> = {
+  EEXIST: 'it is a file, not a folder',
+  ENOTDIR: 'part of the path is a file, not a folder',
+  EACCES: 'permission denied (it must be readable and writable)',
+  EPERM: 'operation not permitted',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on the device',
+  ELOOP: 'too many symbolic links',
+  ENAMETOOLONG: 'path too long',
+};
 
 /** A stable id for peers configured without one. */
 function defaultId(sharedDir: string): string {

@@ -4,7 +4,13 @@ import { z } from 'zod';
 const MiB = 1024 * 1024;
 
 export const PEER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-const HOST_PORT = /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
+const HOST_PORT = /^(?:[^\s:[\]]+|\[[0-9a-fA-F:.]+\]):(\d{1,5})$/;
+
+/** `host:port` or `[v6]:port`, with a port from 1 to 65535. */
+export function isValidHostPort(value: string): boolean {
+  const m = HOST_PORT.exec(value);
+  return m !== null && Number(m[1]) >= 1 && Number(m[1]) <= 65535;
+}
 
 const port = z.int().min(0).max(65535);
 
@@ -31,7 +37,9 @@ const natsUrl = z
   .refine(isNatsUrl, 'expected a NATS server URL like nats://127.0.0.1:4222 or host:port');
 const NATS_SUBJECT = /^([^.\s*>]+|\*)(\.([^.\s*>]+|\*))*(\.>)?$|^>$/;
 const natsSubject = z.string().regex(NATS_SUBJECT, 'expected a NATS subject like p2p.>');
-const hostPort = z.string().regex(HOST_PORT, 'expected host:port');
+const hostPort = z
+  .string()
+  .refine(isValidHostPort, 'expected host:port with a port from 1 to 65535');
 
 export const configSchema = z.strictObject({
   /** Peer id, a NATS subject token. Default: derived from the shared folder's absolute path. */

@@ -1,5 +1,5 @@
 // Typed gRPC clients: the CLI and tests use ControlService, peers use PeerService.
-import { credentials, type ChannelOptions } from '@grpc/grpc-js';
+import { credentials, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
 import type { ControlServiceClient } from '../generated/p2p/v1/ControlService.js';
 import type { PeerServiceClient } from '../generated/p2p/v1/PeerService.js';
 import { loadProto } from './proto.js';
@@ -21,4 +21,16 @@ export function createPeerClient(address: string): PeerServiceClient {
 /** A deadline `ms` from now, for CallOptions. */
 export function deadline(ms: number): Date {
   return new Date(Date.now() + ms);
+}
+
+/**
+ * A unary call as a promise: `start` issues the call with the given callback,
+ * e.g. `unaryCall((cb) => client.Status({}, { deadline: deadline(5000) }, cb))`.
+ */
+export function unaryCall<T>(
+  start: (callback: (err: ServiceError | null, value?: T) => void) => unknown,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    start((err, value) => (err ? reject(err) : resolve(value as T)));
+  });
 }

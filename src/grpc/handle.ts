@@ -61,12 +61,17 @@ export function serverStream<Req, Res>(
       try {
         guard?.(call as AnyCall);
         await fn(call.request, call);
-        metrics.grpcRequests.inc({ method, code: 'OK' });
+        metrics.grpcRequests.inc({ method, code: call.cancelled ? 'CANCELLED' : 'OK' });
         if (!call.cancelled) call.end();
       } catch (err) {
+        if (call.cancelled) {
+          // The client went away (cancel or deadline): nobody to answer.
+          metrics.grpcRequests.inc({ method, code: 'CANCELLED' });
+          return;
+        }
         const e = toGrpcError(err);
         metrics.grpcRequests.inc({ method, code: GrpcStatus[e.code ?? GrpcStatus.UNKNOWN] });
-        if (!call.cancelled) call.emit('error', e);
+        call.emit('error', e);
       }
     })();
   };

@@ -2,6 +2,9 @@
 // were made with (see `npm run gen:proto`).
 import { loadPackageDefinition, type GrpcObject } from '@grpc/grpc-js';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
+import { protoPath as HEALTH_PROTO } from 'grpc-health-check';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProtoGrpcType } from '../generated/p2p.js';
 
@@ -30,4 +33,27 @@ export function loadProto(): { definition: PackageDefinition; proto: ProtoGrpcTy
     cached = { definition, proto };
   }
   return cached;
+}
+
+/** Where @grpc/reflection keeps the reflection protos it serves. */
+export const REFLECTION_PROTO_DIR = join(
+  dirname(createRequire(import.meta.url).resolve('@grpc/reflection/package.json')),
+  'build/proto',
+);
+
+/**
+ * Everything the server exposes through reflection: our services, health and
+ * reflection itself, so `grpcurl list` shows what is really served.
+ */
+export function reflectionDefinition(): PackageDefinition {
+  const { definition } = loadProto();
+  const extra = loadSync(
+    [
+      HEALTH_PROTO,
+      'grpc/reflection/v1/reflection.proto',
+      'grpc/reflection/v1alpha/reflection.proto',
+    ],
+    { ...LOADER_OPTIONS, includeDirs: [REFLECTION_PROTO_DIR] },
+  );
+  return { ...definition, ...extra };
 }

@@ -6,7 +6,10 @@ import type { Core, Startable } from '../core.js';
 import { UnavailableError } from '../errors.js';
 import { controlServiceHandlers } from './control-service.js';
 import { peerServiceHandlers } from './peer-service.js';
-import { loadProto } from './proto.js';
+import { loadProto, reflectionDefinition } from './proto.js';
+
+/** Health is reported for the whole server ('') and for each of our services. */
+const HEALTH_NAMES = ['', 'p2p.v1.PeerService', 'p2p.v1.ControlService'];
 
 export interface GrpcServerInit {
   host: string;
@@ -27,7 +30,7 @@ export class GrpcServer implements Startable {
   ) {}
 
   async start(): Promise<void> {
-    const { definition, proto } = loadProto();
+    const { proto } = loadProto();
     const server = new Server({
       'grpc.max_receive_message_length': 8 * 1024 * 1024,
       'grpc.keepalive_permit_without_calls': 1,
@@ -35,30 +38,28 @@ export class GrpcServer implements Startable {
     server.addService(proto.p2p.v1.PeerService.service, peerServiceHandlers(this.core));
     server.addService(proto.p2p.v1.ControlService.service, controlServiceHandlers(this.core));
     this.health.addToServer(server);
-    new ReflectionService(definition).addToServer(server);
+    new ReflectionService(reflectionDefinition()).addToServer(server);
     const target = `${this.init.host.includes(':') ? `[${this.init.host}]` : this.init.host}:${this.init.port}`;
     this.port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(target, ServerCredentials.createInsecure(), (err, port) =>
-        err
-          ? reject(
-              new UnavailableError(`cannot listen for gRPC on ${target}: ${err.message}`, {
-                cause: err,
-              }),
-            )
-          : resolve(port),
-      ),
+      server.bindAsync(target, ServerCredentials.createInsecure(), (err, port) => {
+        if (!err) return resolve(port);
+        server.forceShutdown();
+        reject(
+          new UnavailableError(`cannot listen for gRPC on ${target}: ${bindProblem(err)}`, {
+            cause: err,
+          }),
+        );
+      }),
     );
     this.server = server;
-    for (const name of ['', 'p2p.v1.PeerService', 'p2p.v1.ControlService']) {
-      this.health.setStatus(name, 'SERVING');
-    }
+    for (const name of HEALTH_NAMES) this.health.setStatus(name, 'SERVING');
   }
 
   async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
-    this.health.setStatus('', 'NOT_SERVING');
+    for (const name of HEALTH_NAMES) this.health.setStatus(name, 'NOT_SERVING');
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         server.forceShutdown();
@@ -70,4 +71,17 @@ export class GrpcServer implements Startable {
       });
     });
   }
+}
+
+/**
+ * grpc-js reports a failed bind as "No address added out of total 1 resolved
+ * errors: [listen EADDRINUSE: ...]"; say what went wrong in plain words.
+ */
+export function bindProblem(err: Error): string {
+  const m = err.message;
+  if (m.includes('EADDRINUSE')) return 'address already in use';
+  if (m.includes('EADDRNOTAVAIL')) return 'address not available on this host';
+  if (m.includes('EACCES')) return 'permission denied';
+  if (m.includes('ENOTFOUND') || m.includes('Name resolution failed')) return 'unknown host';
+  return m;
 }

@@ -1,0 +1,31 @@
+// `p2pd status`: what the daemon is, where it listens, what it shares.
+import type { StatusResponse__Output } from '../generated/p2p/v1/StatusResponse.js';
+import { unaryCall } from '../grpc/clients.js';
+import { clientCommand } from './daemon-client.js';
+import { humanDuration, humanSize, keyValues } from './format.js';
+
+export function formatStatus(s: StatusResponse__Output): string {
+  return keyValues([
+    ['id', s.id],
+    ['version', s.version],
+    ['gRPC', s.grpcAddress],
+    ['REST', `http://${s.restAddress}`],
+    ['uptime', humanDuration(s.uptimeMs)],
+    ['peers', String(s.peers)],
+    ['files', `${s.files} (${humanSize(s.bytesShared)})${s.indexing ? ', indexing' : ''}`],
+    ['shared dir', s.sharedDir],
+    ['NATS', s.natsState],
+  ]);
+}
+
+export const statusCommand = clientCommand<object>({
+  command: 'status',
+  describe: "Show the running daemon's id, addresses, uptime and counts",
+  run: async ({ control, metadata, callOptions, args, print, printJson }) => {
+    const status = await unaryCall<StatusResponse__Output>((cb) =>
+      control.Status({}, metadata, callOptions(), cb),
+    );
+    if (args.json) printJson(status);
+    else print(formatStatus(status));
+  },
+});
