@@ -84,8 +84,7 @@ function resolveNats(
   id: string,
   abs: (p: string) => string,
 ): ParsedConfig['nats'] {
-  const readable = (field: string, file: string | undefined): string | undefined => {
-    if (file === undefined) return undefined;
+  const readable = (field: string, file: string): string => {
     const path = abs(file);
     try {
       accessSync(path, constants.R_OK);
@@ -102,15 +101,16 @@ function resolveNats(
   if (uncovered !== undefined) {
     throw new ConfigError(source, 'nats.stream.subjects', `must cover ${uncovered}`);
   }
-  return {
-    ...nats,
-    credsFile: readable('nats.credsFile', nats.credsFile),
-    tls: nats.tls && {
-      ca: readable('nats.tls.ca', nats.tls.ca),
-      cert: readable('nats.tls.cert', nats.tls.cert),
-      key: readable('nats.tls.key', nats.tls.key),
-    },
-  };
+  const out = { ...nats };
+  if (nats.credsFile !== undefined) out.credsFile = readable('nats.credsFile', nats.credsFile);
+  if (nats.tls) {
+    out.tls = {};
+    for (const key of ['ca', 'cert', 'key'] as const) {
+      const file = nats.tls[key];
+      if (file !== undefined) out.tls[key] = readable(`nats.tls.${key}`, file);
+    }
+  }
+  return out;
 }
 
 function applyOverrides(raw: ConfigInput, o: ConfigOverrides): ConfigInput {

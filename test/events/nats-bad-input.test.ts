@@ -68,7 +68,7 @@ describe('NATS bad input', function () {
       resolveConfig({ sharedDir: join(dir, 's'), nats: { url: ['nats://a:1', 'x y'] } }, 'p', dir),
     )
       .to.throw()
-      .with.property('field', 'nats.url.1');
+      .with.property('field', 'nats.url[1]');
     expect(() =>
       resolveConfig({ sharedDir: join(dir, 's'), nats: { jetstream: 'maybe' } }, 'p', dir),
     )
