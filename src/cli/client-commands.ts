@@ -1,7 +1,12 @@
 // Client commands that talk to a running daemon's ControlService. Each lives
 // in its own file and is built with clientCommand() (daemon-client.ts).
 import type { CommandModule } from 'yargs';
+import { eventsCommand } from './events-command.js';
 import { filesCommand } from './files-command.js';
 import { statusCommand } from './status-command.js';
 
-export const clientCommands = [statusCommand, filesCommand] as unknown as CommandModule[];
+export const clientCommands = [
+  statusCommand,
+  filesCommand,
+  eventsCommand,
+] as unknown as CommandModule[];
