@@ -109,7 +109,10 @@ export class NatsPublisher implements Startable {
   /** Delivers what it can within drainTimeoutMs, then closes; the rest waits in the outbox. */
   async stop(): Promise<void> {
     if (!this.opened) return;
-    if (this.currentState === 'connected') await this.whenFlushed(this.init.drainTimeoutMs);
+    // Waiting only helps while events can go out (not queued for a missing stream).
+    if (this.currentState === 'connected' && this.mode !== 'blocked') {
+      await this.whenFlushed(this.init.drainTimeoutMs);
+    }
     this.stopped = true;
     this.unsubscribe?.();
     clearTimeout(this.retryTimer);
@@ -258,14 +261,13 @@ export class NatsPublisher implements Startable {
     while (this.outbox.size > 0 && this.canPublish()) {
       const nc = this.nc!;
       try {
-        this.mode ??= await this.setUp(nc);
+        if (this.mode === undefined || this.mode === 'blocked') this.mode = await this.setUp(nc);
       } catch (err) {
         this.warnOnce('setup', { err: describe(err) }, 'cannot set up NATS publishing; retrying');
         this.retryLater();
         return;
       }
       if (this.mode === 'blocked') {
-        this.mode = undefined;
         this.retryLater();
         return;
       }
