@@ -33,8 +33,11 @@ export interface FileIndexInit {
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-const MAX_QUERY_LENGTH = 1024;
-const MAX_PAGE = 1000;
+/** Longest keyword query `list()` accepts, characters. */
+export const MAX_QUERY_LENGTH = 1024;
+/** Largest page `list()` returns, and its default. */
+export const MAX_PAGE = 1000;
+export const DEFAULT_PAGE = 50;
 
 /** A hash as the index keys it, or InvalidArgumentError. */
 export function checkSha256(value: unknown): string {
@@ -133,7 +136,7 @@ export class FileIndex {
     if (query.length > MAX_QUERY_LENGTH) {
       throw new InvalidArgumentError(`query is longer than ${MAX_QUERY_LENGTH} characters`);
     }
-    const limit = q.limit ?? 50;
+    const limit = q.limit ?? DEFAULT_PAGE;
     const offset = q.offset ?? 0;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
       throw new InvalidArgumentError(`limit must be an integer from 1 to ${MAX_PAGE}`);

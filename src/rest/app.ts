@@ -1,15 +1,47 @@
-// The Express app: routes over the core. (Routes are filled in by the REST work.)
+// The Express app: a thin translation of HTTP onto the core. Each area's
+// routes live in routes/<area>.ts; the same table yields the OpenAPI document.
 import express, { type Express } from 'express';
 import type { Core } from '../core.js';
+import { countRequests, requireBearer } from './middleware.js';
+import { buildOpenApi } from './openapi.js';
+import { notFound, problemHandler } from './problem.js';
+import { mountRoutes, type Route, type SchemaObject } from './route-table.js';
+import { fileRoutes } from './routes/files.js';
+import { opsRoutes } from './routes/ops.js';
+import { statusRoutes } from './routes/status.js';
+import { UI_SCRIPTS, UI_STATIC } from './ui-assets.js';
 
 export function createApp(core: Core): Express {
+  const { config } = core;
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.get('/api/v1/status', (_req, res) => {
-    res.json(core.status());
-  });
+  // Content carries its own strong ETag; JSON replies need none.
+  app.set('etag', false);
+
+  let document: SchemaObject | undefined;
+  const routes: Route[] = [];
+  routes.push(
+    ...opsRoutes(
+      core,
+      () =>
+        (document ??= buildOpenApi(routes, {
+          title: `p2pd ${config.id}`,
+          version: core.status().version,
+          description: 'Control and content API of one p2pd peer',
+          bearer: config.rest.token !== undefined,
+        })),
+    ),
+    ...statusRoutes(core),
+    ...fileRoutes(core),
+  );
+
+  app.use(countRequests(core.metrics));
+  if (config.rest.token !== undefined) app.use('/api', requireBearer(config.rest.token));
+  mountRoutes(app, routes);
+  // The web UI's assets: no API behind them, so no token either.
+  app.use('/js', express.static(UI_SCRIPTS, { index: false }));
+  app.use(express.static(UI_STATIC, { index: false }));
+  app.use(notFound);
+  app.use(problemHandler(core.logger.child({ component: 'rest' })));
   return app;
 }

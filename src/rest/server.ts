@@ -21,7 +21,11 @@ export class RestServer implements Startable {
   ) {}
 
   async start(): Promise<void> {
-    const server = createServer(createApp(this.core));
+    const app = createApp(this.core);
+    const server = createServer(app);
+    // `Expect: 100-continue`: handlers send the 100 only when they start
+    // reading a body, so a refused upload is never transmitted.
+    server.on('checkContinue', (req, res) => app(req, res));
     // Long-lived SSE streams must not be cut by the default request timeout.
     server.requestTimeout = 0;
     server.keepAliveTimeout = 5000;

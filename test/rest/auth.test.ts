@@ -1,0 +1,108 @@
+import { expect } from 'chai';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
+import { expectProblem, getJson, http, sha256 } from '../fixtures/http.js';
+
+const TOKEN = 'correct-horse-battery';
+
+describe('REST bearer token', () => {
+  let peer: TestPeer;
+  const bearer = (token: string): RequestInit => ({
+    headers: { Authorization: `Bearer ${token}` },
+  });
+
+  before(async () => {
+    peer = await startPeer({
+      files: { 'x.txt': 'x' },
+      config: { rest: { token: TOKEN }, log: { level: 'debug' } },
+    });
+  });
+  after(() => peer?.stop());
+
+  it('refuses /api/ without the token, or with a wrong one, with 401', async () => {
+    for (const path of [
+      '/api/v1/status',
+      '/api/v1/files',
+      '/api/v1/openapi.json',
+      '/api/v1/nope',
+    ]) {
+      const res = await http(`${peer.restUrl}${path}`);
+      expect(res.headers.get('www-authenticate')).to.match(/^Bearer/);
+      await expectProblem(res, 401, 'UNAUTHENTICATED');
+    }
+    await expectProblem(await http(`${peer.restUrl}/api/v1/status`, bearer('wrong-token-1')), 401);
+    for (const path of ['/API/v1/status', '/api/v1/status/', '/Api/V1/Files']) {
+      await expectProblem(await http(`${peer.restUrl}${path}`), 401);
+    }
+    for (const path of ['/%61pi/v1/status', '//api/v1/status', '/api%2Fv1%2Fstatus']) {
+      expect((await http(`${peer.restUrl}${path}`)).status, path).to.be.oneOf([401, 404]);
+    }
+    await expectProblem(
+      await http(`${peer.restUrl}/api/v1/status`, { headers: { Authorization: TOKEN } }),
+      401,
+    );
+    const upload = await http(`${peer.restUrl}/api/v1/files?name=sneaky.txt`, {
+      method: 'POST',
+      body: 'sneaky',
+    });
+    await expectProblem(upload, 401);
+    expect(existsSync(join(peer.shared, 'sneaky.txt'))).to.equal(false);
+  });
+
+  it('serves /api/ with the token', async () => {
+    expect((await getJson(`${peer.restUrl}/api/v1/status`, bearer(TOKEN))).files).to.equal(1);
+    const doc = await getJson<{ paths: Record<string, Record<string, { security: unknown }>> }>(
+      `${peer.restUrl}/api/v1/openapi.json`,
+      bearer(TOKEN),
+    );
+    expect(doc.paths['/api/v1/files']!.get!.security).to.deep.equal([
+      { bearer: [] },
+      { accessToken: [] },
+    ]);
+    expect(
+      (doc.paths['/api/v1/files'] as Record<string, { security: unknown }>).post!.security,
+    ).to.deep.equal([{ bearer: [] }]);
+    expect(doc.paths['/healthz']!.get!.security).to.deep.equal([]);
+  });
+
+  it('takes ?access_token= on GET and HEAD (links, event streams), never on writes', async () => {
+    const hash = sha256(Buffer.from('x'));
+    const link = `${peer.restUrl}/api/v1/files/${hash}/content?access_token=${TOKEN}`;
+    const res = await http(link);
+    expect(res.status).to.equal(200);
+    expect(await res.text()).to.equal('x');
+    expect((await http(link, { method: 'HEAD' })).status).to.equal(200);
+    const page = await getJson<{ files: unknown[] }>(
+      `${peer.restUrl}/api/v1/files?limit=1&access_token=${TOKEN}`,
+    );
+    expect(page.files).to.have.length(1);
+    await expectProblem(
+      await http(`${peer.restUrl}/api/v1/status?access_token=wrong-token-2`),
+      401,
+    );
+    await expectProblem(
+      await http(`${peer.restUrl}/api/v1/files?name=q.txt&access_token=${TOKEN}`, {
+        method: 'POST',
+        body: 'q',
+      }),
+      401,
+    );
+    expect(existsSync(join(peer.shared, 'q.txt'))).to.equal(false);
+    const log = await waitFor(
+      async () => {
+        const text = await readFile(join(peer.dir, 'p2pd.log'), 'utf8');
+        return text.includes('access_token=***') ? text : undefined;
+      },
+      { what: 'the refusal in the log' },
+    );
+    expect(log).not.to.include('wrong-token-2');
+  });
+
+  it('leaves /healthz, /metrics and / open', async () => {
+    for (const path of ['/healthz', '/metrics', '/']) {
+      expect((await http(`${peer.restUrl}${path}`)).status, path).to.equal(200);
+    }
+  });
+});
