@@ -5,10 +5,13 @@ import type { Config } from './config/schema.js';
 import type { Core, NodeStatus, Startable } from './core.js';
 import { EventBus } from './events/bus.js';
 import { NatsPublisher } from './events/nats-publisher.js';
+import { GrpcPeerTransport } from './grpc/peer-transport.js';
+import { PROTOCOL_VERSION } from './grpc/proto.js';
 import { GrpcServer } from './grpc/server.js';
 import { FileIndex } from './index/file-index.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { Overlay } from './overlay/overlay.js';
 import { RestServer } from './rest/server.js';
 import { readVersion } from './version.js';
 
@@ -22,6 +25,7 @@ export class Daemon {
   readonly index: FileIndex;
   readonly grpc: GrpcServer;
   readonly rest: RestServer;
+  readonly overlay: Overlay;
   readonly events: EventBus;
   /** Undefined when no nats.url is configured. */
   readonly nats: NatsPublisher | undefined;
@@ -61,12 +65,31 @@ export class Daemon {
         ? undefined
         : createNatsPublisher(config, this.events, metrics, logger);
     if (!this.nats) metrics.natsState.set({ state: 'disabled' }, 1);
+    this.overlay = new Overlay(
+      {
+        events: this.events,
+        logger: logger.child({ component: 'overlay' }),
+        index: this.index,
+        transport: new GrpcPeerTransport(),
+      },
+      {
+        id: config.id,
+        version: this.version,
+        protocolVersion: PROTOCOL_VERSION,
+        advertisedAddress: () => this.grpcAddress,
+        dataDir: config.dataDir,
+        bootstrap: config.bootstrap,
+        overlay: config.overlay,
+        search: config.search,
+      },
+    );
     this.core = {
       config,
       logger,
       events: this.events,
       metrics,
       index: this.index,
+      overlay: this.overlay,
       status: () => this.status(),
     };
     this.grpc = new GrpcServer(this.core, { host: config.grpc.host, port: config.grpc.port });
@@ -92,6 +115,8 @@ export class Daemon {
       ...(this.nats ? [['nats', this.nats] as [string, Startable]] : []),
       ['index', this.index],
       ['grpc', this.grpc],
+      // After gRPC (its address is advertised), stopped before it (so Leave goes out).
+      ['overlay', this.overlay],
       ['rest', this.rest],
     ];
     try {
@@ -143,7 +168,7 @@ export class Daemon {
       grpcAddress: this.grpcAddress,
       restAddress: this.restAddress,
       uptimeMs: Date.now() - this.startedAt,
-      peers: 0,
+      peers: this.overlay.neighborCount,
       files: stats.files,
       bytesShared: stats.bytes,
       sharedDir: this.config.sharedDir,

@@ -3,10 +3,16 @@
 import type { CommandModule } from 'yargs';
 import { eventsCommand } from './events-command.js';
 import { filesCommand } from './files-command.js';
+import { connectCommand, disconnectCommand, peersCommand } from './peers-command.js';
+import { searchCommand } from './search-command.js';
 import { statusCommand } from './status-command.js';
 
 export const clientCommands = [
   statusCommand,
   filesCommand,
   eventsCommand,
+  peersCommand,
+  connectCommand,
+  disconnectCommand,
+  searchCommand,
 ] as unknown as CommandModule[];

@@ -91,6 +91,60 @@ export const configSchema = z.strictObject({
       rescanIntervalMs: z.int().min(0).default(300_000),
     })
     .prefault({}),
+  overlay: z
+    .strictObject({
+      /** Below this many neighbors the peer dials known addresses until it is back. */
+      minPeers: z.int().min(0).max(256).default(3),
+      /** Joins beyond this many neighbors are refused, with other addresses handed out. */
+      maxPeers: z.int().min(1).max(256).default(8),
+      /** How often each neighbor is pinged (and healing runs), ms. */
+      pingIntervalMs: z.int().min(50).max(600_000).default(1000),
+      /** Deadline of one ping, ms. */
+      pingTimeoutMs: z.int().min(50).max(60_000).default(1000),
+      /** Consecutive missed pings after which a neighbor is dropped (`peer.failed`). */
+      failAfterMisses: z.int().min(1).max(100).default(3),
+      /** Deadline of a Join or GetPeers call, ms. */
+      joinTimeoutMs: z.int().min(50).max(60_000).default(3000),
+      /** Deadline of each Leave sent on shutdown, ms; they go out in parallel. */
+      leaveTimeoutMs: z.int().min(10).max(10_000).default(500),
+      /** First wait before an address that failed is dialled again, ms; doubles per failure. */
+      dialBackoffMs: z.int().min(10).max(600_000).default(1000),
+      /** Longest wait between dials of a failing address, ms. */
+      maxDialBackoffMs: z.int().min(10).max(3_600_000).default(60_000),
+      /** Addresses remembered in `<dataDir>/hosts.json` across restarts. */
+      hostCacheSize: z.int().min(1).max(100_000).default(1000),
+    })
+    .refine((o) => o.minPeers <= o.maxPeers, {
+      path: ['minPeers'],
+      message: 'must not exceed overlay.maxPeers',
+    })
+    .prefault({}),
+  search: z
+    .strictObject({
+      /** Hops a query travels when the caller gives no TTL. */
+      defaultTtl: z.int().min(0).max(255).default(7),
+      /** Largest TTL a caller may ask for; larger TTLs from peers are lowered to it. */
+      maxTtl: z.int().min(0).max(255).default(16),
+      /** How long a search collects hits when the caller gives no timeout, ms. */
+      defaultTimeoutMs: z.int().min(10).max(600_000).default(3000),
+      /** Longest timeout a caller may ask for, ms. */
+      maxTimeoutMs: z.int().min(10).max(600_000).default(30_000),
+      /** Longest query, in characters. */
+      maxQueryLength: z.int().min(1).max(1024).default(256),
+      /** Most hits one peer answers from its own index per query. */
+      maxLocalHits: z.int().min(1).max(1000).default(100),
+      /** Most hits a search keeps (and a peer relays) per query. */
+      maxHits: z.int().min(1).max(100_000).default(1000),
+    })
+    .refine((s) => s.defaultTtl <= s.maxTtl, {
+      path: ['defaultTtl'],
+      message: 'must not exceed search.maxTtl',
+    })
+    .refine((s) => s.defaultTimeoutMs <= s.maxTimeoutMs, {
+      path: ['defaultTimeoutMs'],
+      message: 'must not exceed search.maxTimeoutMs',
+    })
+    .prefault({}),
   nats: z
     .strictObject({
       /**

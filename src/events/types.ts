@@ -24,7 +24,15 @@ export interface EventPayloads {
   'file.removed': FileEventData;
   'index.scanned': { files: number; bytes: number; hashedBytes: number; durationMs: number };
   'search.completed': { queryId: string; query: string; hits: number; durationMs: number };
-  'search.served': { queryId: string; query: string; from: string; hits: number; hops: number };
+  /** Once per query per peer that processes it; `from` is the neighbor it came from. */
+  'search.served': {
+    queryId: string;
+    query: string;
+    origin: string;
+    from: string;
+    hits: number;
+    hops: number;
+  };
   'download.started': { transferId: string; sha256: string; name: string; size: number };
   'download.progress': {
     transferId: string;

@@ -13,9 +13,12 @@ export function createControlClient(address: string): ControlServiceClient {
   return new proto.p2p.v1.ControlService(address, credentials.createInsecure(), CHANNEL_OPTIONS);
 }
 
-export function createPeerClient(address: string): PeerServiceClient {
+export function createPeerClient(address: string, options: ChannelOptions = {}): PeerServiceClient {
   const { proto } = loadProto();
-  return new proto.p2p.v1.PeerService(address, credentials.createInsecure(), CHANNEL_OPTIONS);
+  return new proto.p2p.v1.PeerService(address, credentials.createInsecure(), {
+    ...CHANNEL_OPTIONS,
+    ...options,
+  });
 }
 
 /** A deadline `ms` from now, for CallOptions. */

@@ -1,18 +1,25 @@
 // ControlService: a local user driving this daemon. Translation only.
 import type { Core } from '../core.js';
 import { NotImplementedError } from '../errors.js';
+import type { ConnectPeerRequest__Output } from '../generated/p2p/v1/ConnectPeerRequest.js';
+import type { ConnectPeerResponse } from '../generated/p2p/v1/ConnectPeerResponse.js';
 import type { ControlServiceHandlers } from '../generated/p2p/v1/ControlService.js';
+import type { DisconnectPeerRequest__Output } from '../generated/p2p/v1/DisconnectPeerRequest.js';
+import type { DisconnectPeerResponse } from '../generated/p2p/v1/DisconnectPeerResponse.js';
 import type { Event } from '../generated/p2p/v1/Event.js';
 import type { ListFilesRequest__Output } from '../generated/p2p/v1/ListFilesRequest.js';
 import type { ListFilesResponse } from '../generated/p2p/v1/ListFilesResponse.js';
+import type { ListPeersResponse } from '../generated/p2p/v1/ListPeersResponse.js';
+import type { NetworkSearchHit } from '../generated/p2p/v1/NetworkSearchHit.js';
+import type { NetworkSearchRequest__Output } from '../generated/p2p/v1/NetworkSearchRequest.js';
 import type { StatusResponse } from '../generated/p2p/v1/StatusResponse.js';
 import type { WatchEventsRequest__Output } from '../generated/p2p/v1/WatchEventsRequest.js';
-import { toFileInfo, toStatusResponse } from './convert.js';
-import { controlGuard, serverStream, unary } from './handle.js';
+import { toFileInfo, toNetworkSearchHit, toNeighbor, toStatusResponse } from './convert.js';
+import { controlGuard, serverStream, unary, writeWithBackpressure } from './handle.js';
 import { watchEventsHandler } from './watch-events.js';
 
 export function controlServiceHandlers(core: Core): ControlServiceHandlers {
-  const { metrics, index } = core;
+  const { metrics, index, overlay } = core;
   const guard = controlGuard(core.config.grpc.token);
   const notYet = (method: string, issue: string) =>
     unary(
@@ -52,10 +59,46 @@ export function controlServiceHandlers(core: Core): ControlServiceHandlers {
       },
       guard,
     ),
-    ListPeers: notYet('ListPeers', 'the network issue'),
-    ConnectPeer: notYet('ConnectPeer', 'the network issue'),
-    DisconnectPeer: notYet('DisconnectPeer', 'the network issue'),
-    Search: notYetStream('Search', 'the network issue'),
+    ListPeers: unary<unknown, ListPeersResponse>(
+      'ControlService/ListPeers',
+      metrics,
+      () => ({ peers: overlay.neighbors().map(toNeighbor) }),
+      guard,
+    ),
+    ConnectPeer: unary<ConnectPeerRequest__Output, ConnectPeerResponse>(
+      'ControlService/ConnectPeer',
+      metrics,
+      async (req) => ({ peer: toNeighbor(await overlay.connect(req.address)) }),
+      guard,
+    ),
+    DisconnectPeer: unary<DisconnectPeerRequest__Output, DisconnectPeerResponse>(
+      'ControlService/DisconnectPeer',
+      metrics,
+      async (req) => {
+        await overlay.disconnect(req.peerId);
+        return {};
+      },
+      guard,
+    ),
+    Search: serverStream<NetworkSearchRequest__Output, NetworkSearchHit>(
+      'ControlService/Search',
+      metrics,
+      async (req, call) => {
+        const cancelled = new AbortController();
+        call.on('cancelled', () => cancelled.abort());
+        // 0 means the default on the wire.
+        const run = overlay.search(req.query, {
+          ttl: req.ttl || undefined,
+          timeoutMs: req.timeoutMs || undefined,
+          signal: cancelled.signal,
+        });
+        for await (const hit of run) {
+          if (call.cancelled) break;
+          await writeWithBackpressure(call, toNetworkSearchHit(hit));
+        }
+      },
+      guard,
+    ),
     Fetch: notYetStream('Fetch', 'the transfer issue'),
     Push: notYetStream('Push', 'the transfer issue'),
     ListTransfers: notYet('ListTransfers', 'the transfer issue'),

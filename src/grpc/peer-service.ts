@@ -5,27 +5,66 @@ import type { DataChunk } from '../generated/p2p/v1/DataChunk.js';
 import type { DownloadRequest__Output } from '../generated/p2p/v1/DownloadRequest.js';
 import type { FileInfo } from '../generated/p2p/v1/FileInfo.js';
 import type { GetFileRequest__Output } from '../generated/p2p/v1/GetFileRequest.js';
+import type { GetPeersRequest__Output } from '../generated/p2p/v1/GetPeersRequest.js';
+import type { GetPeersResponse } from '../generated/p2p/v1/GetPeersResponse.js';
+import type { JoinRequest__Output } from '../generated/p2p/v1/JoinRequest.js';
+import type { JoinResponse } from '../generated/p2p/v1/JoinResponse.js';
+import type { LeaveRequest__Output } from '../generated/p2p/v1/LeaveRequest.js';
+import type { LeaveResponse } from '../generated/p2p/v1/LeaveResponse.js';
 import type { PeerServiceHandlers } from '../generated/p2p/v1/PeerService.js';
-import { toFileInfo } from './convert.js';
+import type { PingRequest__Output } from '../generated/p2p/v1/PingRequest.js';
+import type { PingResponse } from '../generated/p2p/v1/PingResponse.js';
+import type { SearchHit } from '../generated/p2p/v1/SearchHit.js';
+import type { SearchRequest__Output } from '../generated/p2p/v1/SearchRequest.js';
+import { fromSearchRequest, toFileInfo, toPeerInfo, toSearchHit } from './convert.js';
 import { serverStream, toGrpcError, unary, writeWithBackpressure } from './handle.js';
 
 const later = (what: string, issue: string): NotImplementedError =>
   new NotImplementedError(`${what} is not implemented yet (${issue})`);
 
 export function peerServiceHandlers(core: Core): PeerServiceHandlers {
-  const { metrics, index } = core;
-  const notYet = (method: string, issue: string) =>
-    unary(`PeerService/${method}`, metrics, () => {
-      throw later(`PeerService.${method}`, issue);
-    });
+  const { metrics, index, overlay } = core;
   return {
-    Join: notYet('Join', 'the network issue'),
-    Leave: notYet('Leave', 'the network issue'),
-    Ping: notYet('Ping', 'the network issue'),
-    GetPeers: notYet('GetPeers', 'the network issue'),
-    Search: serverStream('PeerService/Search', metrics, () => {
-      throw later('PeerService.Search', 'the network issue');
+    Join: unary<JoinRequest__Output, JoinResponse>('PeerService/Join', metrics, (req) => {
+      const reply = overlay.handleJoin(req.peer);
+      return {
+        accepted: reply.accepted,
+        reason: reply.reason,
+        peer: toPeerInfo(reply.peer),
+        peers: reply.peers.map(toPeerInfo),
+      };
     }),
+    Leave: unary<LeaveRequest__Output, LeaveResponse>('PeerService/Leave', metrics, (req) => {
+      overlay.handleLeave(req.peerId);
+      return {};
+    }),
+    Ping: unary<PingRequest__Output, PingResponse>('PeerService/Ping', metrics, (req) => ({
+      peer: toPeerInfo(overlay.handlePing(req.peerId)),
+      sentAtMs: req.sentAtMs,
+    })),
+    GetPeers: unary<GetPeersRequest__Output, GetPeersResponse>(
+      'PeerService/GetPeers',
+      metrics,
+      (req) => ({ peers: overlay.handleGetPeers(req.peerId, req.max).map(toPeerInfo) }),
+    ),
+    Search: serverStream<SearchRequest__Output, SearchHit>(
+      'PeerService/Search',
+      metrics,
+      async (req, call) => {
+        const cancelled = new AbortController();
+        call.on('cancelled', () => cancelled.abort());
+        const deadline = call.getDeadline();
+        const hits = overlay.handleSearch(
+          fromSearchRequest(req),
+          deadline instanceof Date ? deadline.getTime() : deadline,
+          cancelled.signal,
+        );
+        for await (const hit of hits) {
+          if (call.cancelled) break;
+          await writeWithBackpressure(call, toSearchHit(hit));
+        }
+      },
+    ),
     Upload: (call, callback) => {
       metrics.grpcRequests.inc({ method: 'PeerService/Upload', code: 'UNIMPLEMENTED' });
       call.destroy();

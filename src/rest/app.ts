@@ -9,6 +9,8 @@ import { mountRoutes, type Route, type SchemaObject } from './route-table.js';
 import { eventRoutes } from './routes/events.js';
 import { fileRoutes } from './routes/files.js';
 import { opsRoutes } from './routes/ops.js';
+import { peerRoutes } from './routes/peers.js';
+import { searchRoutes } from './routes/search.js';
 import { statusRoutes } from './routes/status.js';
 import { UI_SCRIPTS, UI_STATIC } from './ui-assets.js';
 
@@ -35,6 +37,8 @@ export function createApp(core: Core): Express {
     ...statusRoutes(core),
     ...fileRoutes(core),
     ...eventRoutes(core),
+    ...peerRoutes(core),
+    ...searchRoutes(core),
   );
 
   app.use(countRequests(core.metrics));

@@ -59,10 +59,15 @@ function mediaTypes(content: Record<string, SchemaObject>): SchemaObject {
 }
 
 function response(doc: ResponseDoc, components: Components): SchemaObject {
-  const content = doc.schema
-    ? { 'application/json': { schema: toSchema(doc.schema, components) } }
-    : doc.content
-      ? mediaTypes(doc.content)
+  // A JSON schema and other media types may both be given (JSON or an event stream).
+  const content =
+    doc.schema || doc.content
+      ? {
+          ...(doc.schema
+            ? { 'application/json': { schema: toSchema(doc.schema, components) } }
+            : {}),
+          ...(doc.content ? mediaTypes(doc.content) : {}),
+        }
       : undefined;
   return {
     description: doc.description,

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import type { NodeStatus } from '../core.js';
 import type { FileEntry } from '../index/types.js';
+import type { NeighborView, NetworkHit, PeerRecord } from '../overlay/types.js';
 
 export const ProblemSchema = z
   .object({
@@ -75,4 +76,64 @@ export function toFileSummary(entry: FileEntry): FileSummary {
 
 export function toFileDetail(entry: FileEntry): FileDetail {
   return { ...toFileSummary(entry), chunkHashes: entry.chunkHashes };
+}
+
+export const PeerInfoSchema = z
+  .object({
+    id: z.string(),
+    address: z.string().describe('Advertised gRPC address, host:port'),
+    protocolVersion: z.int().describe('0 when not known (a peer only heard of)'),
+    version: z.string().describe('Daemon version, informational'),
+  })
+  .meta({ id: 'PeerInfo' }) satisfies z.ZodType<PeerRecord>;
+
+export const NeighborSchema = PeerInfoSchema.extend({
+  state: z.enum(['connected', 'suspect']).describe('suspect: a ping was missed'),
+  rttMs: z.int().describe('Last round-trip time, ms; -1 before the first ping'),
+  sinceMs: z.number().describe('When it became a neighbor, ms since epoch'),
+  direction: z.enum(['inbound', 'outbound']),
+}).meta({ id: 'Neighbor' });
+
+export type NeighborJson = z.output<typeof NeighborSchema>;
+
+/** A neighbor as one flat object (the peer's fields, then the relationship's). */
+export function toNeighborJson(n: NeighborView): NeighborJson {
+  const { peer, state, rttMs, sinceMs, direction } = n;
+  return { ...peer, state, rttMs, sinceMs, direction };
+}
+
+export const NeighborListSchema = z
+  .object({ peers: z.array(NeighborSchema) })
+  .meta({ id: 'NeighborList' });
+
+export const NetworkHitSchema = z
+  .object({
+    file: FileSummarySchema,
+    peer: PeerInfoSchema.describe('The peer holding the file'),
+    hops: z.int().describe('Distance of that peer from this one'),
+    latencyMs: z.int().describe('Since the search started'),
+  })
+  .meta({ id: 'NetworkHit' });
+
+export const SearchResultSchema = z
+  .object({
+    queryId: z.string(),
+    query: z.string(),
+    ttl: z.int(),
+    timeoutMs: z.int(),
+    hits: z.array(NetworkHitSchema).describe('One per peer and file, in arrival order'),
+    durationMs: z.int(),
+  })
+  .meta({ id: 'SearchResult' });
+
+export type NetworkHitJson = z.output<typeof NetworkHitSchema>;
+
+export function toNetworkHit(hit: NetworkHit): NetworkHitJson {
+  const { sha256, names, size, mtimeMs, chunkSize } = hit.file;
+  return {
+    file: { sha256, names, size, mtimeMs, chunkSize },
+    peer: { ...hit.peer },
+    hops: hit.hops,
+    latencyMs: hit.latencyMs,
+  };
 }

@@ -37,6 +37,7 @@ describe('cli events', function () {
         peer.daemon.events.emit('search.served', {
           queryId: `ping${n++}`,
           query: 'ping',
+          origin: 'peer9',
           from: 'test',
           hits: 0,
           hops: 0,

@@ -152,6 +152,7 @@ describe('NATS publisher', function () {
           daemon.events.emit('search.served', {
             queryId: `q${n++}`,
             query: 'x',
+            origin: 'peer9',
             from: 'peer9',
             hits: 0,
             hops: 1,

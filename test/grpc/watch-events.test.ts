@@ -53,6 +53,7 @@ describe('ControlService.WatchEvents', function () {
     peer.daemon.events.emit('search.served', {
       queryId: 'q1',
       query: 'b',
+      origin: 'peer9',
       from: 'peer2',
       hits: 1,
       hops: 1,

@@ -34,6 +34,7 @@ describe('REST events (SSE)', function () {
     peer.daemon.events.emit('search.served', {
       queryId: `q${i}`,
       query: 'x',
+      origin: 'peer9',
       from: 'p2',
       hits: 0,
       hops: 1,

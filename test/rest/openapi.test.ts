@@ -25,6 +25,9 @@ const MOUNTED = [
   '/api/v1/files/{sha256}',
   '/api/v1/files/{sha256}/content',
   '/api/v1/events',
+  '/api/v1/peers',
+  '/api/v1/peers/{id}',
+  '/api/v1/search',
 ];
 
 describe('REST GET /api/v1/openapi.json', () => {

@@ -1,0 +1,183 @@
+// The overlay's transport over gRPC PeerService: every call has a deadline,
+// and every failure comes back as one of the error classes of errors.ts with
+// a message that names the address.
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import {
+  AlreadyExistsError,
+  CancelledError,
+  InvalidArgumentError,
+  NotFoundError,
+  TimeoutError,
+  UnavailableError,
+  type P2pError,
+} from '../errors.js';
+import type { PeerInfo } from '../generated/p2p/v1/PeerInfo.js';
+import type {
+  CallOptions,
+  JoinReply,
+  OverlayTransport,
+  PeerRecord,
+  SearchMessage,
+  UncheckedHit,
+  UncheckedPeer,
+} from '../overlay/types.js';
+import { deadline } from './clients.js';
+import { toPeerInfo } from './convert.js';
+import { PeerClientPool } from './peer-clients.js';
+
+type Callback<T> = (err: ServiceError | null, value?: T) => void;
+
+export class GrpcPeerTransport implements OverlayTransport {
+  private readonly pool = new PeerClientPool();
+
+  async join(address: string, self: PeerRecord, o: CallOptions): Promise<JoinReply> {
+    const res = await this.unary<{
+      accepted: boolean;
+      reason: string;
+      peer: PeerInfo | null;
+      peers: PeerInfo[];
+    }>(address, 'Join', o, (client, options, cb) =>
+      client.Join({ peer: toPeerInfo(self) }, options, cb),
+    );
+    return { accepted: res.accepted, reason: res.reason, peer: res.peer, peers: res.peers };
+  }
+
+  async leave(address: string, selfId: string, o: CallOptions): Promise<void> {
+    await this.unary(address, 'Leave', o, (client, options, cb) =>
+      client.Leave({ peerId: selfId }, options, cb),
+    );
+  }
+
+  async ping(address: string, selfId: string, o: CallOptions): Promise<UncheckedPeer> {
+    const res = await this.unary<{ peer: PeerInfo | null }>(
+      address,
+      'Ping',
+      o,
+      (client, options, cb) => client.Ping({ peerId: selfId, sentAtMs: Date.now() }, options, cb),
+    );
+    return res.peer;
+  }
+
+  async getPeers(
+    address: string,
+    selfId: string,
+    max: number,
+    o: CallOptions,
+  ): Promise<UncheckedPeer[]> {
+    const res = await this.unary<{ peers: PeerInfo[] }>(
+      address,
+      'GetPeers',
+      o,
+      (client, options, cb) => client.GetPeers({ peerId: selfId, max }, options, cb),
+    );
+    return res.peers;
+  }
+
+  async *search(
+    address: string,
+    request: SearchMessage,
+    o: { deadline: number; signal: AbortSignal },
+  ): AsyncGenerator<UncheckedHit> {
+    if (o.signal.aborted) return;
+    const call = this.pool
+      .get(address)
+      .Search(
+        { ...request, origin: toPeerInfo(request.origin) },
+        { deadline: new Date(o.deadline) },
+      );
+    // grpc-js emits 'error' straight on the stream; never let one go unheard.
+    call.on('error', () => undefined);
+    const onAbort = (): void => call.cancel();
+    o.signal.addEventListener('abort', onAbort);
+    try {
+      for await (const hit of call as AsyncIterable<UncheckedHit>) yield hit;
+    } catch (err) {
+      if (o.signal.aborted) return;
+      throw toP2p(err as ServiceError, address, 'Search', o.deadline - Date.now());
+    } finally {
+      o.signal.removeEventListener('abort', onAbort);
+      call.cancel();
+    }
+  }
+
+  disconnect(address: string): void {
+    this.pool.close(address);
+  }
+
+  close(): void {
+    this.pool.closeAll();
+  }
+
+  private unary<T>(
+    address: string,
+    method: string,
+    o: CallOptions,
+    start: (
+      client: ReturnType<PeerClientPool['get']>,
+      options: { deadline: Date },
+      cb: Callback<T>,
+    ) => { cancel(): void },
+  ): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (o.signal?.aborted) {
+        reject(new CancelledError(`${method} to ${address} was cancelled`));
+        return;
+      }
+      const call = start(
+        this.pool.get(address),
+        { deadline: deadline(o.timeoutMs) },
+        (err, value) => {
+          o.signal?.removeEventListener('abort', onAbort);
+          if (err) reject(toP2p(err, address, method, o.timeoutMs));
+          else resolve(value as T);
+        },
+      );
+      const onAbort = (): void => call.cancel();
+      o.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/** A failed call as the error class of its status, saying which peer and method. */
+function toP2p(err: ServiceError, address: string, method: string, timeoutMs: number): P2pError {
+  const details = err.details || err.message;
+  switch (err.code) {
+    case GrpcStatus.DEADLINE_EXCEEDED:
+      return new TimeoutError(
+        `${address} did not answer ${method} within ${Math.max(0, Math.round(timeoutMs))} ms`,
+        {
+          cause: err,
+        },
+      );
+    case GrpcStatus.UNAVAILABLE: {
+      const cause = connectionError(details);
+      return /protocol error/i.test(cause)
+        ? new UnavailableError(`${address} is not a p2pd peer (it does not speak gRPC: ${cause})`, {
+            cause: err,
+          })
+        : new UnavailableError(`${address} is unreachable (${cause})`, { cause: err });
+    }
+    case GrpcStatus.NOT_FOUND:
+      return new NotFoundError(details, { cause: err });
+    case GrpcStatus.INVALID_ARGUMENT:
+      return new InvalidArgumentError(`${address} rejected ${method}: ${details}`, { cause: err });
+    case GrpcStatus.ALREADY_EXISTS:
+      return new AlreadyExistsError(`${address}: ${details}`, { cause: err });
+    case GrpcStatus.CANCELLED:
+      return new CancelledError(`${method} to ${address} was cancelled`);
+    case GrpcStatus.UNIMPLEMENTED:
+      return new UnavailableError(
+        `${address} is not a p2pd peer (it does not implement p2p.v1.PeerService/${method})`,
+        { cause: err },
+      );
+    default:
+      // Protocol errors and the like: something answered, but it does not speak gRPC PeerService.
+      return new UnavailableError(`${address} is not a p2pd peer (${details})`, { cause: err });
+  }
+}
+
+/** The useful part of grpc-js's "No connection established. Last error: ..." text. */
+function connectionError(details: string): string {
+  const m = /Last error: (?:Error: )?(.*?)(?: \([0-9T:.Z-]+\))?\.? Resolution note/.exec(details);
+  return m?.[1] || details;
+}

@@ -1,0 +1,187 @@
+// The overlay: this peer's place in the network (membership, failure
+// detection, healing) and network search. Facades call it; it calls other
+// peers only through the OverlayTransport it is given.
+import type { Config } from '../config/schema.js';
+import type { Startable } from '../core.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../logger.js';
+import { HostCache } from './host-cache.js';
+import { Maintenance } from './maintenance.js';
+import { Membership } from './membership.js';
+import { NeighborTable, toView } from './neighbors.js';
+import { SearchEngine, type SearchableIndex, type SearchStats } from './search.js';
+import type {
+  JoinAnswer,
+  NeighborView,
+  OverlayTransport,
+  PeerRecord,
+  SearchHitMessage,
+  SearchOptions,
+  SearchRun,
+  SearchSummary,
+  UncheckedPeer,
+  UncheckedSearch,
+} from './types.js';
+import { checkAddress } from './validate.js';
+
+export interface OverlayComponents {
+  events: EventBus;
+  logger: Logger;
+  index: SearchableIndex;
+  transport: OverlayTransport;
+}
+
+export interface OverlayInit {
+  id: string;
+  /** Daemon version, sent to peers (informational). */
+  version: string;
+  /** Peers refuse each other when these differ. */
+  protocolVersion: number;
+  /** The address other peers dial; asked for at start, once the gRPC port is bound. */
+  advertisedAddress: () => string;
+  /** Holds hosts.json. */
+  dataDir: string;
+  bootstrap: readonly string[];
+  overlay: Config['overlay'];
+  search: Config['search'];
+}
+
+export interface OverlayStats extends SearchStats {
+  neighbors: number;
+  /** Addresses in the host cache. */
+  knownHosts: number;
+  /** Outbound Join attempts, and the ones that did not end in a neighbor. */
+  dials: number;
+  dialFailures: number;
+}
+
+export class Overlay implements Startable {
+  private readonly hosts: HostCache;
+  private readonly table: NeighborTable;
+  private readonly membership: Membership;
+  private readonly maintenance: Maintenance;
+  private readonly engine: SearchEngine;
+
+  constructor(
+    private readonly components: OverlayComponents,
+    private readonly init: OverlayInit,
+  ) {
+    const { events, logger, transport, index } = components;
+    const o = init.overlay;
+    this.hosts = new HostCache(logger, {
+      dataDir: init.dataDir,
+      maxEntries: o.hostCacheSize,
+      dialBackoffMs: o.dialBackoffMs,
+      maxDialBackoffMs: o.maxDialBackoffMs,
+    });
+    this.table = new NeighborTable(events, logger);
+    const shared = { transport, hosts: this.hosts, neighbors: this.table, logger };
+    this.membership = new Membership(shared, {
+      protocolVersion: init.protocolVersion,
+      maxPeers: o.maxPeers,
+      joinTimeoutMs: o.joinTimeoutMs,
+      leaveTimeoutMs: o.leaveTimeoutMs,
+      sendAwayMs: o.maxDialBackoffMs,
+    });
+    this.maintenance = new Maintenance({ ...shared, membership: this.membership }, o);
+    this.engine = new SearchEngine(
+      { index, transport, neighbors: this.table, membership: this.membership, events, logger },
+      init.search,
+    );
+  }
+
+  async start(): Promise<void> {
+    const self: PeerRecord = {
+      id: this.init.id,
+      address: this.init.advertisedAddress(),
+      protocolVersion: this.init.protocolVersion,
+      version: this.init.version,
+    };
+    await this.hosts.load();
+    this.hosts.markOwn(self.address);
+    this.hosts.addBootstrap(this.init.bootstrap.filter((a) => a !== self.address));
+    this.membership.self = self;
+    this.membership.accepting = true;
+    this.maintenance.start();
+  }
+
+  /** Tells every neighbor this peer is leaving (bounded), then closes every connection. */
+  async stop(): Promise<void> {
+    if (!this.membership.self) return;
+    this.maintenance.stop();
+    this.membership.accepting = false;
+    await this.membership.leaveAll();
+    this.membership.self = undefined;
+    await this.hosts.save();
+    this.components.transport.close();
+  }
+
+  get self(): PeerRecord | undefined {
+    return this.membership.self ? { ...this.membership.self } : undefined;
+  }
+
+  // ------------------------------------------------------------ for the user
+
+  neighbors(): NeighborView[] {
+    return this.table.views();
+  }
+
+  get neighborCount(): number {
+    return this.table.size;
+  }
+
+  /** Joins the peer at `address`; errors say why not (refused, unreachable, itself, ...). */
+  async connect(address: string): Promise<NeighborView> {
+    return toView(await this.membership.dial(checkAddress(address)));
+  }
+
+  /** Drops a neighbor by id, telling it so; NotFoundError when it is not one. */
+  disconnect(peerId: string): Promise<void> {
+    return this.membership.disconnect(peerId);
+  }
+
+  /** Searches the network; throws InvalidArgumentError at once for a bad query, TTL or timeout. */
+  search(query: string, options?: SearchOptions): SearchRun {
+    return this.engine.search(query, options);
+  }
+
+  collect(query: string, options?: SearchOptions): Promise<SearchSummary> {
+    return this.engine.collect(query, options);
+  }
+
+  stats(): OverlayStats {
+    return {
+      ...this.engine.stats,
+      ...this.membership.dialStats,
+      neighbors: this.table.size,
+      knownHosts: this.hosts.size,
+    };
+  }
+
+  // ------------------------------------------------------------ for other peers
+
+  handleJoin(peer: UncheckedPeer): JoinAnswer {
+    return this.membership.handleJoin(peer);
+  }
+
+  handleLeave(peerId: string): void {
+    this.membership.handleLeave(peerId);
+  }
+
+  handlePing(peerId: string): PeerRecord {
+    return this.membership.handlePing(peerId);
+  }
+
+  handleGetPeers(peerId: string, max: number): PeerRecord[] {
+    return this.membership.handleGetPeers(peerId, max);
+  }
+
+  /** Answers a Search from a neighbor; `deadline` is the caller's (epoch ms, Infinity for none). */
+  handleSearch(
+    message: UncheckedSearch,
+    deadline: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<SearchHitMessage> {
+    return this.engine.serve(message, deadline, signal);
+  }
+}

@@ -1,0 +1,261 @@
+// Network search by flooding with a TTL: answer from the local index, pass
+// the query on to every neighbor but the one it came from, drop ids already
+// seen, and stream hits back the way the query came. Each hop ends its
+// answer a little before its caller's deadline and gives its own forwards a
+// deadline a little shorter still, so a slow branch costs its own hits only.
+import { randomUUID } from 'node:crypto';
+import type { EventBus } from '../events/bus.js';
+import { UnavailableError } from '../errors.js';
+import type { FileEntry, ListQuery, ListResult } from '../index/types.js';
+import type { Logger } from '../logger.js';
+import { mergeUntil, type Source } from './merge.js';
+import type { Membership } from './membership.js';
+import type { NeighborTable } from './neighbors.js';
+import { SeenCache } from './seen-cache.js';
+import type {
+  NetworkHit,
+  OverlayTransport,
+  SearchHitMessage,
+  SearchMessage,
+  SearchOptions,
+  SearchRun,
+  SearchSummary,
+  UncheckedHit,
+  UncheckedSearch,
+} from './types.js';
+import {
+  checkHit,
+  checkInt,
+  checkPeer,
+  checkPeerId,
+  checkQuery,
+  checkQueryId,
+} from './validate.js';
+
+/** What search needs of the index. */
+export interface SearchableIndex {
+  list(query: ListQuery): ListResult;
+}
+
+export interface SearchComponents {
+  index: SearchableIndex;
+  transport: OverlayTransport;
+  neighbors: NeighborTable;
+  membership: Membership;
+  events: EventBus;
+  logger: Logger;
+}
+
+export interface SearchInit {
+  defaultTtl: number;
+  maxTtl: number;
+  defaultTimeoutMs: number;
+  maxTimeoutMs: number;
+  maxQueryLength: number;
+  maxLocalHits: number;
+  maxHits: number;
+}
+
+export interface SearchStats {
+  /** Search calls received from other peers, duplicates included. */
+  received: number;
+  /** Of those, copies of a query already served (dropped). */
+  duplicates: number;
+  /** Search calls this peer made to its neighbors. */
+  forwarded: number;
+}
+
+const SEEN_ENTRIES = 10_000;
+/** Below this much time left, a query is answered locally and not forwarded. */
+const MIN_FORWARD_MS = 30;
+
+/** Time kept back at each hop to get the hits home before the caller's deadline. */
+function margin(remainingMs: number): number {
+  return Math.min(200, Math.max(20, remainingMs * 0.05));
+}
+
+export class SearchEngine {
+  private readonly seen: SeenCache;
+  readonly stats: SearchStats = { received: 0, duplicates: 0, forwarded: 0 };
+
+  constructor(
+    private readonly c: SearchComponents,
+    private readonly init: SearchInit,
+  ) {
+    // Long enough that no copy of an expired id can still be travelling.
+    this.seen = new SeenCache(SEEN_ENTRIES, 2 * init.maxTimeoutMs);
+  }
+
+  /**
+   * A network search from this peer: validated here (InvalidArgumentError
+   * before anything is sent), hits deduplicated by peer and file, each with
+   * its latency. `search.completed` is emitted when the stream ends.
+   */
+  search(query: string, options: SearchOptions = {}): SearchRun {
+    const { maxTtl, maxTimeoutMs } = this.init;
+    const text = checkQuery(query, this.init.maxQueryLength);
+    const ttl = checkInt(options.ttl, 'ttl', 0, maxTtl, this.init.defaultTtl);
+    const timeoutMs = checkInt(
+      options.timeoutMs,
+      'timeout_ms',
+      1,
+      maxTimeoutMs,
+      this.init.defaultTimeoutMs,
+    );
+    const self = this.c.membership.self;
+    if (!self) throw new UnavailableError('the overlay is not running');
+    const message: SearchMessage = {
+      queryId: randomUUID(),
+      query: text,
+      ttl,
+      hops: 0,
+      origin: self,
+      senderId: '',
+    };
+    const hits = this.originate(message, timeoutMs, options.signal ?? new AbortController().signal);
+    return Object.assign(hits, { queryId: message.queryId, ttl, timeoutMs });
+  }
+
+  /** The whole result of a search, for callers that do not stream. */
+  async collect(query: string, options: SearchOptions = {}): Promise<SearchSummary> {
+    const started = performance.now();
+    const hits: NetworkHit[] = [];
+    const run = this.search(query, options);
+    for await (const hit of run) hits.push(hit);
+    return {
+      queryId: run.queryId,
+      query: query.trim(),
+      hits,
+      durationMs: Math.round(performance.now() - started),
+    };
+  }
+
+  /**
+   * PeerService.Search: the request is validated at once (TTL above maxTtl is
+   * lowered to it); the hits follow. `deadline` is the caller's, epoch ms.
+   */
+  serve(
+    raw: UncheckedSearch,
+    deadline: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<SearchHitMessage> {
+    const message: SearchMessage = {
+      queryId: checkQueryId(raw.queryId),
+      query: checkQuery(raw.query, this.init.maxQueryLength),
+      ttl: Math.min(Math.max(0, Math.trunc(raw.ttl || 0)), this.init.maxTtl),
+      hops: Math.min(Math.max(0, Math.trunc(raw.hops || 0)), 255),
+      origin: checkPeer(raw.origin, 'origin'),
+      senderId: raw.senderId ? checkPeerId(raw.senderId, 'sender_id') : '',
+    };
+    this.stats.received++;
+    const bounded = Math.min(deadline, Date.now() + this.init.maxTimeoutMs);
+    return this.process(message, bounded, signal);
+  }
+
+  private async *originate(
+    message: SearchMessage,
+    timeoutMs: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<NetworkHit> {
+    const started = performance.now();
+    const seenHits = new Set<string>();
+    let count = 0;
+    try {
+      for await (const hit of this.process(message, Date.now() + timeoutMs, signal)) {
+        const key = `${hit.peer.id}/${hit.file.sha256}`;
+        if (seenHits.has(key)) continue;
+        seenHits.add(key);
+        count++;
+        yield { ...hit, latencyMs: Math.round(performance.now() - started) };
+        if (count >= this.init.maxHits) break;
+      }
+    } finally {
+      const durationMs = Math.round(performance.now() - started);
+      this.c.logger.debug({ queryId: message.queryId, hits: count, durationMs }, 'search done');
+      this.c.events.emit('search.completed', {
+        queryId: message.queryId,
+        query: message.query,
+        hits: count,
+        durationMs,
+      });
+    }
+  }
+
+  /** Serves one copy of a query: local hits, then whatever the forwards bring. */
+  private async *process(
+    message: SearchMessage,
+    deadline: number,
+    signal: AbortSignal,
+  ): AsyncGenerator<SearchHitMessage> {
+    const self = this.c.membership.self;
+    if (!self || !this.seen.add(message.queryId)) {
+      this.stats.duplicates += self ? 1 : 0;
+      return;
+    }
+    const local = this.c.index
+      .list({ query: message.query, limit: this.init.maxLocalHits })
+      .files.map((entry) => this.toHit(message, entry));
+    this.c.events.emit('search.served', {
+      queryId: message.queryId,
+      query: message.query,
+      origin: message.origin.id,
+      from: message.senderId || self.id,
+      hits: local.length,
+      hops: message.hops,
+    });
+    yield* local;
+
+    const answerBy = deadline - margin(deadline - Date.now());
+    if (message.ttl <= 0 || answerBy - Date.now() < MIN_FORWARD_MS || signal.aborted) return;
+    const targets = this.c.neighbors
+      .all()
+      .filter((n) => n.peer.id !== message.senderId && n.peer.id !== message.origin.id);
+    if (targets.length === 0) return;
+    const forward: SearchMessage = {
+      ...message,
+      ttl: message.ttl - 1,
+      hops: message.hops + 1,
+      senderId: self.id,
+    };
+    this.stats.forwarded += targets.length;
+    const sources: Source<UncheckedHit>[] = targets.map(
+      (n) => (forwardSignal) =>
+        this.c.transport.search(n.callAddress, forward, {
+          deadline: answerBy,
+          signal: forwardSignal,
+        }),
+    );
+    let relayed = local.length;
+    const onError = (err: unknown, i: number): void =>
+      this.c.logger.debug(
+        { queryId: message.queryId, neighbor: targets[i]!.peer.id, err: (err as Error).message },
+        'search forward ended early',
+      );
+    for await (const raw of mergeUntil(sources, answerBy, signal, onError)) {
+      let hit: SearchHitMessage;
+      try {
+        hit = checkHit(raw, message.queryId);
+      } catch (err) {
+        this.c.logger.debug({ err: (err as Error).message }, 'dropped a malformed search hit');
+        continue;
+      }
+      yield hit;
+      if (++relayed >= this.init.maxHits) return;
+    }
+  }
+
+  private toHit(message: SearchMessage, entry: FileEntry): SearchHitMessage {
+    return {
+      queryId: message.queryId,
+      peer: this.c.membership.self!,
+      file: {
+        sha256: entry.sha256,
+        names: entry.names,
+        size: entry.size,
+        mtimeMs: entry.mtimeMs,
+        chunkSize: entry.chunkSize,
+      },
+      hops: message.hops,
+    };
+  }
+}

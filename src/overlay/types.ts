@@ -1,0 +1,154 @@
+// What the overlay knows about peers and queries, and the transport it calls.
+// Nothing here knows gRPC: src/grpc implements OverlayTransport.
+
+/** Who a peer is and where it can be reached. */
+export interface PeerRecord {
+  id: string;
+  /** Advertised gRPC address, host:port. */
+  address: string;
+  protocolVersion: number;
+  /** Daemon version, informational. */
+  version: string;
+}
+
+export type Direction = 'inbound' | 'outbound';
+
+/** One neighbor as ListPeers shows it. */
+export interface NeighborView {
+  peer: PeerRecord;
+  /** `suspect` once a ping was missed, until one is answered again. */
+  state: 'connected' | 'suspect';
+  /** Last round-trip time, ms; -1 before the first ping. */
+  rttMs: number;
+  /** Epoch ms the neighbor joined. */
+  sinceMs: number;
+  direction: Direction;
+}
+
+/** A shared file as search hits describe it (no chunk hashes). */
+export interface RemoteFile {
+  sha256: string;
+  names: string[];
+  size: number;
+  mtimeMs: number;
+  chunkSize: number;
+}
+
+/** A query as it travels between peers. */
+export interface SearchMessage {
+  queryId: string;
+  query: string;
+  /** Hops left; 0 means answer locally only. */
+  ttl: number;
+  /** Hops travelled so far. */
+  hops: number;
+  origin: PeerRecord;
+  /** Id of the neighbor this copy came from ('' at the origin). */
+  senderId: string;
+}
+
+/** One hit as it travels back along the query's path. */
+export interface SearchHitMessage {
+  queryId: string;
+  /** The peer holding the file. */
+  peer: PeerRecord;
+  file: RemoteFile;
+  /** Distance of that peer from the origin. */
+  hops: number;
+}
+
+/** A hit as the origin reports it. */
+export interface NetworkHit extends SearchHitMessage {
+  /** Since the search started, ms. */
+  latencyMs: number;
+}
+
+export interface SearchOptions {
+  /** Hops the query travels; undefined means search.defaultTtl; 0 searches this peer only. */
+  ttl?: number;
+  /** How long to collect hits, ms; undefined means search.defaultTimeoutMs. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/** A running search: its hits as they arrive, and what it was started with. */
+export interface SearchRun extends AsyncGenerator<NetworkHit> {
+  queryId: string;
+  ttl: number;
+  timeoutMs: number;
+}
+
+export interface SearchSummary {
+  queryId: string;
+  query: string;
+  hits: NetworkHit[];
+  durationMs: number;
+}
+
+/** Peer data as it comes off the wire, before validation. */
+export type UncheckedPeer = Partial<PeerRecord> | null | undefined;
+
+/** A hit as it comes off the wire, before validation. */
+export interface UncheckedHit {
+  queryId: string;
+  peer: UncheckedPeer;
+  file: Partial<RemoteFile> | null | undefined;
+  hops: number;
+}
+
+/** A query as it comes off the wire, before validation. */
+export interface UncheckedSearch extends Omit<SearchMessage, 'origin'> {
+  origin: UncheckedPeer;
+}
+
+/** This peer's answer to a Join. */
+export interface JoinAnswer {
+  accepted: boolean;
+  reason: string;
+  peer: PeerRecord;
+  peers: PeerRecord[];
+}
+
+/** Another peer's answer to our Join, unchecked. */
+export interface JoinReply {
+  accepted: boolean;
+  /** Why not, when refused. */
+  reason: string;
+  /** The answering peer. */
+  peer: UncheckedPeer;
+  /** Other peers worth dialling. */
+  peers: UncheckedPeer[];
+}
+
+export interface CallOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The peer wire as the overlay uses it. Failures throw the error classes of
+ * src/errors.ts: UnavailableError (unreachable, or not a p2pd peer),
+ * TimeoutError, NotFoundError (the peer does not count us as a neighbor), ...
+ */
+export interface OverlayTransport {
+  join(address: string, self: PeerRecord, options: CallOptions): Promise<JoinReply>;
+  leave(address: string, selfId: string, options: CallOptions): Promise<void>;
+  /** Resolves with the answering peer. */
+  ping(address: string, selfId: string, options: CallOptions): Promise<UncheckedPeer>;
+  getPeers(
+    address: string,
+    selfId: string,
+    max: number,
+    options: CallOptions,
+  ): Promise<UncheckedPeer[]>;
+  /** Hits as they arrive; ends when the peer ends its stream, throws when the call fails. */
+  search(
+    address: string,
+    request: SearchMessage,
+    options: { deadline: number; signal: AbortSignal },
+  ): AsyncIterable<UncheckedHit>;
+  /** Closes the connection to one address (a dropped neighbor, a failed dial). */
+  disconnect(address: string): void;
+  /** Closes every connection. */
+  close(): void;
+}

@@ -1,0 +1,93 @@
+// A test double speaking PeerService: it joins like a peer and answers pings,
+// but its other behavior is whatever the test needs (a Search that never
+// answers, a foreign protocol version, ...).
+import {
+  Server,
+  ServerCredentials,
+  type ServerWritableStream,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import { loadProto } from '../../src/grpc/proto.js';
+import type { PeerInfo } from '../../src/generated/p2p/v1/PeerInfo.js';
+
+export interface FakePeerOptions {
+  id?: string;
+  protocolVersion?: number;
+  /** Search never answers (the call hangs until the caller gives up). */
+  hangOnSearch?: boolean;
+}
+
+export interface FakePeer {
+  address: string;
+  /** Method names in call order. */
+  calls: string[];
+  /** Active Search calls, so a test can see hanging ones end. */
+  openSearches: Set<ServerWritableStream<unknown, unknown>>;
+  /** force: cut every connection at once, as a crash would. */
+  stop(force?: boolean): Promise<void>;
+}
+
+export async function startFakePeer(options: FakePeerOptions = {}): Promise<FakePeer> {
+  const { proto } = loadProto();
+  const server = new Server();
+  const calls: string[] = [];
+  const openSearches = new Set<ServerWritableStream<unknown, unknown>>();
+  let address = '';
+  const me = (): PeerInfo => ({
+    id: options.id ?? 'fake',
+    address,
+    protocolVersion: options.protocolVersion ?? 1,
+    version: 'fake',
+  });
+  const unary =
+    (name: string, answer: () => unknown) =>
+    (_call: unknown, callback: (err: null, value: unknown) => void) => {
+      calls.push(name);
+      callback(null, answer());
+    };
+  const handlers: UntypedServiceImplementation = {
+    Join: unary('Join', () => ({ accepted: true, reason: '', peer: me(), peers: [] })),
+    Leave: unary('Leave', () => ({})),
+    Ping: unary('Ping', () => ({ peer: me(), sentAtMs: 0 })),
+    GetPeers: unary('GetPeers', () => ({ peers: [] })),
+    Search: (call: ServerWritableStream<unknown, unknown>) => {
+      calls.push('Search');
+      openSearches.add(call);
+      const done = (): boolean => openSearches.delete(call);
+      call.on('cancelled', done);
+      call.on('close', done);
+      if (!options.hangOnSearch) {
+        done();
+        call.end();
+      }
+    },
+  };
+  server.addService(proto.p2p.v1.PeerService.service, handlers);
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  address = `127.0.0.1:${port}`;
+  return {
+    address,
+    calls,
+    openSearches,
+    stop: (force = false) =>
+      new Promise<void>((resolve) => {
+        if (force) {
+          server.forceShutdown();
+          resolve();
+          return;
+        }
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 1000);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
