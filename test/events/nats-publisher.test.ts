@@ -14,6 +14,7 @@ import type { StatusResponse__Output } from '../../src/generated/p2p/v1/StatusRe
 import { collect, connectClient, ConsumerReader, readStream } from '../fixtures/nats-client.js';
 import { NatsServer, freePort } from '../fixtures/nats-server.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
+import { startNetPeer, type NetPeerOptions } from '../overlay/network.js';
 
 const STREAM = 'P2P_EVENTS';
 
@@ -74,6 +75,12 @@ describe('NATS publisher', function () {
     return nc;
   }
 
+  async function netPeer(options: NetPeerOptions): Promise<TestPeer> {
+    const p = await startNetPeer({ ...options, config: natsConfig(server!.url) });
+    peers.push(p);
+    return p;
+  }
+
   async function peer(options: Parameters<typeof startPeer>[0]): Promise<TestPeer> {
     const p = await startPeer(options);
     peers.push(p);
@@ -130,6 +137,59 @@ describe('NATS publisher', function () {
     expect(metrics).to.match(/p2pd_nats_events_acknowledged_total 7\b/);
     expect(metrics).to.match(/p2pd_nats_events_queued 0\b/);
     expect(metrics).to.match(/p2pd_nats_connection_state\{state="connected"\} 1\b/);
+  });
+
+  it('carries the network: a join, a search served and completed, a leave, per peer in order', async () => {
+    server = await NatsServer.start();
+    const nc = await client(server.url);
+    const { received } = collect(nc, 'p2p.>');
+    await nc.flush();
+    const n1 = await netPeer({ id: 'net1', files: { 'song.mp3': 'la la' } });
+    const n2 = await netPeer({ id: 'net2', bootstrap: [n1.grpcAddress] });
+    const seen = (peer: string, type: string): boolean =>
+      received.some((r) => r.event.peer === peer && r.event.type === type);
+    await waitFor(() => seen('net1', 'peer.joined') && seen('net2', 'peer.joined'), {
+      timeoutMs: 15_000,
+      what: 'peer.joined on both',
+    });
+    const summary = await n2.daemon.overlay.collect('song', { ttl: 2, timeoutMs: 3000 });
+    expect(summary.hits).to.have.length(1);
+    await waitFor(() => seen('net1', 'search.served') && seen('net2', 'search.completed'), {
+      timeoutMs: 15_000,
+      what: 'the search events',
+    });
+    await n2.daemon.stop();
+    await waitFor(() => seen('net1', 'peer.left') && seen('net2', 'daemon.stopping'), {
+      timeoutMs: 15_000,
+      what: 'the leave',
+    });
+    const of = (peer: string): EventEnvelope[] =>
+      received.filter((r) => r.event.peer === peer).map((r) => r.event);
+    expect(of('net2')).to.deep.equal(n2.daemon.events.since());
+    await waitFor(() => of('net1').length === n1.daemon.events.since().length, {
+      what: 'every net1 event',
+    });
+    expect(of('net1')).to.deep.equal(n1.daemon.events.since());
+    const interesting = (peer: string): string[] =>
+      of(peer)
+        .map((e) => e.type)
+        .filter((t) => /^(peer|search|daemon)\./.test(t));
+    expect(interesting('net1')).to.deep.equal([
+      'daemon.started',
+      'peer.joined',
+      'search.served',
+      'peer.left',
+    ]);
+    // The origin serves its own index too.
+    expect(interesting('net2')).to.deep.equal([
+      'daemon.started',
+      'peer.joined',
+      'search.served',
+      'search.completed',
+      'daemon.stopping',
+    ]);
+    const joined = of('net2').find((e) => e.type === 'peer.joined')!;
+    expect(joined.data).to.include({ peerId: 'net1', direction: 'outbound' });
   });
 
   it('loses nothing and duplicates nothing across a broker outage, while REST and gRPC keep answering', async () => {
