@@ -2,11 +2,12 @@
 // benchmark and writes every figure to bench-results/latest.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { indexBench } from './index-bench.js';
+import { natsBench } from './nats-bench.js';
 import { transferBench } from './transfer.js';
 import type { Bench, BenchRow } from './table.js';
 import { printTable } from './table.js';
 
-const BENCHES: Bench[] = [indexBench, transferBench];
+const BENCHES: Bench[] = [indexBench, natsBench, transferBench];
 
 const wanted = process.argv.slice(2);
 const results: Record<string, BenchRow[]> = {};

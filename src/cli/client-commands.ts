@@ -1,6 +1,7 @@
 // Client commands that talk to a running daemon's ControlService. Each lives
 // in its own file and is built with clientCommand() (daemon-client.ts).
 import type { CommandModule } from 'yargs';
+import { eventsCommand } from './events-command.js';
 import { filesCommand } from './files-command.js';
 import { getCommand } from './get-command.js';
 import { pushCommand } from './push-command.js';
@@ -13,6 +14,7 @@ export const clientCommands = [
   filesCommand,
   getCommand,
   pushCommand,
+  eventsCommand,
   peersCommand,
   connectCommand,
   disconnectCommand,

@@ -1,33 +1,26 @@
 // ControlService: a local user driving this daemon. Translation only.
 import type { Core } from '../core.js';
-import { NotImplementedError } from '../errors.js';
 import type { ConnectPeerRequest__Output } from '../generated/p2p/v1/ConnectPeerRequest.js';
 import type { ConnectPeerResponse } from '../generated/p2p/v1/ConnectPeerResponse.js';
 import type { ControlServiceHandlers } from '../generated/p2p/v1/ControlService.js';
 import type { DisconnectPeerRequest__Output } from '../generated/p2p/v1/DisconnectPeerRequest.js';
 import type { DisconnectPeerResponse } from '../generated/p2p/v1/DisconnectPeerResponse.js';
+import type { Event } from '../generated/p2p/v1/Event.js';
 import type { ListFilesRequest__Output } from '../generated/p2p/v1/ListFilesRequest.js';
 import type { ListFilesResponse } from '../generated/p2p/v1/ListFilesResponse.js';
 import type { ListPeersResponse } from '../generated/p2p/v1/ListPeersResponse.js';
 import type { NetworkSearchHit } from '../generated/p2p/v1/NetworkSearchHit.js';
 import type { NetworkSearchRequest__Output } from '../generated/p2p/v1/NetworkSearchRequest.js';
 import type { StatusResponse } from '../generated/p2p/v1/StatusResponse.js';
+import type { WatchEventsRequest__Output } from '../generated/p2p/v1/WatchEventsRequest.js';
 import { toFileInfo, toNetworkSearchHit, toNeighbor, toStatusResponse } from './convert.js';
 import { controlGuard, serverStream, unary, writeWithBackpressure } from './handle.js';
 import { transferHandlers } from './transfer-handlers.js';
+import { watchEventsHandler } from './watch-events.js';
 
 export function controlServiceHandlers(core: Core): ControlServiceHandlers {
   const { metrics, index, overlay } = core;
   const guard = controlGuard(core.config.grpc.token);
-  const notYetStream = (method: string, issue: string) =>
-    serverStream(
-      `ControlService/${method}`,
-      metrics,
-      () => {
-        throw new NotImplementedError(`ControlService.${method} is not implemented yet (${issue})`);
-      },
-      guard,
-    );
   return {
     Status: unary<unknown, StatusResponse>(
       'ControlService/Status',
@@ -89,6 +82,11 @@ export function controlServiceHandlers(core: Core): ControlServiceHandlers {
       guard,
     ),
     ...transferHandlers(core),
-    WatchEvents: notYetStream('WatchEvents', 'the NATS/events issue'),
+    WatchEvents: serverStream<WatchEventsRequest__Output, Event>(
+      'ControlService/WatchEvents',
+      metrics,
+      (req, call) => watchEventsHandler(core, req, call),
+      guard,
+    ),
   };
 }

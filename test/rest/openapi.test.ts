@@ -27,6 +27,7 @@ const MOUNTED = [
   '/api/v1/transfers',
   '/api/v1/transfers/{id}',
   '/api/v1/pushes',
+  '/api/v1/events',
   '/api/v1/peers',
   '/api/v1/peers/{id}',
   '/api/v1/search',
@@ -99,9 +100,14 @@ describe('REST GET /api/v1/openapi.json', () => {
         const res = await http(`${peer.restUrl}${path.replace('{sha256}', hash)}`, {
           method: method.toUpperCase(),
         });
+        expect(res.status, `${method} ${path}`).to.be.oneOf([200, 400]);
+        // An event stream never ends: its headers are the answer.
+        if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+          await res.body?.cancel();
+          continue;
+        }
         const body = await res.text();
         expect(body, `${method} ${path}`).not.to.include('no route');
-        expect(res.status, `${method} ${path}`).to.be.oneOf([200, 400]);
       }
     }
   });
