@@ -44,7 +44,7 @@ async function spawnVictim(id: string, bootstrap: string[]): Promise<Victim> {
   };
   await writeFile(join(dir, 'config.json'), JSON.stringify(config));
   const child = spawnP2pd(['--config', join(dir, 'config.json')]);
-  const out = await child.waitForOutput(/started: gRPC \S+,/, 20_000);
+  const out = await child.waitForOutput(/started: gRPC \S+,/, 60_000);
   const address = /started: gRPC (\S+),/.exec(out)![1]!;
   return { id, address, process: child, dir };
 }
@@ -61,7 +61,7 @@ function listPeers(address: string): Promise<string[]> {
 }
 
 describe('overlay churn', function () {
-  this.timeout(90_000);
+  this.timeout(180_000);
   let survivors: TestPeer[] = [];
   let victims: Victim[] = [];
 
