@@ -2,11 +2,13 @@
 // benchmark and writes every figure to bench-results/latest.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { indexBench } from './index-bench.js';
+import { memoryBench } from './memory-bench.js';
+import { restBench } from './rest-bench.js';
 import { searchBench } from './search-bench.js';
 import type { Bench, BenchRow } from './table.js';
 import { printTable } from './table.js';
 
-const BENCHES: Bench[] = [indexBench, searchBench];
+const BENCHES: Bench[] = [indexBench, searchBench, restBench, memoryBench];
 
 const wanted = process.argv.slice(2);
 const results: Record<string, BenchRow[]> = {};
