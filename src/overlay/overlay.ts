@@ -1,15 +1,15 @@
 // The overlay: this peer's place in the network (membership, failure
-// detection, healing), query routing tables and network search. Facades call it; it calls other
-// peers only through the OverlayTransport it is given.
+// detection, healing), query routing tables and network search. Facades
+// call it; it calls other peers only through the OverlayTransport it is given.
 import type { Config } from '../config/schema.js';
 import type { Startable } from '../core.js';
+import { NotImplementedError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import { HostCache } from './host-cache.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
 import { NeighborTable, toView } from './neighbors.js';
-import { NotImplementedError } from '../errors.js';
 import { Routing, type RoutingStats } from './routing.js';
 import { SearchEngine, type SearchableIndex, type SearchStats } from './search.js';
 import type {

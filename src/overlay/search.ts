@@ -1,9 +1,9 @@
 // Network search by flooding with a TTL: answer from the local index, pass
 // the query on to every neighbor but the one it came from, drop ids already
 // seen, and stream hits back the way the query came. With routing on, a
-// neighbor whose routing table shows no match for every term within the
-// hops left there is skipped (routing.ts); unknown tables are flooded. Each hop ends its
-// answer a little before its caller's deadline and gives its own forwards a
+// neighbor whose routing table rules out a match of every term within the
+// hops left there is skipped (routing.ts); one with an unknown table is not.
+// Each hop ends its answer a little before its caller's deadline and gives its own forwards a
 // deadline a little shorter still, so a slow branch costs its own hits only.
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../events/bus.js';
