@@ -2,12 +2,22 @@
 // benchmark and writes every figure to bench-results/latest.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { indexBench } from './index-bench.js';
+import { memoryBench } from './memory-bench.js';
 import { natsBench } from './nats-bench.js';
-import { transferBench } from './transfer.js';
+import { restBench } from './rest-bench.js';
+import { searchBench } from './search-bench.js';
 import type { Bench, BenchRow } from './table.js';
 import { printTable } from './table.js';
+import { transferBench } from './transfer.js';
 
-const BENCHES: Bench[] = [indexBench, natsBench, transferBench];
+const BENCHES: Bench[] = [
+  indexBench,
+  transferBench,
+  searchBench,
+  restBench,
+  memoryBench,
+  natsBench,
+];
 
 const wanted = process.argv.slice(2);
 const results: Record<string, BenchRow[]> = {};

@@ -190,6 +190,16 @@ export const configSchema = z.strictObject({
       maxLocalHits: z.int().min(1).max(1000).default(100),
       /** Most hits a search keeps (and a peer relays) per query. */
       maxHits: z.int().min(1).max(100_000).default(1000),
+      /**
+       * 'bloom': queries go only to neighbors whose keyword table (attenuated
+       * Bloom filter, exchanged with GetRoutes) may match within the TTL;
+       * 'flood': to every neighbor.
+       */
+      routing: z.enum(['bloom', 'flood']).default('flood'),
+      /** How often neighbors' routing tables are pulled, ms (unchanged ones cost a few bytes). */
+      routesIntervalMs: z.int().min(50).max(600_000).default(2000),
+      /** Deadline of one GetRoutes call, ms. */
+      routesTimeoutMs: z.int().min(50).max(60_000).default(2000),
     })
     .refine((s) => s.defaultTtl <= s.maxTtl, {
       path: ['defaultTtl'],

@@ -14,6 +14,8 @@ import type { FileInfo as _p2p_v1_FileInfo, FileInfo__Output as _p2p_v1_FileInfo
 import type { GetFileRequest as _p2p_v1_GetFileRequest, GetFileRequest__Output as _p2p_v1_GetFileRequest__Output } from './p2p/v1/GetFileRequest.js';
 import type { GetPeersRequest as _p2p_v1_GetPeersRequest, GetPeersRequest__Output as _p2p_v1_GetPeersRequest__Output } from './p2p/v1/GetPeersRequest.js';
 import type { GetPeersResponse as _p2p_v1_GetPeersResponse, GetPeersResponse__Output as _p2p_v1_GetPeersResponse__Output } from './p2p/v1/GetPeersResponse.js';
+import type { GetRoutesRequest as _p2p_v1_GetRoutesRequest, GetRoutesRequest__Output as _p2p_v1_GetRoutesRequest__Output } from './p2p/v1/GetRoutesRequest.js';
+import type { GetRoutesResponse as _p2p_v1_GetRoutesResponse, GetRoutesResponse__Output as _p2p_v1_GetRoutesResponse__Output } from './p2p/v1/GetRoutesResponse.js';
 import type { JoinRequest as _p2p_v1_JoinRequest, JoinRequest__Output as _p2p_v1_JoinRequest__Output } from './p2p/v1/JoinRequest.js';
 import type { JoinResponse as _p2p_v1_JoinResponse, JoinResponse__Output as _p2p_v1_JoinResponse__Output } from './p2p/v1/JoinResponse.js';
 import type { LeaveRequest as _p2p_v1_LeaveRequest, LeaveRequest__Output as _p2p_v1_LeaveRequest__Output } from './p2p/v1/LeaveRequest.js';
@@ -63,6 +65,8 @@ export interface ProtoGrpcType {
       GetFileRequest: MessageTypeDefinition<_p2p_v1_GetFileRequest, _p2p_v1_GetFileRequest__Output>
       GetPeersRequest: MessageTypeDefinition<_p2p_v1_GetPeersRequest, _p2p_v1_GetPeersRequest__Output>
       GetPeersResponse: MessageTypeDefinition<_p2p_v1_GetPeersResponse, _p2p_v1_GetPeersResponse__Output>
+      GetRoutesRequest: MessageTypeDefinition<_p2p_v1_GetRoutesRequest, _p2p_v1_GetRoutesRequest__Output>
+      GetRoutesResponse: MessageTypeDefinition<_p2p_v1_GetRoutesResponse, _p2p_v1_GetRoutesResponse__Output>
       JoinRequest: MessageTypeDefinition<_p2p_v1_JoinRequest, _p2p_v1_JoinRequest__Output>
       JoinResponse: MessageTypeDefinition<_p2p_v1_JoinResponse, _p2p_v1_JoinResponse__Output>
       LeaveRequest: MessageTypeDefinition<_p2p_v1_LeaveRequest, _p2p_v1_LeaveRequest__Output>

@@ -96,5 +96,6 @@ export function fromSearchRequest(r: SearchRequest__Output): UncheckedSearch {
     hops: r.hops,
     origin: r.origin,
     senderId: r.senderId,
+    flood: r.flood,
   };
 }

@@ -7,6 +7,8 @@ import type { FileInfo } from '../generated/p2p/v1/FileInfo.js';
 import type { GetFileRequest__Output } from '../generated/p2p/v1/GetFileRequest.js';
 import type { GetPeersRequest__Output } from '../generated/p2p/v1/GetPeersRequest.js';
 import type { GetPeersResponse } from '../generated/p2p/v1/GetPeersResponse.js';
+import type { GetRoutesRequest__Output } from '../generated/p2p/v1/GetRoutesRequest.js';
+import type { GetRoutesResponse } from '../generated/p2p/v1/GetRoutesResponse.js';
 import type { JoinRequest__Output } from '../generated/p2p/v1/JoinRequest.js';
 import type { JoinResponse } from '../generated/p2p/v1/JoinResponse.js';
 import type { LeaveRequest__Output } from '../generated/p2p/v1/LeaveRequest.js';
@@ -47,6 +49,11 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
       'PeerService/GetPeers',
       metrics,
       (req) => ({ peers: overlay.handleGetPeers(req.peerId, req.max).map(toPeerInfo) }),
+    ),
+    GetRoutes: unary<GetRoutesRequest__Output, GetRoutesResponse>(
+      'PeerService/GetRoutes',
+      metrics,
+      (req) => overlay.handleGetRoutes(req.haveVersion),
     ),
     Search: serverStream<SearchRequest__Output, SearchHit>(
       'PeerService/Search',

@@ -11,12 +11,14 @@ import {
   UnavailableError,
   type P2pError,
 } from '../errors.js';
+import type { GetRoutesResponse__Output } from '../generated/p2p/v1/GetRoutesResponse.js';
 import type { PeerInfo } from '../generated/p2p/v1/PeerInfo.js';
 import type {
   CallOptions,
   JoinReply,
   OverlayTransport,
   PeerRecord,
+  RoutesAnswer,
   SearchMessage,
   UncheckedHit,
   UncheckedPeer,
@@ -71,6 +73,28 @@ export class GrpcPeerTransport implements OverlayTransport {
       (client, options, cb) => client.GetPeers({ peerId: selfId, max }, options, cb),
     );
     return res.peers;
+  }
+
+  async getRoutes(
+    address: string,
+    selfId: string,
+    haveVersion: number,
+    o: CallOptions,
+  ): Promise<RoutesAnswer> {
+    const res = await this.unary<GetRoutesResponse__Output>(
+      address,
+      'GetRoutes',
+      o,
+      (client, options, cb) => client.GetRoutes({ peerId: selfId, haveVersion }, options, cb),
+    );
+    return {
+      version: res.version,
+      unchanged: res.unchanged,
+      positions: res.positions,
+      hashes: res.hashes,
+      maxPrefix: res.maxPrefix,
+      table: res.table,
+    };
   }
 
   async *search(

@@ -1,20 +1,23 @@
 // The overlay: this peer's place in the network (membership, failure
-// detection, healing) and network search. Facades call it; it calls other
-// peers only through the OverlayTransport it is given.
+// detection, healing), query routing tables and network search. Facades
+// call it; it calls other peers only through the OverlayTransport it is given.
 import type { Config } from '../config/schema.js';
 import type { Startable } from '../core.js';
+import { NotImplementedError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import { HostCache } from './host-cache.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
 import { NeighborTable, toView } from './neighbors.js';
+import { Routing, type RoutingStats } from './routing.js';
 import { SearchEngine, type SearchableIndex, type SearchStats } from './search.js';
 import type {
   JoinAnswer,
   NeighborView,
   OverlayTransport,
   PeerRecord,
+  RoutesAnswer,
   SearchHitMessage,
   SearchOptions,
   SearchRun,
@@ -53,6 +56,8 @@ export interface OverlayStats extends SearchStats {
   /** Outbound Join attempts, and the ones that did not end in a neighbor. */
   dials: number;
   dialFailures: number;
+  /** Absent when search.routing is 'flood'. */
+  routing?: RoutingStats;
 }
 
 export class Overlay implements Startable {
@@ -61,6 +66,7 @@ export class Overlay implements Startable {
   private readonly membership: Membership;
   private readonly maintenance: Maintenance;
   private readonly engine: SearchEngine;
+  private readonly routing: Routing | undefined;
 
   constructor(
     private readonly components: OverlayComponents,
@@ -84,10 +90,21 @@ export class Overlay implements Startable {
       sendAwayMs: o.maxDialBackoffMs,
     });
     this.maintenance = new Maintenance({ ...shared, membership: this.membership }, o);
-    this.engine = new SearchEngine(
-      { index, transport, neighbors: this.table, membership: this.membership, events, logger },
-      init.search,
-    );
+    const s = init.search;
+    const core = { index, transport, neighbors: this.table, membership: this.membership, events };
+    this.routing =
+      s.routing === 'bloom'
+        ? new Routing(
+            { ...core, logger },
+            {
+              intervalMs: s.routesIntervalMs,
+              timeoutMs: s.routesTimeoutMs,
+              // A table entry farther than any query can travel is never consulted.
+              maxDistance: Math.min(s.maxTtl, 254),
+            },
+          )
+        : undefined;
+    this.engine = new SearchEngine({ ...core, logger, routing: this.routing }, s);
   }
 
   async start(): Promise<void> {
@@ -103,12 +120,14 @@ export class Overlay implements Startable {
     this.membership.self = self;
     this.membership.accepting = true;
     this.maintenance.start();
+    this.routing?.start();
   }
 
   /** Tells every neighbor this peer is leaving (bounded), then closes every connection. */
   async stop(): Promise<void> {
     if (!this.membership.self) return;
     this.maintenance.stop();
+    this.routing?.stop();
     this.membership.accepting = false;
     await this.membership.leaveAll();
     this.membership.self = undefined;
@@ -155,6 +174,7 @@ export class Overlay implements Startable {
       ...this.membership.dialStats,
       neighbors: this.table.size,
       knownHosts: this.hosts.size,
+      ...(this.routing ? { routing: { ...this.routing.stats } } : {}),
     };
   }
 
@@ -174,6 +194,14 @@ export class Overlay implements Startable {
 
   handleGetPeers(peerId: string, max: number): PeerRecord[] {
     return this.membership.handleGetPeers(peerId, max);
+  }
+
+  /** Answers GetRoutes; UNIMPLEMENTED when routing is off, so askers flood this peer. */
+  handleGetRoutes(haveVersion: number): RoutesAnswer {
+    if (!this.routing || !this.membership.self) {
+      throw new NotImplementedError('query routing is off on this peer (search.routing: flood)');
+    }
+    return this.routing.answer(haveVersion);
   }
 
   /** Answers a Search from a neighbor; `deadline` is the caller's (epoch ms, Infinity for none). */

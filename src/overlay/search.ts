@@ -1,16 +1,21 @@
 // Network search by flooding with a TTL: answer from the local index, pass
 // the query on to every neighbor but the one it came from, drop ids already
-// seen, and stream hits back the way the query came. Each hop ends its
-// answer a little before its caller's deadline and gives its own forwards a
+// seen, and stream hits back the way the query came. With routing on, a
+// neighbor whose routing table rules out a match of every term within the
+// hops left there is skipped (routing.ts); one with an unknown table is not.
+// Each hop ends its answer a little before its caller's deadline and gives its own forwards a
 // deadline a little shorter still, so a slow branch costs its own hits only.
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../events/bus.js';
 import { UnavailableError } from '../errors.js';
 import type { FileEntry, ListQuery, ListResult } from '../index/types.js';
+import { compileQuery } from '../index/keywords.js';
 import type { Logger } from '../logger.js';
 import { mergeUntil, type Source } from './merge.js';
 import type { Membership } from './membership.js';
 import type { NeighborTable } from './neighbors.js';
+import { termPositions } from './route-table.js';
+import type { Routing } from './routing.js';
 import { SeenCache } from './seen-cache.js';
 import type {
   NetworkHit,
@@ -44,6 +49,8 @@ export interface SearchComponents {
   membership: Membership;
   events: EventBus;
   logger: Logger;
+  /** Absent when search.routing is 'flood'. */
+  routing?: Routing;
 }
 
 export interface SearchInit {
@@ -63,6 +70,8 @@ export interface SearchStats {
   duplicates: number;
   /** Search calls this peer made to its neighbors. */
   forwarded: number;
+  /** Neighbors not sent a query because their routing table ruled it out. */
+  pruned: number;
 }
 
 const SEEN_ENTRIES = 10_000;
@@ -76,7 +85,12 @@ function margin(remainingMs: number): number {
 
 export class SearchEngine {
   private readonly seen: SeenCache;
-  readonly stats: SearchStats = { received: 0, duplicates: 0, forwarded: 0 };
+  readonly stats: SearchStats = {
+    received: 0,
+    duplicates: 0,
+    forwarded: 0,
+    pruned: 0,
+  };
 
   constructor(
     private readonly c: SearchComponents,
@@ -111,6 +125,7 @@ export class SearchEngine {
       hops: 0,
       origin: self,
       senderId: '',
+      flood: options.flood === true,
     };
     const hits = this.originate(message, timeoutMs, options.signal ?? new AbortController().signal);
     return Object.assign(hits, { queryId: message.queryId, ttl, timeoutMs });
@@ -146,6 +161,7 @@ export class SearchEngine {
       hops: Math.min(Math.max(0, Math.trunc(raw.hops || 0)), 255),
       origin: checkPeer(raw.origin, 'origin'),
       senderId: raw.senderId ? checkPeerId(raw.senderId, 'sender_id') : '',
+      flood: raw.flood === true,
     };
     this.stats.received++;
     const bounded = Math.min(deadline, Date.now() + this.init.maxTimeoutMs);
@@ -207,9 +223,15 @@ export class SearchEngine {
 
     const answerBy = deadline - margin(deadline - Date.now());
     if (message.ttl <= 0 || answerBy - Date.now() < MIN_FORWARD_MS || signal.aborted) return;
-    const targets = this.c.neighbors
+    const candidates = this.c.neighbors
       .all()
       .filter((n) => n.peer.id !== message.senderId && n.peer.id !== message.origin.id);
+    const routing = message.flood ? undefined : this.c.routing;
+    const terms = routing ? termPositions(compileQuery(message.query).terms) : [];
+    const targets = routing
+      ? candidates.filter((n) => routing.shouldForward(n.peer.id, terms, message.ttl - 1))
+      : candidates;
+    this.stats.pruned += candidates.length - targets.length;
     if (targets.length === 0) return;
     const forward: SearchMessage = {
       ...message,

@@ -45,6 +45,8 @@ export interface SearchMessage {
   origin: PeerRecord;
   /** Id of the neighbor this copy came from ('' at the origin). */
   senderId: string;
+  /** Forward to every neighbor, ignoring routing tables (exhaustive, for comparison). */
+  flood: boolean;
 }
 
 /** One hit as it travels back along the query's path. */
@@ -69,6 +71,8 @@ export interface SearchOptions {
   /** How long to collect hits, ms; undefined means search.defaultTimeoutMs. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /** Flood this query even where routing tables would prune it. */
+  flood?: boolean;
 }
 
 /** A running search: its hits as they arrive, and what it was started with. */
@@ -120,6 +124,18 @@ export interface JoinReply {
   peers: UncheckedPeer[];
 }
 
+/** A GetRoutes answer (route-table.ts says what the table holds). */
+export interface RoutesAnswer {
+  version: number;
+  /** The asker's version is current; `table` is empty. */
+  unchanged: boolean;
+  positions: number;
+  hashes: number;
+  maxPrefix: number;
+  /** zlib-deflated, one distance byte per position. */
+  table: Uint8Array;
+}
+
 export interface CallOptions {
   timeoutMs: number;
   signal?: AbortSignal;
@@ -147,6 +163,13 @@ export interface OverlayTransport {
     request: SearchMessage,
     options: { deadline: number; signal: AbortSignal },
   ): AsyncIterable<UncheckedHit>;
+  /** The peer's routing table unless `haveVersion` is current. */
+  getRoutes(
+    address: string,
+    selfId: string,
+    haveVersion: number,
+    options: CallOptions,
+  ): Promise<RoutesAnswer>;
   /** Closes the connection to one address (a dropped neighbor, a failed dial). */
   disconnect(address: string): void;
   /** Closes every connection. */

@@ -8,6 +8,8 @@ import type { FileInfo as _p2p_v1_FileInfo, FileInfo__Output as _p2p_v1_FileInfo
 import type { GetFileRequest as _p2p_v1_GetFileRequest, GetFileRequest__Output as _p2p_v1_GetFileRequest__Output } from '../../p2p/v1/GetFileRequest.js';
 import type { GetPeersRequest as _p2p_v1_GetPeersRequest, GetPeersRequest__Output as _p2p_v1_GetPeersRequest__Output } from '../../p2p/v1/GetPeersRequest.js';
 import type { GetPeersResponse as _p2p_v1_GetPeersResponse, GetPeersResponse__Output as _p2p_v1_GetPeersResponse__Output } from '../../p2p/v1/GetPeersResponse.js';
+import type { GetRoutesRequest as _p2p_v1_GetRoutesRequest, GetRoutesRequest__Output as _p2p_v1_GetRoutesRequest__Output } from '../../p2p/v1/GetRoutesRequest.js';
+import type { GetRoutesResponse as _p2p_v1_GetRoutesResponse, GetRoutesResponse__Output as _p2p_v1_GetRoutesResponse__Output } from '../../p2p/v1/GetRoutesResponse.js';
 import type { JoinRequest as _p2p_v1_JoinRequest, JoinRequest__Output as _p2p_v1_JoinRequest__Output } from '../../p2p/v1/JoinRequest.js';
 import type { JoinResponse as _p2p_v1_JoinResponse, JoinResponse__Output as _p2p_v1_JoinResponse__Output } from '../../p2p/v1/JoinResponse.js';
 import type { LeaveRequest as _p2p_v1_LeaveRequest, LeaveRequest__Output as _p2p_v1_LeaveRequest__Output } from '../../p2p/v1/LeaveRequest.js';
@@ -42,6 +44,15 @@ export interface PeerServiceClient extends grpc.Client {
   getPeers(argument: _p2p_v1_GetPeersRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_p2p_v1_GetPeersResponse__Output>): grpc.ClientUnaryCall;
   getPeers(argument: _p2p_v1_GetPeersRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_GetPeersResponse__Output>): grpc.ClientUnaryCall;
   getPeers(argument: _p2p_v1_GetPeersRequest, callback: grpc.requestCallback<_p2p_v1_GetPeersResponse__Output>): grpc.ClientUnaryCall;
+  
+  GetRoutes(argument: _p2p_v1_GetRoutesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_GetRoutesResponse__Output>): grpc.ClientUnaryCall;
+  GetRoutes(argument: _p2p_v1_GetRoutesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_p2p_v1_GetRoutesResponse__Output>): grpc.ClientUnaryCall;
+  GetRoutes(argument: _p2p_v1_GetRoutesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_GetRoutesResponse__Output>): grpc.ClientUnaryCall;
+  GetRoutes(argument: _p2p_v1_GetRoutesRequest, callback: grpc.requestCallback<_p2p_v1_GetRoutesResponse__Output>): grpc.ClientUnaryCall;
+  getRoutes(argument: _p2p_v1_GetRoutesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_GetRoutesResponse__Output>): grpc.ClientUnaryCall;
+  getRoutes(argument: _p2p_v1_GetRoutesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_p2p_v1_GetRoutesResponse__Output>): grpc.ClientUnaryCall;
+  getRoutes(argument: _p2p_v1_GetRoutesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_GetRoutesResponse__Output>): grpc.ClientUnaryCall;
+  getRoutes(argument: _p2p_v1_GetRoutesRequest, callback: grpc.requestCallback<_p2p_v1_GetRoutesResponse__Output>): grpc.ClientUnaryCall;
   
   Join(argument: _p2p_v1_JoinRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
   Join(argument: _p2p_v1_JoinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_p2p_v1_JoinResponse__Output>): grpc.ClientUnaryCall;
@@ -93,6 +104,8 @@ export interface PeerServiceHandlers extends grpc.UntypedServiceImplementation {
   
   GetPeers: grpc.handleUnaryCall<_p2p_v1_GetPeersRequest__Output, _p2p_v1_GetPeersResponse>;
   
+  GetRoutes: grpc.handleUnaryCall<_p2p_v1_GetRoutesRequest__Output, _p2p_v1_GetRoutesResponse>;
+  
   Join: grpc.handleUnaryCall<_p2p_v1_JoinRequest__Output, _p2p_v1_JoinResponse>;
   
   Leave: grpc.handleUnaryCall<_p2p_v1_LeaveRequest__Output, _p2p_v1_LeaveResponse>;
@@ -109,6 +122,7 @@ export interface PeerServiceDefinition extends grpc.ServiceDefinition {
   Download: MethodDefinition<_p2p_v1_DownloadRequest, _p2p_v1_DataChunk, _p2p_v1_DownloadRequest__Output, _p2p_v1_DataChunk__Output>
   GetFile: MethodDefinition<_p2p_v1_GetFileRequest, _p2p_v1_FileInfo, _p2p_v1_GetFileRequest__Output, _p2p_v1_FileInfo__Output>
   GetPeers: MethodDefinition<_p2p_v1_GetPeersRequest, _p2p_v1_GetPeersResponse, _p2p_v1_GetPeersRequest__Output, _p2p_v1_GetPeersResponse__Output>
+  GetRoutes: MethodDefinition<_p2p_v1_GetRoutesRequest, _p2p_v1_GetRoutesResponse, _p2p_v1_GetRoutesRequest__Output, _p2p_v1_GetRoutesResponse__Output>
   Join: MethodDefinition<_p2p_v1_JoinRequest, _p2p_v1_JoinResponse, _p2p_v1_JoinRequest__Output, _p2p_v1_JoinResponse__Output>
   Leave: MethodDefinition<_p2p_v1_LeaveRequest, _p2p_v1_LeaveResponse, _p2p_v1_LeaveRequest__Output, _p2p_v1_LeaveResponse__Output>
   Ping: MethodDefinition<_p2p_v1_PingRequest, _p2p_v1_PingResponse, _p2p_v1_PingRequest__Output, _p2p_v1_PingResponse__Output>

@@ -9,6 +9,7 @@ export interface SearchRequest {
   'hops'?: (number);
   'origin'?: (_p2p_v1_PeerInfo | null);
   'senderId'?: (string);
+  'flood'?: (boolean);
 }
 
 export interface SearchRequest__Output {
@@ -18,4 +19,5 @@ export interface SearchRequest__Output {
   'hops': (number);
   'origin': (_p2p_v1_PeerInfo__Output | null);
   'senderId': (string);
+  'flood': (boolean);
 }
