@@ -2,10 +2,11 @@
 // benchmark and writes every figure to bench-results/latest.json.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { indexBench } from './index-bench.js';
+import { natsBench } from './nats-bench.js';
 import type { Bench, BenchRow } from './table.js';
 import { printTable } from './table.js';
 
-const BENCHES: Bench[] = [indexBench];
+const BENCHES: Bench[] = [indexBench, natsBench];
 
 const wanted = process.argv.slice(2);
 const results: Record<string, BenchRow[]> = {};

@@ -7,6 +7,9 @@ import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { Overlay } from './overlay/overlay.js';
 
+/** The MOM link: no URL configured, not yet connected, connected, or lost. */
+export type NatsState = 'disabled' | 'connecting' | 'connected' | 'disconnected';
+
 export interface NodeStatus {
   id: string;
   version: string;
@@ -18,7 +21,7 @@ export interface NodeStatus {
   bytesShared: number;
   sharedDir: string;
   indexing: boolean;
-  natsState: 'disabled' | 'connecting' | 'connected' | 'disconnected';
+  natsState: NatsState;
 }
 
 export interface Core {

@@ -1,8 +1,10 @@
 // The composition root: builds every component from the config, starts them
 // in dependency order, stops them in reverse. A failed start stops what started.
+import { join } from 'node:path';
 import type { Config } from './config/schema.js';
 import type { Core, NodeStatus, Startable } from './core.js';
 import { EventBus } from './events/bus.js';
+import { NatsPublisher } from './events/nats-publisher.js';
 import { GrpcPeerTransport } from './grpc/peer-transport.js';
 import { PROTOCOL_VERSION } from './grpc/proto.js';
 import { GrpcServer } from './grpc/server.js';
@@ -25,6 +27,8 @@ export class Daemon {
   readonly rest: RestServer;
   readonly overlay: Overlay;
   readonly events: EventBus;
+  /** Undefined when no nats.url is configured. */
+  readonly nats: NatsPublisher | undefined;
   readonly logger: Logger;
   private readonly closeLog: () => void;
   private readonly version = readVersion();
@@ -56,6 +60,11 @@ export class Daemon {
         rescanIntervalMs: config.index.rescanIntervalMs,
       },
     );
+    this.nats =
+      config.nats.url === undefined
+        ? undefined
+        : createNatsPublisher(config, this.events, metrics, logger);
+    if (!this.nats) metrics.natsState.set({ state: 'disabled' }, 1);
     this.overlay = new Overlay(
       {
         events: this.events,
@@ -100,7 +109,10 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
+    // The publisher goes first (it never waits for NATS) so the initial scan's file
+    // events reach it, and is stopped last so it can flush `daemon.stopping`.
     const parts: [string, Startable][] = [
+      ...(this.nats ? [['nats', this.nats] as [string, Startable]] : []),
       ['index', this.index],
       ['grpc', this.grpc],
       // After gRPC (its address is advertised), stopped before it (so Leave goes out).
@@ -161,7 +173,7 @@ export class Daemon {
       bytesShared: stats.bytes,
       sharedDir: this.config.sharedDir,
       indexing: stats.indexing,
-      natsState: 'disabled',
+      natsState: this.nats?.state ?? 'disabled',
     };
   }
 
@@ -175,4 +187,34 @@ export class Daemon {
     }
     this.started = [];
   }
+}
+
+function createNatsPublisher(
+  config: Config,
+  events: EventBus,
+  metrics: Metrics,
+  logger: Logger,
+): NatsPublisher {
+  const nats = config.nats;
+  const url = nats.url!;
+  return new NatsPublisher(
+    { events, metrics, logger: logger.child({ component: 'nats' }) },
+    {
+      peerId: config.id,
+      servers: typeof url === 'string' ? [url] : url,
+      token: nats.token,
+      user: nats.user,
+      pass: nats.pass,
+      credsFile: nats.credsFile,
+      tls: nats.tls,
+      name: `p2pd-${config.id}`,
+      reconnectWaitMs: nats.reconnectWaitMs,
+      jetstream: nats.jetstream,
+      stream: nats.stream,
+      outboxFile: join(config.dataDir, 'nats-outbox.jsonl'),
+      outboxMaxEvents: nats.outbox.maxEvents,
+      ackTimeoutMs: nats.ackTimeoutMs,
+      drainTimeoutMs: nats.drainTimeoutMs,
+    },
+  );
 }

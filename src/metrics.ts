@@ -40,6 +40,37 @@ export class Metrics {
     labelNames: ['method', 'code'] as const,
     registers: [this.registry],
   });
+  readonly natsPublished = new Counter({
+    name: 'p2pd_nats_events_published_total',
+    help: 'Event publishes sent to NATS (a retry counts again)',
+    registers: [this.registry],
+  });
+  readonly natsAcknowledged = new Counter({
+    name: 'p2pd_nats_events_acknowledged_total',
+    help: 'Events confirmed delivered: JetStream ack, or flush without JetStream',
+    registers: [this.registry],
+  });
+  readonly natsDuplicates = new Counter({
+    name: 'p2pd_nats_events_duplicate_total',
+    help: 'Retried publishes JetStream recognised as already stored (not stored twice)',
+    registers: [this.registry],
+  });
+  readonly natsQueued = new Gauge({
+    name: 'p2pd_nats_events_queued',
+    help: 'Events in the outbox waiting for NATS',
+    registers: [this.registry],
+  });
+  readonly natsDropped = new Counter({
+    name: 'p2pd_nats_events_dropped_total',
+    help: 'download.progress events dropped because the outbox was full',
+    registers: [this.registry],
+  });
+  readonly natsState = new Gauge({
+    name: 'p2pd_nats_connection_state',
+    help: '1 for the current NATS connection state, 0 for the others',
+    labelNames: ['state'] as const,
+    registers: [this.registry],
+  });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'p2pd_' });

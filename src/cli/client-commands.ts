@@ -1,6 +1,7 @@
 // Client commands that talk to a running daemon's ControlService. Each lives
 // in its own file and is built with clientCommand() (daemon-client.ts).
 import type { CommandModule } from 'yargs';
+import { eventsCommand } from './events-command.js';
 import { filesCommand } from './files-command.js';
 import { connectCommand, disconnectCommand, peersCommand } from './peers-command.js';
 import { searchCommand } from './search-command.js';
@@ -9,6 +10,7 @@ import { statusCommand } from './status-command.js';
 export const clientCommands = [
   statusCommand,
   filesCommand,
+  eventsCommand,
   peersCommand,
   connectCommand,
   disconnectCommand,

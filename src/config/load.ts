@@ -5,7 +5,9 @@ import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:f
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { configSchema, type Config, type ConfigInput } from './schema.js';
+import { matchesSubject } from '../events/bus.js';
+import { EVENT_TYPES } from '../events/types.js';
+import { configSchema, type Config, type ConfigInput, type ParsedConfig } from './schema.js';
 
 /** Command-line flags that override the file. */
 export interface ConfigOverrides {
@@ -62,15 +64,53 @@ export function resolveConfig(
   ensureDir(source, 'dataDir', dataDir);
   const logFile = parsed.log.file ? abs(parsed.log.file) : resolve(dataDir, 'p2pd.log');
   ensureDir(source, 'log.file', dirname(logFile));
+  const id = parsed.id ?? defaultId(sharedDir);
 
   return {
     ...parsed,
-    id: parsed.id ?? defaultId(sharedDir),
+    nats: resolveNats(source, parsed.nats, id, abs),
+    id,
     sharedDir,
     dataDir,
     log: { file: logFile, level: parsed.log.level },
     source,
   };
+}
+
+/** NATS file paths made absolute and readable; the stream must hold this peer's subjects. */
+function resolveNats(
+  source: string,
+  nats: ParsedConfig['nats'],
+  id: string,
+  abs: (p: string) => string,
+): ParsedConfig['nats'] {
+  const readable = (field: string, file: string): string => {
+    const path = abs(file);
+    try {
+      accessSync(path, constants.R_OK);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new ConfigError(source, field, `cannot read ${path} (${code})`);
+    }
+    return path;
+  };
+  const uncovered = EVENT_TYPES.map((type) => `p2p.${id}.${type}`).find(
+    (subject) =>
+      !nats.stream.subjects.some((s) => matchesSubject(s.split('.'), subject.split('.'))),
+  );
+  if (uncovered !== undefined) {
+    throw new ConfigError(source, 'nats.stream.subjects', `must cover ${uncovered}`);
+  }
+  const out = { ...nats };
+  if (nats.credsFile !== undefined) out.credsFile = readable('nats.credsFile', nats.credsFile);
+  if (nats.tls) {
+    out.tls = {};
+    for (const key of ['ca', 'cert', 'key'] as const) {
+      const file = nats.tls[key];
+      if (file !== undefined) out.tls[key] = readable(`nats.tls.${key}`, file);
+    }
+  }
+  return out;
 }
 
 function applyOverrides(raw: ConfigInput, o: ConfigOverrides): ConfigInput {

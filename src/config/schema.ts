@@ -13,6 +13,30 @@ export function isValidHostPort(value: string): boolean {
 }
 
 const port = z.int().min(0).max(65535);
+
+/** Whether a NATS server URL is one the client can dial (scheme optional). */
+export function isNatsUrl(value: string): boolean {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `nats://${value}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    return false;
+  }
+  return (
+    (url.protocol === 'nats:' || url.protocol === 'tls:') &&
+    url.hostname !== '' &&
+    (url.pathname === '' || url.pathname === '/') &&
+    url.search === '' &&
+    url.hash === ''
+  );
+}
+
+const natsUrl = z
+  .string()
+  .refine(isNatsUrl, 'expected a NATS server URL like nats://127.0.0.1:4222 or host:port');
+const NATS_SUBJECT = /^([^.\s*>]+|\*)(\.([^.\s*>]+|\*))*(\.>)?$|^>$/;
+const natsSubject = z.string().regex(NATS_SUBJECT, 'expected a NATS subject like p2p.>');
 const hostPort = z
   .string()
   .refine(isValidHostPort, 'expected host:port with a port from 1 to 65535');
@@ -123,8 +147,79 @@ export const configSchema = z.strictObject({
     .prefault({}),
   nats: z
     .strictObject({
-      /** Server URL(s); events still reach SSE and the log without one. */
-      url: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+      /**
+       * Server URL(s): `nats://host:port`, `tls://host:port` or `host:port`. Absent: NATS is
+       * disabled and events still reach SSE, WatchEvents and the log.
+       */
+      url: z.union([natsUrl, z.array(natsUrl).min(1).max(16)]).optional(),
+      /** Token auth. */
+      token: z.string().min(1).optional(),
+      /** User/password auth (both or neither). */
+      user: z.string().min(1).optional(),
+      pass: z.string().min(1).optional(),
+      /** A `.creds` file (JWT + nkey seed). Relative paths resolve from the config file. */
+      credsFile: z.string().min(1).optional(),
+      /** TLS: CA bundle to trust, and a client certificate + key (PEM paths). */
+      tls: z
+        .strictObject({
+          ca: z.string().min(1).optional(),
+          cert: z.string().min(1).optional(),
+          key: z.string().min(1).optional(),
+        })
+        .optional(),
+      /**
+       * `auto`: use JetStream when the server has it, plain publish otherwise. `on`: events
+       * stay queued until JetStream is usable. `off`: plain publish only.
+       */
+      jetstream: z.enum(['auto', 'on', 'off']).default('auto'),
+      /** The JetStream stream the daemon ensures (created if missing, never modified). */
+      stream: z
+        .strictObject({
+          name: z
+            .string()
+            .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of A-Z a-z 0-9 _ -')
+            .default('P2P_EVENTS'),
+          /** Must cover `p2p.<id>.<type>` for every event type. */
+          subjects: z.array(natsSubject).min(1).default(['p2p.>']),
+          /** Oldest message kept, ms; 0 = no limit. Default 7 days. */
+          maxAgeMs: z
+            .int()
+            .min(0)
+            .default(7 * 24 * 3600 * 1000),
+          /** Stream size limit in bytes; 0 = no limit. Default 1 GiB. */
+          maxBytes: z
+            .int()
+            .min(0)
+            .default(1024 * MiB),
+          /** Message count limit; 0 = no limit. */
+          maxMsgs: z.int().min(0).default(0),
+          /** How long JetStream remembers message ids to discard a retried publish, ms. */
+          duplicateWindowMs: z.int().min(1000).default(120_000),
+        })
+        .prefault({}),
+      outbox: z
+        .strictObject({
+          /**
+           * Undelivered events kept in `<dataDir>/nats-outbox.jsonl`. Beyond it the oldest
+           * `download.progress` events are dropped; other types are kept even past it.
+           */
+          maxEvents: z.int().min(100).max(10_000_000).default(10_000),
+        })
+        .prefault({}),
+      /** Pause between connection attempts, ms. */
+      reconnectWaitMs: z.int().min(50).max(60_000).default(2000),
+      /** How long a publish waits for the JetStream ack before it is retried, ms. */
+      ackTimeoutMs: z.int().min(100).max(60_000).default(5000),
+      /** How long shutdown waits for queued events to be delivered, ms. */
+      drainTimeoutMs: z.int().min(0).max(60_000).default(3000),
+    })
+    .refine((n) => (n.user === undefined) === (n.pass === undefined), {
+      message: 'user and pass go together',
+      path: ['user'],
+    })
+    .refine((n) => n.tls?.cert === undefined || n.tls.key !== undefined, {
+      message: 'a client certificate needs tls.key',
+      path: ['tls', 'key'],
     })
     .prefault({}),
   log: z

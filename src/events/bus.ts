@@ -10,6 +10,10 @@ export interface EventBusInit {
   historySize?: number;
 }
 
+/** `<13-digit ms>-<6-digit sequence>`: fixed width, so string order is emission order. */
+const ID_PATTERN = /^(\d{13})-(\d{6})$/;
+const MAX_SEQ = 999_999;
+
 export class EventBus {
   private readonly peerId: string;
   private readonly historySize: number;
@@ -25,13 +29,14 @@ export class EventBus {
 
   emit<T extends EventType>(type: T, data: EventPayloads[T]): EventEnvelope<T> {
     const now = Date.now();
-    const envelope: EventEnvelope<T> = {
+    // The union cannot be built from a generic T; this is the one place that pairs them.
+    const envelope = {
       id: this.nextId(now),
       type,
       time: new Date(now).toISOString(),
       peer: this.peerId,
       data,
-    };
+    } as EventEnvelope as EventEnvelope<T> & EventEnvelope;
     this.history.push(envelope);
     if (this.history.length > this.historySize) this.history.shift();
     for (const listener of this.listeners) {
@@ -56,24 +61,55 @@ export class EventBus {
     return this.history.filter((e) => e.id > afterId);
   }
 
-  /** Monotonic ids: 13-digit ms time, then a per-ms sequence, so string order is time order. */
+  /**
+   * Makes every later id greater than `id`, e.g. the last id a previous run of this
+   * peer persisted: a clock that went back must not reuse an id (NATS would
+   * discard the new event as a duplicate of the old one).
+   */
+  resumeAfter(id: string | undefined): void {
+    const m = id === undefined ? null : ID_PATTERN.exec(id);
+    if (!m) return;
+    const ms = Number(m[1]);
+    const seq = Number(m[2]);
+    if (ms > this.lastMs || (ms === this.lastMs && seq > this.seq)) {
+      this.lastMs = ms;
+      this.seq = seq;
+    }
+  }
+
+  /** Monotonic ids: ms time, then a per-ms sequence; a full sequence borrows the next ms. */
   private nextId(now: number): string {
     if (now > this.lastMs) {
       this.lastMs = now;
       this.seq = 0;
-    } else {
+    } else if (this.seq < MAX_SEQ) {
       this.seq++;
+    } else {
+      this.lastMs++;
+      this.seq = 0;
     }
     return `${String(this.lastMs).padStart(13, '0')}-${String(this.seq).padStart(6, '0')}`;
   }
 }
 
-/** Matches an event type against filters like `download.*`, `peer.>` or `file.added`. */
+/**
+ * Matches an event type against filters, token by token as NATS does: `*` is one
+ * token, a trailing `>` one or more (`download.*`, `peer.>`, `*.completed`,
+ * `file.added`). A lone `*` or `>` matches every type.
+ */
 export function matchesTypes(type: string, filters: readonly string[]): boolean {
   if (filters.length === 0) return true;
-  return filters.some((f) => {
-    if (f === '*' || f === '>') return true;
-    if (f.endsWith('.*') || f.endsWith('.>')) return type.startsWith(f.slice(0, -1));
-    return f === type;
-  });
+  const tokens = type.split('.');
+  return filters.some((f) => f === '*' || f === '>' || matchesSubject(f.split('.'), tokens));
+}
+
+/** NATS subject matching on pre-split tokens. */
+export function matchesSubject(pattern: readonly string[], tokens: readonly string[]): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    if (p === '>') return i === pattern.length - 1 && tokens.length > i;
+    if (i >= tokens.length) return false;
+    if (p !== '*' && p !== tokens[i]) return false;
+  }
+  return pattern.length === tokens.length;
 }

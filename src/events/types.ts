@@ -49,7 +49,7 @@ export interface EventPayloads {
 
 export type EventType = keyof EventPayloads;
 
-export interface EventEnvelope<T extends EventType = EventType> {
+interface Envelope<T extends EventType> {
   /** Unique per peer and sortable: later events have larger ids. */
   id: string;
   type: T;
@@ -59,6 +59,9 @@ export interface EventEnvelope<T extends EventType = EventType> {
   peer: string;
   data: EventPayloads[T];
 }
+
+/** One event; without a type argument, a union that narrows `data` on `type`. */
+export type EventEnvelope<T extends EventType = EventType> = { [K in T]: Envelope<K> }[T];
 
 export const EVENT_TYPES: readonly EventType[] = [
   'daemon.started',

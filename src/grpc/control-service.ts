@@ -6,14 +6,17 @@ import type { ConnectPeerResponse } from '../generated/p2p/v1/ConnectPeerRespons
 import type { ControlServiceHandlers } from '../generated/p2p/v1/ControlService.js';
 import type { DisconnectPeerRequest__Output } from '../generated/p2p/v1/DisconnectPeerRequest.js';
 import type { DisconnectPeerResponse } from '../generated/p2p/v1/DisconnectPeerResponse.js';
+import type { Event } from '../generated/p2p/v1/Event.js';
 import type { ListFilesRequest__Output } from '../generated/p2p/v1/ListFilesRequest.js';
 import type { ListFilesResponse } from '../generated/p2p/v1/ListFilesResponse.js';
 import type { ListPeersResponse } from '../generated/p2p/v1/ListPeersResponse.js';
 import type { NetworkSearchHit } from '../generated/p2p/v1/NetworkSearchHit.js';
 import type { NetworkSearchRequest__Output } from '../generated/p2p/v1/NetworkSearchRequest.js';
 import type { StatusResponse } from '../generated/p2p/v1/StatusResponse.js';
+import type { WatchEventsRequest__Output } from '../generated/p2p/v1/WatchEventsRequest.js';
 import { toFileInfo, toNetworkSearchHit, toNeighbor, toStatusResponse } from './convert.js';
 import { controlGuard, serverStream, unary, writeWithBackpressure } from './handle.js';
+import { watchEventsHandler } from './watch-events.js';
 
 export function controlServiceHandlers(core: Core): ControlServiceHandlers {
   const { metrics, index, overlay } = core;
@@ -99,6 +102,11 @@ export function controlServiceHandlers(core: Core): ControlServiceHandlers {
     Fetch: notYetStream('Fetch', 'the transfer issue'),
     Push: notYetStream('Push', 'the transfer issue'),
     ListTransfers: notYet('ListTransfers', 'the transfer issue'),
-    WatchEvents: notYetStream('WatchEvents', 'the NATS/events issue'),
+    WatchEvents: serverStream<WatchEventsRequest__Output, Event>(
+      'ControlService/WatchEvents',
+      metrics,
+      (req, call) => watchEventsHandler(core, req, call),
+      guard,
+    ),
   };
 }

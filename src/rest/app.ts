@@ -6,6 +6,7 @@ import { countRequests, requireBearer } from './middleware.js';
 import { buildOpenApi } from './openapi.js';
 import { notFound, problemHandler } from './problem.js';
 import { mountRoutes, type Route, type SchemaObject } from './route-table.js';
+import { eventRoutes } from './routes/events.js';
 import { fileRoutes } from './routes/files.js';
 import { opsRoutes } from './routes/ops.js';
 import { peerRoutes } from './routes/peers.js';
@@ -35,6 +36,7 @@ export function createApp(core: Core): Express {
     ),
     ...statusRoutes(core),
     ...fileRoutes(core),
+    ...eventRoutes(core),
     ...peerRoutes(core),
     ...searchRoutes(core),
   );

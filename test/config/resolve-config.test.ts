@@ -38,7 +38,21 @@ describe('config resolution', function () {
       watch: true,
       rescanIntervalMs: 300_000,
     });
-    expect(c.nats).to.deep.equal({});
+    expect(c.nats).to.deep.equal({
+      jetstream: 'auto',
+      stream: {
+        name: 'P2P_EVENTS',
+        subjects: ['p2p.>'],
+        maxAgeMs: 7 * 24 * 3600 * 1000,
+        maxBytes: 1024 ** 3,
+        maxMsgs: 0,
+        duplicateWindowMs: 120_000,
+      },
+      outbox: { maxEvents: 10_000 },
+      reconnectWaitMs: 2000,
+      ackTimeoutMs: 5000,
+      drainTimeoutMs: 3000,
+    });
     expect(c.source).to.equal('peer.json');
   });
 

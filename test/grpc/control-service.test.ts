@@ -133,7 +133,6 @@ describe('grpc ControlService', function () {
       const streams = {
         Fetch: () => control.Fetch({ sha256: sha('x') }, opts()),
         Push: () => control.Push({ sha256: sha('x'), peer: 'p' }, opts()),
-        WatchEvents: () => control.WatchEvents({}, opts()),
       };
       for (const [method, open] of Object.entries(streams)) {
         expectLater(await grpcFailure(collect(open())), `ControlService.${method}`);

@@ -24,6 +24,7 @@ const MOUNTED = [
   '/api/v1/files',
   '/api/v1/files/{sha256}',
   '/api/v1/files/{sha256}/content',
+  '/api/v1/events',
   '/api/v1/peers',
   '/api/v1/peers/{id}',
   '/api/v1/search',
@@ -96,9 +97,14 @@ describe('REST GET /api/v1/openapi.json', () => {
         const res = await http(`${peer.restUrl}${path.replace('{sha256}', hash)}`, {
           method: method.toUpperCase(),
         });
+        expect(res.status, `${method} ${path}`).to.be.oneOf([200, 400]);
+        // An event stream never ends: its headers are the answer.
+        if (res.headers.get('content-type')?.startsWith('text/event-stream')) {
+          await res.body?.cancel();
+          continue;
+        }
         const body = await res.text();
         expect(body, `${method} ${path}`).not.to.include('no route');
-        expect(res.status, `${method} ${path}`).to.be.oneOf([200, 400]);
       }
     }
   });
