@@ -14,7 +14,7 @@ const HEALTH_NAMES = ['', 'p2p.v1.PeerService', 'p2p.v1.ControlService'];
 export interface GrpcServerInit {
   host: string;
   port: number;
-  /** How long graceful shutdown may take before calls are cut, ms (default 1000). */
+  /** How long graceful shutdown may take before calls are cut, ms (default 600). */
   shutdownTimeoutMs?: number;
 }
 
@@ -64,7 +64,7 @@ export class GrpcServer implements Startable {
       const force = setTimeout(() => {
         server.forceShutdown();
         resolve();
-      }, this.init.shutdownTimeoutMs ?? 1000);
+      }, this.init.shutdownTimeoutMs ?? 600);
       server.tryShutdown(() => {
         clearTimeout(force);
         resolve();

@@ -53,7 +53,7 @@ export class RestServer implements Startable {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     // Streams (SSE, downloads) would hold close() forever.
-    const force = setTimeout(() => server.closeAllConnections(), 500);
+    const force = setTimeout(() => server.closeAllConnections(), 300);
     await closed;
     clearTimeout(force);
   }

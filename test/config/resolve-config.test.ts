@@ -51,7 +51,7 @@ describe('config resolution', function () {
       outbox: { maxEvents: 10_000 },
       reconnectWaitMs: 2000,
       ackTimeoutMs: 5000,
-      drainTimeoutMs: 3000,
+      drainTimeoutMs: 400,
     });
     expect(c.source).to.equal('peer.json');
   });
