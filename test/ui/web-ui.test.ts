@@ -242,6 +242,27 @@ describe('web UI: a browser drives a network of peers', function () {
     await page.getByLabel('Filter by type', { exact: true }).fill('');
   });
 
+  it('is keyboard-navigable, with every control labelled', async () => {
+    await openTab(page, 'My files');
+    await page.getByRole('tab', { name: 'My files' }).focus();
+    await page.keyboard.press('ArrowRight');
+    await page.getByRole('tabpanel', { name: 'Search' }).waitFor();
+    await page.keyboard.press('End');
+    await page.getByRole('tabpanel', { name: 'Events' }).waitFor();
+    await page.keyboard.press('Home');
+    await page.getByRole('tabpanel', { name: 'My files' }).waitFor();
+    expect(await page.evaluate('document.activeElement.id')).to.equal('tab-files');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.id')).to.equal('files-filter');
+    // Browser-side code as text: the test's TypeScript has no DOM types.
+    const unlabelled = await page.evaluate<string[]>(`[
+      ...document.querySelectorAll('input, select, textarea, button, a[href]'),
+    ]
+      .filter((el) => !(el.labels?.length || el.getAttribute('aria-label') || el.textContent.trim()))
+      .map((el) => el.outerHTML.slice(0, 80))`);
+    expect(unlabelled).to.deep.equal([]);
+  });
+
   it('fits a phone-sized window', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await openTab(page, 'My files');

@@ -31,9 +31,16 @@ function initTabs(): void {
   tabs.forEach((tab, i) => {
     tab.addEventListener('click', () => select(tab));
     tab.addEventListener('keydown', (e) => {
-      const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
-      if (!step) return;
-      const next = tabs[(i + step + tabs.length) % tabs.length]!;
+      // The WAI-ARIA tabs pattern: arrows move along, Home and End jump to the ends.
+      const target: Record<string, number> = {
+        ArrowRight: i + 1,
+        ArrowLeft: i - 1,
+        Home: 0,
+        End: tabs.length - 1,
+      };
+      if (!(e.key in target)) return;
+      e.preventDefault();
+      const next = tabs[(target[e.key]! + tabs.length) % tabs.length]!;
       next.focus();
       select(next);
     });
