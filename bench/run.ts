@@ -3,10 +3,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { indexBench } from './index-bench.js';
 import { natsBench } from './nats-bench.js';
+import { transferBench } from './transfer.js';
 import type { Bench, BenchRow } from './table.js';
 import { printTable } from './table.js';
 
-const BENCHES: Bench[] = [indexBench, natsBench];
+const BENCHES: Bench[] = [indexBench, natsBench, transferBench];
 
 const wanted = process.argv.slice(2);
 const results: Record<string, BenchRow[]> = {};

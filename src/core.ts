@@ -5,6 +5,7 @@ import type { EventBus } from './events/bus.js';
 import type { FileIndex } from './index/file-index.js';
 import type { Logger } from './logger.js';
 import type { Metrics } from './metrics.js';
+import type { TransferManager } from './transfer/transfer-manager.js';
 import type { Overlay } from './overlay/overlay.js';
 
 /** The MOM link: no URL configured, not yet connected, connected, or lost. */
@@ -30,6 +31,8 @@ export interface Core {
   events: EventBus;
   metrics: Metrics;
   index: FileIndex;
+  /** Fetches, pushes, received uploads and the limits of what this peer serves. */
+  transfers: TransferManager;
   /** Neighbors, joining and leaving, network search. */
   overlay: Overlay;
   status(): NodeStatus;

@@ -8,11 +8,14 @@ import { NatsPublisher } from './events/nats-publisher.js';
 import { GrpcPeerTransport } from './grpc/peer-transport.js';
 import { PROTOCOL_VERSION } from './grpc/proto.js';
 import { GrpcServer } from './grpc/server.js';
+import { GrpcTransferTransport } from './grpc/transfer-transport.js';
 import { FileIndex } from './index/file-index.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Overlay } from './overlay/overlay.js';
 import { RestServer } from './rest/server.js';
+import { overlayPeerResolver, overlaySources } from './transfer/overlay-sources.js';
+import { TransferManager } from './transfer/transfer-manager.js';
 import { readVersion } from './version.js';
 
 export interface DaemonOptions {
@@ -26,6 +29,7 @@ export class Daemon {
   readonly grpc: GrpcServer;
   readonly rest: RestServer;
   readonly overlay: Overlay;
+  readonly transfers: TransferManager;
   readonly events: EventBus;
   /** Undefined when no nats.url is configured. */
   readonly nats: NatsPublisher | undefined;
@@ -83,6 +87,24 @@ export class Daemon {
         search: config.search,
       },
     );
+    this.transfers = new TransferManager(
+      {
+        index: this.index,
+        events: this.events,
+        logger: logger.child({ component: 'transfer' }),
+        transport: new GrpcTransferTransport(),
+        findSources: overlaySources(this.overlay),
+        resolvePeer: overlayPeerResolver(this.overlay),
+      },
+      {
+        ...config.transfer,
+        self: () => ({ id: config.id, address: this.grpcAddress }),
+        sharedDir: config.sharedDir,
+        dataDir: config.dataDir,
+        chunkSize: config.index.chunkSize,
+        upload: config.upload,
+      },
+    );
     this.core = {
       config,
       logger,
@@ -90,6 +112,7 @@ export class Daemon {
       metrics,
       index: this.index,
       overlay: this.overlay,
+      transfers: this.transfers,
       status: () => this.status(),
     };
     this.grpc = new GrpcServer(this.core, { host: config.grpc.host, port: config.grpc.port });
@@ -117,6 +140,8 @@ export class Daemon {
       ['grpc', this.grpc],
       // After gRPC (its address is advertised), stopped before it (so Leave goes out).
       ['overlay', this.overlay],
+      // Resumed fetches may search the network; stopped first, keeping partial state.
+      ['transfers', this.transfers],
       ['rest', this.rest],
     ];
     try {

@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'ALREADY_EXISTS'
   | 'TOO_LARGE'
   | 'QUOTA_EXCEEDED'
+  | 'TOO_MANY_REQUESTS'
   | 'RANGE_NOT_SATISFIABLE'
   | 'UNAUTHENTICATED'
   | 'PERMISSION_DENIED'
@@ -49,6 +50,12 @@ export class TooLargeError extends P2pError {
 export class QuotaExceededError extends P2pError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('QUOTA_EXCEEDED', message, options);
+  }
+}
+/** Too many concurrent requests from one caller; retry later. */
+export class TooManyRequestsError extends P2pError {
+  constructor(message: string) {
+    super('TOO_MANY_REQUESTS', message);
   }
 }
 export class RangeNotSatisfiableError extends P2pError {
@@ -119,6 +126,11 @@ export const ERROR_TABLE: Record<ErrorCode, WireCodes> = {
   ALREADY_EXISTS: { grpc: GrpcStatus.ALREADY_EXISTS, http: 409, title: 'Already exists' },
   TOO_LARGE: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, http: 413, title: 'Too large' },
   QUOTA_EXCEEDED: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, http: 507, title: 'Quota exceeded' },
+  TOO_MANY_REQUESTS: {
+    grpc: GrpcStatus.RESOURCE_EXHAUSTED,
+    http: 429,
+    title: 'Too many requests',
+  },
   RANGE_NOT_SATISFIABLE: {
     grpc: GrpcStatus.OUT_OF_RANGE,
     http: 416,

@@ -3,6 +3,8 @@
 import type { CommandModule } from 'yargs';
 import { eventsCommand } from './events-command.js';
 import { filesCommand } from './files-command.js';
+import { getCommand } from './get-command.js';
+import { pushCommand } from './push-command.js';
 import { connectCommand, disconnectCommand, peersCommand } from './peers-command.js';
 import { searchCommand } from './search-command.js';
 import { statusCommand } from './status-command.js';
@@ -10,6 +12,8 @@ import { statusCommand } from './status-command.js';
 export const clientCommands = [
   statusCommand,
   filesCommand,
+  getCommand,
+  pushCommand,
   eventsCommand,
   peersCommand,
   connectCommand,

@@ -13,6 +13,8 @@ await yargs(hideBin(process.argv))
   .example('p2pd --config config/peer1.json', 'Run the peer described by config/peer1.json')
   .example('p2pd status --config config/peer1.json', 'Ask that peer how it is doing')
   .example('p2pd files beatles --addr 127.0.0.1:50052', 'List matching files of another daemon')
+  .example('p2pd get <sha256> --from 127.0.0.1:50053', 'Fetch a file from a peer into the daemon')
+  .example('p2pd push song.mp3 --to 127.0.0.1:50052', 'Upload a shared file to another peer')
   .example('p2pd events --types "download.*" --json', 'Follow transfers as JSON lines')
   .example('p2pd search let it be -c config/peer1.json', 'Search the whole network from peer1')
   .epilogue(

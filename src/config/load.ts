@@ -62,6 +62,8 @@ export function resolveConfig(
   ensureDir(source, 'sharedDir', sharedDir);
   const dataDir = parsed.dataDir ? abs(parsed.dataDir) : resolve(sharedDir, '.p2pd');
   ensureDir(source, 'dataDir', dataDir);
+  const downloadDir = parsed.transfer.downloadDir ? abs(parsed.transfer.downloadDir) : sharedDir;
+  ensureDir(source, 'transfer.downloadDir', downloadDir);
   const logFile = parsed.log.file ? abs(parsed.log.file) : resolve(dataDir, 'p2pd.log');
   ensureDir(source, 'log.file', dirname(logFile));
   const id = parsed.id ?? defaultId(sharedDir);
@@ -72,6 +74,7 @@ export function resolveConfig(
     id,
     sharedDir,
     dataDir,
+    transfer: { ...parsed.transfer, downloadDir },
     log: { file: logFile, level: parsed.log.level },
     source,
   };

@@ -1,5 +1,6 @@
 // The config file's schema: every field but sharedDir has a default.
 import { z } from 'zod';
+import { checkShareName } from '../index/paths.js';
 
 const MiB = 1024 * 1024;
 
@@ -89,6 +90,60 @@ export const configSchema = z.strictObject({
       watch: z.boolean().default(true),
       /** Full rescan period as a safety net, ms; 0 disables it. */
       rescanIntervalMs: z.int().min(0).default(300_000),
+    })
+    .prefault({}),
+  transfer: z
+    .strictObject({
+      /** Where fetched files land. Default: the shared folder, so they are shared at once. */
+      downloadDir: z.string().min(1).optional(),
+      /** Fetches that run at once; later ones wait in the queue. */
+      maxActiveFetches: z.int().min(1).max(64).default(4),
+      /** Download requests in flight to one source during a fetch. */
+      maxRequestsPerSource: z.int().min(1).max(64).default(4),
+      /** Download requests in flight for one fetch, over all its sources. */
+      maxRequests: z.int().min(1).max(256).default(8),
+      /**
+       * Bytes asked for in one Download request (rounded to whole chunks, at least one).
+       * Also what one request can hold in memory while it waits to be read.
+       */
+      requestBytes: z
+        .int()
+        .min(16 * 1024)
+        .max(256 * MiB)
+        .default(4 * MiB),
+      /** A request that brings no byte for this long is abandoned and its chunks go elsewhere, ms. */
+      stallTimeoutMs: z.int().min(100).max(600_000).default(20_000),
+      /** Deadline of a metadata (GetFile) call, ms. */
+      metadataTimeoutMs: z.int().min(100).max(600_000).default(10_000),
+      /** Download streams this peer serves at once to one host; more get RESOURCE_EXHAUSTED. */
+      maxServeStreamsPerPeer: z.int().min(1).max(1024).default(16),
+      /** Download streams this peer serves at once in total. */
+      maxServeStreams: z.int().min(1).max(4096).default(64),
+    })
+    .prefault({}),
+  upload: z
+    .strictObject({
+      /** Accept files pushed by other peers. */
+      enabled: z.boolean().default(true),
+      /** Largest pushed file accepted, bytes. */
+      maxFileBytes: z
+        .int()
+        .min(0)
+        .max(1024 * 1024 * MiB)
+        .default(1024 * MiB),
+      /** Bytes that pushed files may occupy in the quarantine folder, in total. */
+      quotaBytes: z
+        .int()
+        .min(0)
+        .max(1024 * 1024 * MiB)
+        .default(4096 * MiB),
+      /** Peer ids allowed to push; empty allows every peer. */
+      allowedPeers: z.array(z.string().regex(PEER_ID_PATTERN, 'must be a peer id')).default([]),
+      /** Quarantine folder inside the share where pushed files land. */
+      dir: z
+        .string()
+        .default('incoming')
+        .refine(isShareName, 'must be a relative folder name inside the share'),
     })
     .prefault({}),
   overlay: z
@@ -234,13 +289,23 @@ export const configSchema = z.strictObject({
     .prefault({}),
 });
 
+function isShareName(name: string): boolean {
+  try {
+    checkShareName(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 
 /** The config with every path absolute and every default filled in. */
-export interface Config extends Omit<ParsedConfig, 'id' | 'dataDir' | 'log'> {
+export interface Config extends Omit<ParsedConfig, 'id' | 'dataDir' | 'log' | 'transfer'> {
   id: string;
   dataDir: string;
+  transfer: ParsedConfig['transfer'] & { downloadDir: string };
   log: { file: string; level: ParsedConfig['log']['level'] };
   /** Where the config came from, for messages. */
   source: string;

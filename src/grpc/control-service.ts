@@ -1,6 +1,5 @@
 // ControlService: a local user driving this daemon. Translation only.
 import type { Core } from '../core.js';
-import { NotImplementedError } from '../errors.js';
 import type { ConnectPeerRequest__Output } from '../generated/p2p/v1/ConnectPeerRequest.js';
 import type { ConnectPeerResponse } from '../generated/p2p/v1/ConnectPeerResponse.js';
 import type { ControlServiceHandlers } from '../generated/p2p/v1/ControlService.js';
@@ -16,29 +15,12 @@ import type { StatusResponse } from '../generated/p2p/v1/StatusResponse.js';
 import type { WatchEventsRequest__Output } from '../generated/p2p/v1/WatchEventsRequest.js';
 import { toFileInfo, toNetworkSearchHit, toNeighbor, toStatusResponse } from './convert.js';
 import { controlGuard, serverStream, unary, writeWithBackpressure } from './handle.js';
+import { transferHandlers } from './transfer-handlers.js';
 import { watchEventsHandler } from './watch-events.js';
 
 export function controlServiceHandlers(core: Core): ControlServiceHandlers {
   const { metrics, index, overlay } = core;
   const guard = controlGuard(core.config.grpc.token);
-  const notYet = (method: string, issue: string) =>
-    unary(
-      `ControlService/${method}`,
-      metrics,
-      () => {
-        throw new NotImplementedError(`ControlService.${method} is not implemented yet (${issue})`);
-      },
-      guard,
-    );
-  const notYetStream = (method: string, issue: string) =>
-    serverStream(
-      `ControlService/${method}`,
-      metrics,
-      () => {
-        throw new NotImplementedError(`ControlService.${method} is not implemented yet (${issue})`);
-      },
-      guard,
-    );
   return {
     Status: unary<unknown, StatusResponse>(
       'ControlService/Status',
@@ -99,9 +81,7 @@ export function controlServiceHandlers(core: Core): ControlServiceHandlers {
       },
       guard,
     ),
-    Fetch: notYetStream('Fetch', 'the transfer issue'),
-    Push: notYetStream('Push', 'the transfer issue'),
-    ListTransfers: notYet('ListTransfers', 'the transfer issue'),
+    ...transferHandlers(core),
     WatchEvents: serverStream<WatchEventsRequest__Output, Event>(
       'ControlService/WatchEvents',
       metrics,

@@ -1,6 +1,6 @@
 // PeerService: the peer-to-peer wire. Handlers translate to core calls only.
 import type { Core } from '../core.js';
-import { NotImplementedError, RangeNotSatisfiableError } from '../errors.js';
+import { RangeNotSatisfiableError } from '../errors.js';
 import type { DataChunk } from '../generated/p2p/v1/DataChunk.js';
 import type { DownloadRequest__Output } from '../generated/p2p/v1/DownloadRequest.js';
 import type { FileInfo } from '../generated/p2p/v1/FileInfo.js';
@@ -16,11 +16,12 @@ import type { PingRequest__Output } from '../generated/p2p/v1/PingRequest.js';
 import type { PingResponse } from '../generated/p2p/v1/PingResponse.js';
 import type { SearchHit } from '../generated/p2p/v1/SearchHit.js';
 import type { SearchRequest__Output } from '../generated/p2p/v1/SearchRequest.js';
+import { BoundedWriter } from './bounded-writer.js';
 import { fromSearchRequest, toFileInfo, toPeerInfo, toSearchHit } from './convert.js';
-import { serverStream, toGrpcError, unary, writeWithBackpressure } from './handle.js';
+import { callerHost, serverStream, unary, writeWithBackpressure } from './handle.js';
+import { uploadHandler } from './upload-handler.js';
 
-const later = (what: string, issue: string): NotImplementedError =>
-  new NotImplementedError(`${what} is not implemented yet (${issue})`);
+const MESSAGE_BYTES = 1024 * 1024;
 
 export function peerServiceHandlers(core: Core): PeerServiceHandlers {
   const { metrics, index, overlay } = core;
@@ -65,11 +66,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
         }
       },
     ),
-    Upload: (call, callback) => {
-      metrics.grpcRequests.inc({ method: 'PeerService/Upload', code: 'UNIMPLEMENTED' });
-      call.destroy();
-      callback(toGrpcError(later('PeerService.Upload', 'the transfer issue')));
-    },
+    Upload: uploadHandler(core),
 
     GetFile: unary<GetFileRequest__Output, FileInfo>('PeerService/GetFile', metrics, (req) =>
       toFileInfo(index.require(req.sha256), true),
@@ -89,13 +86,21 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
         }
         const end = length === 0 ? entry.size - 1 : offset + length - 1;
         if (end < offset) return; // nothing to send: empty file or offset at the end
-        const { stream } = await index.openRange(entry.sha256, offset, end);
-        call.on('cancelled', () => stream.destroy());
-        let position = offset;
-        for await (const data of stream as AsyncIterable<Buffer>) {
-          if (call.cancelled) break;
-          await writeWithBackpressure(call, { offset: position, data });
-          position += data.length;
+        const release = core.transfers.serving.acquire(callerHost(call.getPeer()));
+        try {
+          // 1 MiB messages: fewer per-message costs on both sides, and whole
+          // chunks at the default chunk size, which the fetcher hashes in place.
+          const { stream } = await index.openRange(entry.sha256, offset, end, MESSAGE_BYTES);
+          call.on('cancelled', () => stream.destroy());
+          const writer = new BoundedWriter(call, 2 * MESSAGE_BYTES);
+          let position = offset;
+          for await (const data of stream as AsyncIterable<Buffer>) {
+            if (call.cancelled) break;
+            await writer.write({ offset: position, data }, data.length);
+            position += data.length;
+          }
+        } finally {
+          release();
         }
       },
     ),

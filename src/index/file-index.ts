@@ -130,7 +130,13 @@ export class FileIndex {
     return entry;
   }
 
-  /** Files matching every keyword, sorted by first name, paged. */
+  /** The entry of the file at a relative name, if it is indexed. */
+  byName(rel: string): FileEntry | undefined {
+    const record = this.byPath.get(rel);
+    return record ? this.entry(record.sha256) : undefined;
+  }
+
+  /** Files matching every keyword (or the one file a whole sha256 names), sorted by first name, paged. */
   list(q: ListQuery = {}): ListResult {
     const query = q.query ?? '';
     if (query.length > MAX_QUERY_LENGTH) {
@@ -144,6 +150,11 @@ export class FileIndex {
     if (!Number.isInteger(offset) || offset < 0) {
       throw new InvalidArgumentError('offset must be a non-negative integer');
     }
+    // A whole sha256 finds that file: this is how a fetch by hash searches the network.
+    const byHash = SHA256_HEX.test(query.trim().toLowerCase())
+      ? this.entry(query.trim().toLowerCase())
+      : undefined;
+    if (byHash) return { files: offset === 0 ? [byHash] : [], total: 1 };
     const { match } = compileQuery(query);
     const matches: FileEntry[] = [];
     for (const sha of this.byHash.keys()) {
@@ -163,6 +174,8 @@ export class FileIndex {
     sha256: string,
     start = 0,
     end?: number,
+    /** Bytes per piece the stream yields (default 256 KiB). */
+    pieceSize = 256 * 1024,
   ): Promise<{ entry: FileEntry; start: number; end: number; stream: Readable }> {
     const entry = this.require(sha256);
     const last = end ?? entry.size - 1;
@@ -187,7 +200,7 @@ export class FileIndex {
         const stream =
           last < start
             ? Readable.from([])
-            : createReadStream(found.abs, { start, end: last, highWaterMark: 256 * 1024 });
+            : createReadStream(found.abs, { start, end: last, highWaterMark: pieceSize });
         return { entry, start, end: last, stream };
       }
       // The file changed under us: re-read it before serving it again.

@@ -2,12 +2,12 @@
 // data folder, hashed on the way, size-capped, then linked into place under
 // a name that never overwrites. A failure leaves nothing behind.
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { copyFile, link, mkdir, open, realpath, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { AlreadyExistsError, InvalidArgumentError, TooLargeError } from '../errors.js';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvalidArgumentError, TooLargeError } from '../errors.js';
 import { ChunkedHasher, type FileHashes } from './hasher.js';
-import { alternativeName, checkShareName, resolveInside, toRelPosix } from './paths.js';
+import { checkShareName } from './paths.js';
+import { placeUnique } from './place-file.js';
 import type { FoundFile } from './scanner.js';
 
 export interface ShareWriteInit {
@@ -29,8 +29,6 @@ export interface ShareWriteResult {
   found: FoundFile;
   hashes: FileHashes;
 }
-
-const MAX_ALTERNATIVES = 1000;
 
 export async function writeIntoShare(
   init: ShareWriteInit,
@@ -73,7 +71,7 @@ export async function writeIntoShare(
         `content hashes to ${hashes.sha256}, expected ${options.expectedSha256}`,
       );
     }
-    const placed = await linkUnique(init.sharedDir, rel, tmp);
+    const placed = await placeUnique(init.sharedDir, rel, tmp);
     const s = await stat(placed.abs);
     return {
       found: {
@@ -87,42 +85,5 @@ export async function writeIntoShare(
     };
   } finally {
     await rm(tmp, { force: true });
-  }
-}
-
-/** Hard-links tmp at rel, or at `rel (n)` when taken; link() never replaces a file. */
-async function linkUnique(
-  root: string,
-  rel: string,
-  tmp: string,
-): Promise<{ rel: string; abs: string }> {
-  const realRoot = await realpath(root);
-  for (let n = 0; n <= MAX_ALTERNATIVES; n++) {
-    const candidate = n === 0 ? rel : alternativeName(rel, n);
-    const abs = resolveInside(realRoot, candidate);
-    if (!abs) throw new InvalidArgumentError('name resolves outside the shared folder');
-    await mkdir(dirname(abs), { recursive: true });
-    // A folder in the name could be a symlink to elsewhere: check where it really is.
-    const realParent = await realpath(dirname(abs));
-    if (!resolveInside(realRoot, toRelPosix(realRoot, join(realParent, 'x')))) {
-      throw new InvalidArgumentError('name resolves outside the shared folder');
-    }
-    try {
-      await placeExclusive(tmp, abs);
-      return { rel: toRelPosix(realRoot, abs), abs };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-  throw new AlreadyExistsError(`too many files named like ${rel}`);
-}
-
-async function placeExclusive(tmp: string, abs: string): Promise<void> {
-  try {
-    await link(tmp, abs);
-  } catch (err) {
-    // The data folder may live on another file system than the share.
-    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
-    await copyFile(tmp, abs, constants.COPYFILE_EXCL);
   }
 }

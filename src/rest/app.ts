@@ -12,6 +12,7 @@ import { opsRoutes } from './routes/ops.js';
 import { peerRoutes } from './routes/peers.js';
 import { searchRoutes } from './routes/search.js';
 import { statusRoutes } from './routes/status.js';
+import { transferRoutes } from './routes/transfers.js';
 import { UI_SCRIPTS, UI_STATIC } from './ui-assets.js';
 
 export function createApp(core: Core): Express {
@@ -36,6 +37,7 @@ export function createApp(core: Core): Express {
     ),
     ...statusRoutes(core),
     ...fileRoutes(core),
+    ...transferRoutes(core),
     ...eventRoutes(core),
     ...peerRoutes(core),
     ...searchRoutes(core),

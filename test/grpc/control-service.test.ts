@@ -1,20 +1,13 @@
-// ControlService Status and ListFiles, and the UNIMPLEMENTED answers of later issues.
+// ControlService Status and ListFiles.
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import type { ServiceError } from '@grpc/grpc-js';
-import {
-  createControlClient,
-  createPeerClient,
-  deadline,
-  unaryCall,
-} from '../../src/grpc/clients.js';
+import { createControlClient, deadline, unaryCall } from '../../src/grpc/clients.js';
 import type { ControlServiceClient } from '../../src/generated/p2p/v1/ControlService.js';
 import type { ListFilesRequest } from '../../src/generated/p2p/v1/ListFilesRequest.js';
 import type { ListFilesResponse__Output } from '../../src/generated/p2p/v1/ListFilesResponse.js';
-import type { PeerServiceClient } from '../../src/generated/p2p/v1/PeerService.js';
 import type { StatusResponse__Output } from '../../src/generated/p2p/v1/StatusResponse.js';
 import { readVersion } from '../../src/version.js';
-import { collect, expectStatus, grpcFailure } from '../fixtures/grpc.js';
+import { expectStatus, grpcFailure } from '../fixtures/grpc.js';
 import { startPeer, type TestPeer } from '../fixtures/peers.js';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
@@ -30,16 +23,13 @@ describe('grpc ControlService', function () {
   for (let i = 0; i < 12; i++) files[`bulk/item-${String(i).padStart(2, '0')}.dat`] = `item ${i}`;
   let peer: TestPeer;
   let control: ControlServiceClient;
-  let peerClient: PeerServiceClient;
 
   before(async () => {
     peer = await startPeer({ id: 'ctl', files });
     control = createControlClient(peer.grpcAddress);
-    peerClient = createPeerClient(peer.grpcAddress);
   });
   after(async () => {
     control?.close();
-    peerClient?.close();
     await peer?.stop();
   });
 
@@ -113,43 +103,6 @@ describe('grpc ControlService', function () {
     expectStatus(await grpcFailure(listFiles({ query: 'x'.repeat(5000) })), 'INVALID_ARGUMENT');
   });
 
-  describe('methods of later issues', () => {
-    const expectLater = (err: ServiceError, method: string): void => {
-      expectStatus(err, 'UNIMPLEMENTED');
-      expect(err.details).to.match(
-        new RegExp(`${method.replace('.', '\\.')} is not implemented yet \\(the .+ issue\\)`),
-      );
-    };
-    const opts = () => ({ deadline: deadline(5000) });
-
-    it('ControlService answers UNIMPLEMENTED with a message naming the issue', async () => {
-      // ListPeers, ConnectPeer, DisconnectPeer and Search: see test/overlay.
-      const unaries: [string, (cb: (e: ServiceError | null) => void) => unknown][] = [
-        ['ListTransfers', (cb) => control.ListTransfers({}, opts(), cb)],
-      ];
-      for (const [method, call] of unaries) {
-        expectLater(await grpcFailure(unaryCall(call)), `ControlService.${method}`);
-      }
-      const streams = {
-        Fetch: () => control.Fetch({ sha256: sha('x') }, opts()),
-        Push: () => control.Push({ sha256: sha('x'), peer: 'p' }, opts()),
-      };
-      for (const [method, open] of Object.entries(streams)) {
-        expectLater(await grpcFailure(collect(open())), `ControlService.${method}`);
-      }
-    });
-
-    it('PeerService answers UNIMPLEMENTED with a message naming the issue', async () => {
-      // Join, Leave, Ping, GetPeers and Search: see test/overlay.
-      const upload = await grpcFailure(
-        unaryCall((cb) => {
-          const call = peerClient.Upload(opts(), cb);
-          call.write({ header: { name: 'a.txt', size: 3, sha256: sha('abc') } });
-          call.write({ data: Buffer.from('abc') });
-          call.end();
-        }),
-      );
-      expectLater(upload, 'PeerService.Upload');
-    });
-  });
+  // Every method is implemented now: the network methods are tested in
+  // test/overlay, the transfer methods in test/transfer, WatchEvents in test/events.
 });

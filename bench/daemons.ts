@@ -1,0 +1,120 @@
+// Real p2pd daemons as child processes for benchmarks, with their peak RSS.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createControlClient, deadline } from '../src/grpc/clients.js';
+
+const BIN = fileURLToPath(new URL('../../bin/p2pd', import.meta.url));
+
+export interface BenchDaemon {
+  id: string;
+  child: ChildProcess;
+  grpcAddress: string;
+  /** Peak resident set size so far, bytes (Linux /proc; 0 elsewhere). */
+  peakRss(): Promise<number>;
+  /** CPU seconds (user + system) used so far (Linux /proc; 0 elsewhere). */
+  cpuSeconds(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startDaemon(
+  dir: string,
+  id: string,
+  config: Record<string, unknown> = {},
+): Promise<BenchDaemon> {
+  const configFile = join(dir, `${id}.json`);
+  await writeFile(
+    configFile,
+    JSON.stringify({
+      id,
+      sharedDir: join(dir, id, 'shared'),
+      dataDir: join(dir, id, 'data'),
+      grpc: { host: '127.0.0.1', port: 0 },
+      rest: { host: '127.0.0.1', port: 0 },
+      log: { file: join(dir, id, 'p2pd.log'), level: 'info' },
+      ...config,
+    }),
+  );
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.P2PD_BENCH_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.P2PD_BENCH_PROF}`]
+        : []),
+      BIN,
+      '--config',
+      configFile,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const grpcAddress = await new Promise<string>((resolve, reject) => {
+    const onData = (d: Buffer): void => {
+      output += d.toString();
+      const m = /gRPC (\S+?),/.exec(output);
+      if (m) resolve(m[1]!);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`${id} exited (${code}):\n${output}`)));
+  });
+  // Keep draining the pipes so the daemon never blocks on a full one.
+  child.stdout!.resume();
+  child.stderr!.resume();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    id,
+    child,
+    grpcAddress,
+    peakRss: async () => {
+      try {
+        const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+        const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+        return kb ? Number(kb) * 1024 : 0;
+      } catch {
+        return 0;
+      }
+    },
+    cpuSeconds: async () => {
+      try {
+        const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100/s on Linux).
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return 0;
+      }
+    },
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Waits until a daemon's index holds `files` files and is idle. */
+export async function waitIndexed(
+  d: BenchDaemon,
+  files: number,
+  timeoutMs = 300_000,
+): Promise<void> {
+  const client = createControlClient(d.grpcAddress);
+  const until = Date.now() + timeoutMs;
+  try {
+    for (;;) {
+      const status = await new Promise<{ files: number; indexing: boolean }>((resolve, reject) =>
+        client.Status({}, { deadline: deadline(10_000) }, (err, s) =>
+          err || !s ? reject(err ?? new Error('no status')) : resolve(s),
+        ),
+      );
+      if (status.files >= files && !status.indexing) return;
+      if (Date.now() > until) throw new Error(`${d.id} did not index ${files} file(s) in time`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,222 @@
+// Transfer benchmark: one file fetched over loopback by a real p2pd daemon
+// from 1 (and 3) real source daemons, verified chunk by chunk and whole,
+// beside a plain HTTP download of the same file in the same run.
+import { fork } from 'node:child_process';
+import { createHash, randomFillSync } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { createControlClient, deadline } from '../src/grpc/clients.js';
+import type { TransferProgress__Output } from '../src/generated/p2p/v1/TransferProgress.js';
+import { startDaemon, waitIndexed, type BenchDaemon } from './daemons.js';
+import { MiB, envInt, type Bench, type BenchRow } from './table.js';
+
+export const transferBench: Bench = {
+  name: 'transfer',
+  describe:
+    'verified p2pd fetch over loopback beside plain HTTP (BENCH_TRANSFER_MIB, default 1024; BENCH_TRANSFER_SOURCES, default 1,3)',
+  async run(): Promise<BenchRow[]> {
+    const sources = (process.env.BENCH_TRANSFER_SOURCES ?? '1,3')
+      .split(',')
+      .map(Number)
+      .filter((n) => Number.isInteger(n) && n > 0);
+    const rows = await runTransferBench({
+      sizeBytes: envInt('BENCH_TRANSFER_MIB', 1024) * MiB,
+      sourceCounts: sources.length > 0 ? sources : [1, 3],
+    });
+    const http = rows[0]!.mibPerSecond;
+    return rows.map((r) => ({
+      case: r.label,
+      'MiB/s': Math.round(r.mibPerSecond),
+      seconds: r.seconds,
+      'x HTTP': r.mibPerSecond / http,
+      'fetcher peak RSS MiB': r.fetcherRss === undefined ? '' : Math.round(r.fetcherRss / MiB),
+      'source peak RSS MiB': r.sourceRss === undefined ? '' : Math.round(r.sourceRss / MiB),
+      'fetcher CPU s': r.fetcherCpu ?? '',
+      'sources CPU s': r.sourcesCpu ?? '',
+    }));
+  },
+};
+
+export interface TransferBenchOptions {
+  sizeBytes: number;
+  /** Source counts to run, e.g. [1, 3]. */
+  sourceCounts: number[];
+  /** Parent of the temp folder (default the OS temp folder). */
+  dir?: string;
+}
+
+export interface TransferBenchRow {
+  label: string;
+  mibPerSecond: number;
+  seconds: number;
+  /** Peak RSS of the fetching daemon and of the (largest) source daemon, bytes. */
+  fetcherRss?: number;
+  sourceRss?: number;
+  /** CPU seconds the fetcher and the sources (together) used during the fetch. */
+  fetcherCpu?: number;
+  sourcesCpu?: number;
+}
+
+export async function runTransferBench(options: TransferBenchOptions): Promise<TransferBenchRow[]> {
+  const dir = await mkdtemp(join(options.dir ?? tmpdir(), 'p2pd-bench-'));
+  const rows: TransferBenchRow[] = [];
+  try {
+    const file = join(dir, 'origin.bin');
+    log(`writing ${fmtMiB(options.sizeBytes)} MiB of random data`);
+    const sha256 = await writeRandomFile(file, options.sizeBytes);
+    rows.push(await httpBaseline(dir, file, options.sizeBytes));
+    for (const count of options.sourceCounts) {
+      rows.push(await p2pFetch(dir, file, sha256, options.sizeBytes, count));
+    }
+    return rows;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function writeRandomFile(path: string, size: number): Promise<string> {
+  const hash = createHash('sha256');
+  const handle = await open(path, 'w');
+  try {
+    const block = Buffer.allocUnsafe(16 * MiB);
+    for (let done = 0; done < size;) {
+      const n = Math.min(block.length, size - done);
+      randomFillSync(block, 0, n);
+      hash.update(block.subarray(0, n));
+      await handle.write(block, 0, n);
+      done += n;
+    }
+  } finally {
+    await handle.close();
+  }
+  return hash.digest('hex');
+}
+
+/** Node's http server (own process) streaming the file, this process saving it. */
+async function httpBaseline(dir: string, file: string, size: number): Promise<TransferBenchRow> {
+  const server = fork(fileURLToPath(new URL('./http-server.js', import.meta.url)), [file], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server.once('message', (m: { port: number }) => resolve(m.port));
+      server.once('exit', (code) => reject(new Error(`http server exited (${code})`)));
+    });
+    const target = join(dir, 'http-download.bin');
+    const started = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      get(`http://127.0.0.1:${port}/`, (res) => {
+        pipeline(res, createWriteStream(target, { highWaterMark: MiB })).then(resolve, reject);
+      }).on('error', reject);
+    });
+    const seconds = (performance.now() - started) / 1000;
+    await rm(target);
+    return {
+      label: 'plain HTTP (node http, no verification)',
+      seconds,
+      mibPerSecond: size / MiB / seconds,
+    };
+  } finally {
+    server.kill();
+  }
+}
+
+async function p2pFetch(
+  dir: string,
+  file: string,
+  sha256: string,
+  size: number,
+  sources: number,
+): Promise<TransferBenchRow> {
+  const runDir = join(dir, `run-${sources}`);
+  const daemons: BenchDaemon[] = [];
+  try {
+    for (let i = 1; i <= sources; i++) {
+      const shared = join(runDir, `source${i}`, 'shared');
+      await mkdir(shared, { recursive: true });
+      await link(file, join(shared, 'bench.bin'));
+      daemons.push(await startDaemon(runDir, `source${i}`, { index: { watch: false } }));
+    }
+    log(`${sources} source daemon(s) indexing`);
+    await Promise.all(daemons.map((d) => waitIndexed(d, 1)));
+    const fetcher = await startDaemon(runDir, 'fetcher', {
+      index: { watch: false },
+      // Tuning experiments: P2PD_BENCH_TRANSFER='{"maxRequestsPerSource":2}'.
+      ...(process.env.P2PD_BENCH_TRANSFER
+        ? { transfer: JSON.parse(process.env.P2PD_BENCH_TRANSFER) as object }
+        : {}),
+    });
+    daemons.push(fetcher);
+    log(`fetching from ${sources} source(s)`);
+    const cpu = async () => Promise.all(daemons.map((d) => d.cpuSeconds()));
+    const cpuBefore = await cpu();
+    const started = performance.now();
+    const last = await fetch(fetcher.grpcAddress, sha256, daemons.slice(0, sources));
+    const seconds = (performance.now() - started) / 1000;
+    const cpuUsed = (await cpu()).map((c, i) => c - cpuBefore[i]!);
+    if (last?.state !== 'completed') {
+      throw new Error(`fetch did not complete: ${last?.state} ${last?.error}`);
+    }
+    const fetcherRss = await fetcher.peakRss();
+    const sourceRss = Math.max(
+      ...(await Promise.all(daemons.slice(0, sources).map((d) => d.peakRss()))),
+    );
+    if ((await hashFile(last.path)) !== sha256) throw new Error('fetched file differs');
+    return {
+      label: `p2pd verified fetch, ${sources} source${sources > 1 ? 's' : ''}`,
+      seconds,
+      mibPerSecond: size / MiB / seconds,
+      fetcherRss,
+      sourceRss,
+      fetcherCpu: cpuUsed[sources]!,
+      sourcesCpu: cpuUsed.slice(0, sources).reduce((a, b) => a + b, 0),
+    };
+  } finally {
+    await Promise.all(daemons.map((d) => d.stop()));
+    await rm(runDir, { recursive: true, force: true });
+  }
+}
+
+function fetch(
+  address: string,
+  sha256: string,
+  sources: BenchDaemon[],
+): Promise<TransferProgress__Output | undefined> {
+  const client = createControlClient(address);
+  return new Promise((resolve, reject) => {
+    let last: TransferProgress__Output | undefined;
+    const call = client.Fetch(
+      { sha256, sources: sources.map((s) => s.grpcAddress) },
+      { deadline: deadline(3_600_000) },
+    );
+    call.on('data', (p: TransferProgress__Output) => (last = p));
+    call.on('error', (err) => {
+      client.close();
+      reject(err);
+    });
+    call.on('end', () => {
+      client.close();
+      resolve(last);
+    });
+  });
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const piece of createReadStream(path, { highWaterMark: MiB }))
+    hash.update(piece as Buffer);
+  return hash.digest('hex');
+}
+
+function log(message: string): void {
+  console.error(`  ... ${message}`);
+}
+
+function fmtMiB(bytes: number): string {
+  return (bytes / MiB).toFixed(0);
+}

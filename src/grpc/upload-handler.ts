@@ -1,0 +1,88 @@
+// PeerService.Upload: a header, then data. Translation only: the policy and
+// the writing live in the transfer core (UploadReceiver).
+import {
+  status as GrpcStatus,
+  type ServerReadableStream,
+  type handleClientStreamingCall,
+} from '@grpc/grpc-js';
+import type { Core } from '../core.js';
+import { CancelledError, InvalidArgumentError } from '../errors.js';
+import type { UploadRequest__Output } from '../generated/p2p/v1/UploadRequest.js';
+import type { UploadResponse } from '../generated/p2p/v1/UploadResponse.js';
+import { toFileInfo } from './convert.js';
+import { callerHost, toGrpcError } from './handle.js';
+
+const METHOD = 'PeerService/Upload';
+
+export function uploadHandler(
+  core: Core,
+): handleClientStreamingCall<UploadRequest__Output, UploadResponse> {
+  const { metrics } = core;
+  return (call, callback) => {
+    void (async () => {
+      const messages = readMessages(call);
+      try {
+        const first = await messages.next();
+        const header = first.done ? undefined : first.value.header;
+        if (!header) throw new InvalidArgumentError('an upload must start with a header');
+        const result = await core.transfers.uploads.receive(
+          {
+            name: header.name,
+            size: header.size,
+            sha256: header.sha256,
+            senderId: header.sender?.id ?? '',
+          },
+          dataOf(messages),
+          callerHost(call.getPeer()),
+        );
+        metrics.grpcRequests.inc({ method: METHOD, code: 'OK' });
+        callback(null, { file: toFileInfo(result.entry), storedAs: result.storedAs });
+      } catch (err) {
+        const e = toGrpcError(err);
+        metrics.grpcRequests.inc({
+          method: METHOD,
+          code: GrpcStatus[e.code ?? GrpcStatus.UNKNOWN],
+        });
+        callback(e);
+      } finally {
+        // Whatever the sender still has in flight is not wanted.
+        void messages.return(undefined);
+      }
+    })();
+  };
+}
+
+/** The call's messages; a sender that cancels ends the iteration with CancelledError. */
+function readMessages(
+  call: ServerReadableStream<UploadRequest__Output, UploadResponse>,
+): AsyncGenerator<UploadRequest__Output> {
+  const onCancel = (): void => {
+    call.destroy(new CancelledError('the sender cancelled the upload'));
+  };
+  call.on('cancelled', onCancel);
+  const iterator = (call as AsyncIterable<UploadRequest__Output>)[Symbol.asyncIterator]();
+  return (async function* () {
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      call.off('cancelled', onCancel);
+    }
+  })();
+}
+
+async function* dataOf(
+  messages: AsyncGenerator<UploadRequest__Output>,
+): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const next = await messages.next();
+    if (next.done) return;
+    if (next.value.header || next.value.part !== 'data') {
+      throw new InvalidArgumentError('an upload carries one header, then only data');
+    }
+    if (next.value.data && next.value.data.length > 0) yield next.value.data;
+  }
+}

@@ -1,0 +1,59 @@
+// The reverse of toGrpcError: a failed call from another peer as the core's
+// error classes, so a remote refusal keeps its meaning (and its status when
+// a facade passes it on).
+import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import {
+  AlreadyExistsError,
+  CancelledError,
+  InvalidArgumentError,
+  NotFoundError,
+  NotImplementedError,
+  P2pError,
+  PermissionDeniedError,
+  QuotaExceededError,
+  RangeNotSatisfiableError,
+  TimeoutError,
+  TooLargeError,
+  TooManyRequestsError,
+  UnauthenticatedError,
+  UnavailableError,
+} from '../errors.js';
+
+export function fromGrpcError(err: unknown, address: string): P2pError {
+  if (err instanceof P2pError) return err;
+  const e = err as Partial<ServiceError>;
+  if (typeof e?.code !== 'number') {
+    return new UnavailableError(`${address}: ${(err as Error)?.message ?? String(err)}`);
+  }
+  const details = e.details || e.message || GrpcStatus[e.code];
+  const name = e.metadata?.get('p2p-error')[0];
+  switch (e.code) {
+    case GrpcStatus.NOT_FOUND:
+      return new NotFoundError(details);
+    case GrpcStatus.INVALID_ARGUMENT:
+      return new InvalidArgumentError(details);
+    case GrpcStatus.ALREADY_EXISTS:
+      return new AlreadyExistsError(details);
+    case GrpcStatus.PERMISSION_DENIED:
+      return new PermissionDeniedError(details);
+    case GrpcStatus.UNAUTHENTICATED:
+      return new UnauthenticatedError(details);
+    case GrpcStatus.RESOURCE_EXHAUSTED:
+      if (name === 'TooLargeError') return new TooLargeError(details);
+      if (name === 'QuotaExceededError') return new QuotaExceededError(details);
+      return new TooManyRequestsError(details);
+    case GrpcStatus.OUT_OF_RANGE:
+      return new RangeNotSatisfiableError(details, 0);
+    case GrpcStatus.DEADLINE_EXCEEDED:
+      return new TimeoutError(`${address} did not answer in time`);
+    case GrpcStatus.CANCELLED:
+      return new CancelledError(details);
+    case GrpcStatus.UNIMPLEMENTED:
+      return new NotImplementedError(details);
+    case GrpcStatus.UNAVAILABLE:
+      return new UnavailableError(`${address} is unreachable: ${details}`);
+    default:
+      // The remote peer failed; to this peer that is an unavailable source or target.
+      return new UnavailableError(`${address} failed: ${details}`);
+  }
+}

@@ -1,0 +1,421 @@
+// Pulls the missing chunks of one file from several sources at once.
+//
+// Work is pulled, not pushed: whenever a source has a free request slot it
+// takes the next run of missing chunks, so a faster source simply comes back
+// for more sooner. Every chunk is hashed before it is written; a source that
+// sends a wrong chunk is dropped and its chunks go back to the pool. Near the
+// end, idle sources duplicate the chunks slower ones still hold (end-game),
+// and whichever copy arrives first wins.
+import { createHash } from 'node:crypto';
+import {
+  CancelledError,
+  InternalError,
+  NotFoundError,
+  P2pError,
+  TimeoutError,
+  TooManyRequestsError,
+  UnavailableError,
+} from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ChunkMap } from './chunk-map.js';
+import type { FileMeta } from './metadata.js';
+import type { SourceState } from './sources.js';
+import type { PeerTransport } from './transport.js';
+
+export interface DownloaderInit {
+  /** Requests in flight over all sources. */
+  maxRequests: number;
+  /** Chunks asked for in one request, at most. */
+  requestChunks: number;
+  /** A request that brings nothing for this long is abandoned, ms. */
+  stallTimeoutMs: number;
+  /** Failures in a row after which a source is dropped (default 3). */
+  maxFailures?: number;
+}
+
+export interface DownloaderIo {
+  transport: PeerTransport;
+  /** Writes verified bytes at their file offset. */
+  write(data: Buffer, offset: number): Promise<void>;
+  /** A chunk was verified and written. */
+  onChunk(index: number, data: Buffer, source: SourceState): void;
+}
+
+interface Request {
+  source: SourceState;
+  first: number;
+  /** One past the last chunk asked for. */
+  end: number;
+  /** The chunk being received now. */
+  next: number;
+  /** A copy of chunks another request already holds (end-game). */
+  duplicate: boolean;
+  controller: AbortController;
+  startedAt: number;
+}
+
+/** Why a request was stopped on purpose (abort reasons). */
+const SUPERSEDED = Symbol('superseded');
+const FINISHED = Symbol('finished');
+
+/** A source broke the protocol or lied: never ask it again in this fetch. */
+class SourceFault extends Error {}
+
+/** Verified bytes waiting for the disk before requests pause. */
+const WRITE_BUDGET = 16 * 1024 * 1024;
+/** Slowest rate a request may run at before its deadline passes, bytes/s. */
+const MIN_RATE = 128 * 1024;
+
+export class ChunkDownloader {
+  private readonly count: number;
+  /** Requests holding each chunk (0, 1, or 2 in the end-game). */
+  private readonly holders: Uint8Array;
+  /** Chunks verified and being written (not yet in `done`). */
+  private readonly writing: Uint8Array;
+  private readonly writes = new Set<Promise<void>>();
+  private writeBytes = 0;
+  private readonly requests = new Set<Request>();
+  private readonly settled = new Set<Promise<void>>();
+  private scanFrom = 0;
+  private finished = false;
+  private failure: Error | undefined;
+  private wake: NodeJS.Timeout | undefined;
+  private resolveRun: (() => void) | undefined;
+  private rejectRun: ((err: Error) => void) | undefined;
+
+  constructor(
+    private readonly meta: FileMeta,
+    private readonly done: ChunkMap,
+    private readonly sources: readonly SourceState[],
+    private readonly init: DownloaderInit,
+    private readonly io: DownloaderIo,
+    private readonly logger: Logger,
+  ) {
+    this.count = meta.chunkHashes.length;
+    this.holders = new Uint8Array(this.count);
+    this.writing = new Uint8Array(this.count);
+  }
+
+  /** Resolves once every chunk is verified and written; rejects when no source can go on. */
+  run(signal: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.resolveRun = resolve;
+      this.rejectRun = reject;
+      if (signal.aborted) return this.finish(toError(signal.reason));
+      signal.addEventListener('abort', () => this.finish(toError(signal.reason)), { once: true });
+      this.pump();
+    });
+  }
+
+  /** Verified (written or being written): nobody needs to fetch it again. */
+  private have(index: number): boolean {
+    return this.writing[index] === 1 || this.done.has(index);
+  }
+
+  private chunkLength(index: number): number {
+    return Math.min(this.meta.chunkSize, this.meta.size - index * this.meta.chunkSize);
+  }
+
+  /** Starts requests while there are free slots and work. */
+  private pump(): void {
+    if (this.finished) return;
+    if (this.done.complete) return this.finish();
+    clearTimeout(this.wake);
+    while (this.requests.size < this.init.maxRequests) {
+      const source = this.pickSource();
+      if (!source) break;
+      const span = this.takeSpan(source) ?? this.endGameSpan(source);
+      if (!span) break;
+      this.start(source, span.first, span.end, span.duplicate);
+    }
+    // Chunks still being written will pump again when they land.
+    if (this.requests.size > 0 || this.writes.size > 0) return;
+    const live = this.sources.filter((s) => !s.dropped);
+    if (live.length === 0) return this.finish(this.exhausted());
+    // Every live source is backing off: come back when the first may be asked again.
+    const at = Math.min(...live.map((s) => s.backoffUntil));
+    this.wake = setTimeout(() => this.pump(), Math.max(10, at - Date.now()));
+  }
+
+  /** A source with a free slot: the least busy, then the fastest. */
+  private pickSource(): SourceState | undefined {
+    const now = Date.now();
+    let best: SourceState | undefined;
+    for (const s of this.sources) {
+      if (s.dropped || s.backoffUntil > now || s.inFlight >= s.limit) continue;
+      if (
+        !best ||
+        s.inFlight < best.inFlight ||
+        (s.inFlight === best.inFlight && s.rate > best.rate)
+      ) {
+        best = s;
+      }
+    }
+    return best;
+  }
+
+  /** The lowest run of chunks nobody holds, sized so the tail spreads over the sources. */
+  private takeSpan(source: SourceState): { first: number; end: number; duplicate: boolean } | null {
+    let i = this.scanFrom;
+    while (i < this.count && (this.have(i) || this.holders[i]! > 0)) i++;
+    this.scanFrom = i;
+    if (i >= this.count) return null;
+    const live = this.sources.filter((s) => !s.dropped);
+    const slots = live.reduce((n, s) => n + s.limit, 0) || 1;
+    const left = this.count - this.done.size;
+    const fair = Math.ceil(left / slots);
+    // A source measured slower than the others gets shorter runs.
+    const fastest = Math.max(...live.map((s) => s.rate));
+    const share = source.rate > 0 && fastest > 0 ? source.rate / fastest : 1;
+    const max = Math.max(
+      1,
+      Math.min(this.init.requestChunks, fair, Math.ceil(this.init.requestChunks * share)),
+    );
+    let end = i;
+    while (end < this.count && end - i < max && !this.have(end) && this.holders[end] === 0) {
+      end++;
+    }
+    return { first: i, end, duplicate: false };
+  }
+
+  /** End-game: copy the biggest remainder another source still holds alone. */
+  private endGameSpan(
+    source: SourceState,
+  ): { first: number; end: number; duplicate: boolean } | null {
+    let target: { first: number; end: number; left: number } | undefined;
+    for (const r of this.requests) {
+      if (r.source === source || r.duplicate) continue;
+      let first = r.next;
+      while (first < r.end && (this.have(first) || this.holders[first]! > 1)) first++;
+      if (first >= r.end) continue;
+      const left = r.end - first;
+      if (!target || left > target.left) target = { first, end: r.end, left };
+    }
+    return target ? { first: target.first, end: target.end, duplicate: true } : null;
+  }
+
+  private start(source: SourceState, first: number, end: number, duplicate: boolean): void {
+    const req: Request = {
+      source,
+      first,
+      end,
+      next: first,
+      duplicate,
+      controller: new AbortController(),
+      startedAt: Date.now(),
+    };
+    for (let c = first; c < end; c++) this.holders[c]!++;
+    this.requests.add(req);
+    source.inFlight++;
+    const running = this.runRequest(req)
+      .then(
+        () => this.onSuccess(req),
+        (err: unknown) => this.onFailure(req, err),
+      )
+      .finally(() => {
+        this.release(req);
+        this.settled.delete(running);
+        this.pump();
+      });
+    this.settled.add(running);
+  }
+
+  private async runRequest(req: Request): Promise<void> {
+    const { chunkSize, size, sha256 } = this.meta;
+    const offset = req.first * chunkSize;
+    const endByte = Math.min(size, req.end * chunkSize);
+    const length = endByte - offset;
+    let stall: NodeJS.Timeout | undefined;
+    const arm = (): void => {
+      clearTimeout(stall);
+      stall = setTimeout(
+        () =>
+          req.controller.abort(new TimeoutError(`sent nothing for ${this.init.stallTimeoutMs} ms`)),
+        this.init.stallTimeoutMs,
+      );
+    };
+    arm();
+    let pos = offset;
+    let chunk = req.first;
+    let buffer: Buffer | undefined;
+    let filled = 0;
+    try {
+      const pieces = this.io.transport.download(
+        req.source.address,
+        { sha256, offset, length },
+        {
+          signal: req.controller.signal,
+          timeoutMs: this.init.stallTimeoutMs + Math.ceil((length * 1000) / MIN_RATE),
+        },
+      );
+      for await (const piece of pieces) {
+        if (piece.offset !== pos) {
+          throw new SourceFault(`sent bytes at offset ${piece.offset} where ${pos} was due`);
+        }
+        if (piece.data.length > endByte - pos) {
+          throw new SourceFault('sent more bytes than were asked for');
+        }
+        let data = piece.data;
+        pos += data.length;
+        // Waiting for our own disk is not the source's stall.
+        clearTimeout(stall);
+        while (data.length > 0) {
+          const len = this.chunkLength(chunk);
+          if (filled === 0 && data.length >= len) {
+            // A whole chunk in one message: verify it where it lies, no copy.
+            await this.deliver(req, chunk++, data.subarray(0, len));
+            data = data.subarray(len);
+            continue;
+          }
+          buffer ??= Buffer.allocUnsafe(len);
+          const n = Math.min(len - filled, data.length);
+          data.copy(buffer, filled, 0, n);
+          filled += n;
+          data = data.subarray(n);
+          if (filled === len) {
+            await this.deliver(req, chunk++, buffer);
+            buffer = undefined;
+            filled = 0;
+          }
+        }
+        arm();
+      }
+      if (pos < endByte) {
+        throw new UnavailableError(`stream ended after ${pos - offset} of ${length} bytes`);
+      }
+    } catch (err) {
+      // An abort on purpose shows up as whatever the transport threw; report the reason.
+      if (req.controller.signal.aborted) throw req.controller.signal.reason;
+      throw err;
+    } finally {
+      clearTimeout(stall);
+    }
+  }
+
+  /**
+   * Verifies one chunk and starts writing it, unless another request was
+   * first. Writes run behind the network: the request only waits when too
+   * many bytes are waiting for the disk.
+   */
+  private async deliver(req: Request, index: number, data: Buffer): Promise<void> {
+    req.next = index + 1;
+    if (this.have(index) || this.finished) return;
+    const actual = createHash('sha256').update(data).digest('hex');
+    if (actual !== this.meta.chunkHashes[index]) {
+      throw new SourceFault(`sent chunk ${index} with content that does not match its hash`);
+    }
+    this.writing[index] = 1;
+    this.writeBytes += data.length;
+    const source = req.source;
+    const write: Promise<void> = this.io
+      .write(data, index * this.meta.chunkSize)
+      .then(
+        () => {
+          this.writing[index] = 0;
+          if (this.finished) return;
+          this.done.set(index);
+          source.bytes += data.length;
+          source.chunks++;
+          this.io.onChunk(index, data, source);
+          this.supersede(index);
+        },
+        (err: unknown) => {
+          this.writing[index] = 0;
+          this.finish(
+            new InternalError(`cannot write the partial file: ${(err as Error).message}`, {
+              cause: err,
+            }),
+          );
+        },
+      )
+      .finally(() => {
+        this.writeBytes -= data.length;
+        this.writes.delete(write);
+        this.pump();
+      });
+    this.writes.add(write);
+    this.supersede(index);
+    while (this.writeBytes > WRITE_BUDGET && !this.finished) await Promise.race(this.writes);
+  }
+
+  /** Stops requests whose every remaining chunk another request just delivered. */
+  private supersede(index: number): void {
+    for (const r of this.requests) {
+      if (index < r.next || index >= r.end) continue;
+      let c = r.next;
+      while (c < r.end && this.have(c)) c++;
+      if (c >= r.end) r.controller.abort(SUPERSEDED);
+    }
+  }
+
+  private onSuccess(req: Request): void {
+    req.source.failures = 0;
+    const bytes =
+      Math.min(this.meta.size, req.end * this.meta.chunkSize) - req.first * this.meta.chunkSize;
+    req.source.recordRate(bytes, Date.now() - req.startedAt);
+  }
+
+  private onFailure(req: Request, err: unknown): void {
+    const source = req.source;
+    if (err === SUPERSEDED || err === FINISHED || this.finished) return;
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof SourceFault || err instanceof NotFoundError) {
+      this.dropSource(source, err instanceof NotFoundError ? 'no longer has the file' : message);
+      return;
+    }
+    source.failures++;
+    if (err instanceof TooManyRequestsError) {
+      // It is busy: ask less of it at once, and not right away.
+      source.limit = Math.max(1, source.inFlight - 1);
+    }
+    if (source.failures >= (this.init.maxFailures ?? 3)) {
+      this.dropSource(source, `failed ${source.failures} times in a row, last: ${message}`);
+      return;
+    }
+    source.backoffUntil = Date.now() + 250 * 2 ** source.failures;
+    this.logger.debug(
+      { source: source.address, err: message },
+      'download request failed, retrying',
+    );
+  }
+
+  private dropSource(source: SourceState, reason: string): void {
+    if (source.dropped) return;
+    source.drop(reason);
+    this.logger.warn({ source: source.address, reason }, 'source dropped from this fetch');
+    for (const r of this.requests) if (r.source === source) r.controller.abort(FINISHED);
+  }
+
+  /** Gives back the chunks a finished request did not deliver. */
+  private release(req: Request): void {
+    this.requests.delete(req);
+    req.source.inFlight--;
+    for (let c = req.first; c < req.end; c++) {
+      this.holders[c]!--;
+      if (this.holders[c] === 0 && !this.have(c) && c < this.scanFrom) this.scanFrom = c;
+    }
+  }
+
+  private exhausted(): UnavailableError {
+    const reasons = this.sources.map((s) => `${s.address}: ${s.error ?? 'failed'}`).join('; ');
+    return new UnavailableError(`no source could deliver the rest of the file (${reasons})`);
+  }
+
+  /** Ends the run once every request has settled (none may still write). */
+  private finish(err?: Error): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.failure = err;
+    clearTimeout(this.wake);
+    for (const r of this.requests) r.controller.abort(FINISHED);
+    void Promise.allSettled([...this.settled, ...this.writes]).then(() => {
+      if (this.failure) this.rejectRun?.(this.failure);
+      else this.resolveRun?.();
+    });
+  }
+}
+
+function toError(reason: unknown): Error {
+  if (reason instanceof P2pError || reason instanceof Error) return reason;
+  return new CancelledError('the fetch was cancelled');
+}

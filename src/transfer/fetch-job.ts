@@ -1,0 +1,419 @@
+// One fetch, start to finish: find sources, check their metadata, pull the
+// chunks into the partial file, check the whole hash, move the file into
+// place without overwriting anything, and index it.
+import { stat } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { CancelledError, P2pError, UnavailableError, toP2pError } from '../errors.js';
+import type { FileIndex } from '../index/file-index.js';
+import { toRelPosix, resolveInside } from '../index/paths.js';
+import { placeUnique } from '../index/place-file.js';
+import type { Logger } from '../logger.js';
+import { ChunkMap } from './chunk-map.js';
+import {
+  checkRemoteInfo,
+  metaKey,
+  pickFileName,
+  rankCandidates,
+  type FileMeta,
+  type MetaCandidate,
+} from './metadata.js';
+import type { PartialState, PartialStore } from './partial-store.js';
+import { RateMeter } from './rate-meter.js';
+import { resolveSources } from './source-finder.js';
+import { SourceState } from './sources.js';
+import type { PeerTransport } from './transport.js';
+import type { FindSources, TransferOutcome, TransferSnapshot, TransferState } from './types.js';
+import { WrongDataError, downloadVerified } from './verified-download.js';
+
+export interface FetchJobComponents {
+  transport: PeerTransport;
+  index: FileIndex;
+  store: PartialStore;
+  logger: Logger;
+  findSources?: FindSources;
+}
+
+export interface FetchSettings {
+  sharedDir: string;
+  downloadDir: string;
+  /** This peer's chunk size: metadata using it is preferred and indexed without rehashing. */
+  chunkSize: number;
+  maxRequests: number;
+  maxRequestsPerSource: number;
+  requestBytes: number;
+  stallTimeoutMs: number;
+  metadataTimeoutMs: number;
+}
+
+export interface FetchSpec {
+  id: string;
+  sha256?: string;
+  name?: string;
+  sources: string[];
+  /** State found on disk at start: resume it. */
+  resumed?: PartialState;
+}
+
+export interface FetchHooks {
+  /** Something changed; `important` for state changes (not to be throttled). */
+  changed(important: boolean): void;
+  /** Another fetch of this hash under way, to follow instead of fetching it twice. */
+  claim(sha256: string): Promise<TransferOutcome> | undefined;
+  /** The metadata is chosen and data is about to flow. */
+  started(): void;
+}
+
+export class FetchJob {
+  readonly id: string;
+  sha256: string;
+  name = '';
+  note = '';
+  state: TransferState = 'queued';
+  error: P2pError | undefined;
+  path = '';
+  size = 0;
+  bytesDone = 0;
+  private readonly startedAt = Date.now();
+  private finishedAt: number | undefined;
+  private readonly sources = new Map<string, SourceState>();
+  private readonly explicit: string[];
+  private readonly controller = new AbortController();
+  private interrupted = false;
+  private readonly rate = new RateMeter();
+  private readonly wanted: string | undefined;
+  /** Metadata as each source reported it, once checked. */
+  private readonly reported = new Map<string, FileMeta>();
+  /** The names each source gave the file. */
+  private readonly names = new Map<string, string[]>();
+  private resumed: PartialState | undefined;
+
+  constructor(
+    private readonly components: FetchJobComponents,
+    private readonly settings: FetchSettings,
+    spec: FetchSpec,
+    private readonly hooks: FetchHooks,
+  ) {
+    this.id = spec.id;
+    this.sha256 = spec.sha256 ?? '';
+    this.name = spec.resumed?.name ?? '';
+    this.note = spec.resumed?.note ?? '';
+    this.explicit = spec.sources;
+    this.resumed = spec.resumed;
+    this.wanted = spec.name;
+  }
+
+  /** Runs to a final state; never rejects. */
+  async run(): Promise<void> {
+    this.state = 'running';
+    this.hooks.changed(true);
+    try {
+      await this.fetch();
+      this.state = 'completed';
+    } catch (err) {
+      if (this.interrupted) return; // the daemon is stopping: the partial state stays for resume
+      const failure = this.controller.signal.aborted
+        ? new CancelledError('the fetch was cancelled')
+        : toP2pError(err);
+      this.state = failure instanceof CancelledError ? 'cancelled' : 'failed';
+      this.error = failure;
+      if (this.sha256) {
+        await this.components.store.remove(this.sha256).catch(() => undefined);
+      }
+      this.components.logger.warn(
+        { transfer: this.id, sha256: this.sha256, reason: failure.message },
+        `fetch ${this.state}`,
+      );
+    } finally {
+      this.finishedAt = Date.now();
+      if (!this.interrupted) this.hooks.changed(true);
+    }
+  }
+
+  /** Stops the fetch and removes its partial state. */
+  cancel(): void {
+    if (this.state === 'queued') {
+      this.state = 'cancelled';
+      this.error = new CancelledError('the fetch was cancelled');
+      this.finishedAt = Date.now();
+      if (this.sha256) void this.components.store.remove(this.sha256).catch(() => undefined);
+      return;
+    }
+    this.controller.abort(new CancelledError('the fetch was cancelled'));
+  }
+
+  /** Stops the fetch but keeps its partial state, to resume on the next start. */
+  interrupt(): void {
+    this.interrupted = true;
+    this.controller.abort(new CancelledError('the daemon is stopping'));
+  }
+
+  snapshot(): TransferSnapshot {
+    const remaining = this.size - this.bytesDone;
+    const running = this.state === 'running';
+    return {
+      id: this.id,
+      kind: 'fetch',
+      state: this.state,
+      sha256: this.sha256,
+      name: this.name,
+      size: this.size,
+      bytesDone: this.bytesDone,
+      rateBps: running ? Math.round(this.rate.rate()) : 0,
+      etaMs: running ? this.rate.eta(remaining) : this.state === 'completed' ? 0 : -1,
+      sources: [...this.sources.values()].map((s) => s.view()),
+      error: this.error?.message ?? '',
+      path: this.path,
+      peer: '',
+      note: this.note,
+      startedAt: this.startedAt,
+      ...(this.finishedAt ? { finishedAt: this.finishedAt } : {}),
+    };
+  }
+
+  private async fetch(): Promise<void> {
+    const { signal } = this.controller;
+    if (this.sha256 && (await this.alreadyHave())) return;
+    const found = await resolveSources(
+      this.components.findSources,
+      {
+        sha256: this.sha256 || undefined,
+        name: this.wanted,
+        explicit: this.explicit,
+        searchToo: this.resumed !== undefined,
+      },
+      signal,
+    );
+    this.sha256 = found.sha256;
+    if (found.note) this.note = found.note;
+    if (!this.name && found.name) this.name = pickFileName([found.name], found.sha256);
+    for (const s of found.sources) {
+      const known = this.sources.get(s.address);
+      if (known) known.peerId ||= s.peerId;
+      else {
+        this.sources.set(
+          s.address,
+          new SourceState(s.address, s.peerId, this.settings.maxRequestsPerSource),
+        );
+      }
+    }
+    this.hooks.changed(true);
+    if (await this.alreadyHave()) return;
+    const other = this.hooks.claim(this.sha256);
+    if (other) return this.follow(other);
+    await this.saveState(this.resumed?.meta, this.resumed?.verified ?? '');
+    const candidates = await this.collectMetadata();
+    const excluded = new Set<string>();
+    for (let i = 0; i < candidates.length; i++) {
+      const candidate = candidates[i]!;
+      const usable = [...this.sources.values()].filter(
+        (s) =>
+          !excluded.has(s.address) && this.reported.get(s.address)?.size === candidate.meta.size,
+      );
+      if (usable.length === 0) continue;
+      // Named the way the sources that vouch for the metadata in use name it.
+      if (!this.name || i > 0) {
+        this.name = pickFileName(
+          candidate.vouchers.flatMap((a) => this.names.get(a) ?? []),
+          this.sha256,
+        );
+      }
+      try {
+        await this.attempt(candidate.meta, usable);
+        return;
+      } catch (err) {
+        const last = i === candidates.length - 1;
+        if (
+          signal.aborted ||
+          last ||
+          !(err instanceof WrongDataError || err instanceof UnavailableError)
+        ) {
+          throw err instanceof WrongDataError ? new UnavailableError(err.message) : err;
+        }
+        // That metadata was a lie (or nobody could serve it): its vouchers are not asked again.
+        for (const address of candidate.vouchers) excluded.add(address);
+        this.components.logger.warn(
+          { transfer: this.id, reason: (err as Error).message },
+          'trying the metadata other sources report',
+        );
+      }
+    }
+    throw new UnavailableError('no source reports metadata that matches this hash');
+  }
+
+  /** Asks every source for the metadata, checks it, and ranks the versions. */
+  private async collectMetadata(): Promise<MetaCandidate[]> {
+    const { signal } = this.controller;
+    await Promise.all(
+      [...this.sources.values()].map(async (source) => {
+        try {
+          const info = await this.components.transport.getFile(source.address, this.sha256, {
+            signal,
+            timeoutMs: this.settings.metadataTimeoutMs,
+          });
+          const meta = checkRemoteInfo(info, this.sha256);
+          this.reported.set(source.address, meta);
+          this.names.set(source.address, info.names.slice(0, 16));
+        } catch (err) {
+          if (signal.aborted) return;
+          source.drop(describeMetadataFailure(err));
+        }
+      }),
+    );
+    if (signal.aborted) throw signal.reason;
+    const reports = [...this.reported].map(([address, meta]) => ({ address, meta }));
+    const candidates = rankCandidates(reports, this.settings.chunkSize);
+    // A fetch resumed against metadata some source still vouches for keeps its chunks.
+    const previous = this.resumed?.meta ? metaKey(this.resumed.meta) : undefined;
+    const keep = candidates.findIndex((c) => metaKey(c.meta) === previous);
+    if (keep > 0) candidates.unshift(...candidates.splice(keep, 1));
+    if (candidates.length === 0) {
+      const reasons = [...this.sources.values()]
+        .map((s) => `${s.address}: ${s.error ?? 'no answer'}`)
+        .join('; ');
+      throw new UnavailableError(`no source can serve sha256 ${this.sha256} (${reasons})`);
+    }
+    const top = candidates[0]!.meta;
+    for (const [address, meta] of this.reported) {
+      if (meta.size !== top.size) {
+        this.sources
+          .get(address)
+          ?.drop(`reports ${meta.size} bytes where the other sources report ${top.size}`);
+      }
+    }
+    return candidates;
+  }
+
+  private async attempt(meta: FileMeta, usable: SourceState[]): Promise<void> {
+    const { store, transport, logger } = this.components;
+    for (const s of usable) s.reset(this.settings.maxRequestsPerSource);
+    this.size = meta.size;
+    const count = meta.chunkHashes.length;
+    const sameMeta = this.resumed?.meta && metaKey(this.resumed.meta) === metaKey(meta);
+    const done = sameMeta
+      ? ChunkMap.fromBase64(count, this.resumed!.verified)
+      : new ChunkMap(count);
+    this.resumed = undefined;
+    await downloadVerified({
+      meta,
+      path: store.dataPath(this.sha256),
+      done,
+      sources: usable,
+      transport,
+      logger: logger.child({ transfer: this.id }),
+      maxRequests: this.settings.maxRequests,
+      requestBytes: this.settings.requestBytes,
+      stallTimeoutMs: this.settings.stallTimeoutMs,
+      signal: this.controller.signal,
+      save: (verified) => this.saveState(meta, verified),
+      onStart: (kept) => {
+        this.bytesDone = kept;
+        if (kept > 0) {
+          logger.info(
+            { transfer: this.id, sha256: this.sha256, chunks: done.size, bytes: kept },
+            'resuming a partial fetch',
+          );
+        }
+        this.hooks.started();
+        this.hooks.changed(true);
+      },
+      onChunk: (bytes) => {
+        this.bytesDone += bytes;
+        this.rate.add(bytes);
+        this.hooks.changed(false);
+      },
+    });
+    await this.place(meta);
+  }
+
+  /** Moves the verified file into the download folder and indexes it. */
+  private async place(meta: FileMeta): Promise<void> {
+    const { store, index, logger } = this.components;
+    const placed = await placeUnique(
+      this.settings.downloadDir,
+      this.name,
+      store.dataPath(this.sha256),
+    );
+    await store.remove(this.sha256);
+    this.path = placed.abs;
+    const inShare = resolveInside(
+      this.settings.sharedDir,
+      relative(this.settings.sharedDir, placed.abs),
+    );
+    if (inShare) {
+      const rel = toRelPosix(this.settings.sharedDir, placed.abs);
+      const s = await stat(placed.abs);
+      const found = {
+        rel,
+        abs: placed.abs,
+        size: s.size,
+        mtimeMs: Math.floor(s.mtimeMs),
+        ino: s.ino,
+      };
+      if (meta.chunkSize === this.settings.chunkSize) {
+        await index.addKnown(found, {
+          sha256: meta.sha256,
+          chunkHashes: meta.chunkHashes,
+          chunkSize: meta.chunkSize,
+        });
+      } else {
+        await index.indexPath(rel);
+      }
+    }
+    logger.info(
+      { transfer: this.id, sha256: this.sha256, path: placed.abs, size: meta.size },
+      'fetch completed',
+    );
+  }
+
+  /** A fetch by name that found a hash already being fetched ends as that fetch ends. */
+  private async follow(other: Promise<TransferOutcome>): Promise<void> {
+    const { signal } = this.controller;
+    const outcome = await new Promise<TransferOutcome>((resolve, reject) => {
+      signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      void other.then(resolve);
+    });
+    const { snapshot } = outcome;
+    this.note = `the same file was already being fetched (transfer ${snapshot.id})`;
+    if (snapshot.state !== 'completed') {
+      throw outcome.error ?? new UnavailableError(`transfer ${snapshot.id} ${snapshot.state}`);
+    }
+    this.size = snapshot.size;
+    this.bytesDone = snapshot.bytesDone;
+    this.path = snapshot.path;
+    this.name = snapshot.name;
+  }
+
+  /** True when this peer already shares the file: nothing to fetch. */
+  private async alreadyHave(): Promise<boolean> {
+    const entry = this.components.index.get(this.sha256);
+    if (!entry) return false;
+    this.size = entry.size;
+    this.bytesDone = entry.size;
+    this.name ||= entry.names[0]!;
+    this.path = resolveInside(this.settings.sharedDir, entry.names[0]!) ?? entry.names[0]!;
+    this.note ||= 'already shared by this peer';
+    await this.components.store.remove(this.sha256);
+    return true;
+  }
+
+  private async saveState(meta: FileMeta | undefined, verified: string): Promise<void> {
+    await this.components.store.save({
+      version: 1,
+      id: this.id,
+      sha256: this.sha256,
+      name: this.name,
+      note: this.note,
+      sources: [...this.sources.keys()],
+      ...(meta ? { meta } : {}),
+      verified,
+      createdAt: this.startedAt,
+    });
+  }
+}
+
+function describeMetadataFailure(err: unknown): string {
+  const e = toP2pError(err);
+  if (e.code === 'NOT_FOUND') return 'does not have the file';
+  if (e.code === 'INVALID_ARGUMENT') return `sent inconsistent metadata: ${e.message}`;
+  return `metadata request failed: ${e.message}`;
+}

@@ -1,0 +1,130 @@
+// Unfinished fetches on disk, in `<dataDir>/partial/` (hidden from the
+// index): `<sha256>.part` holds the bytes at their offsets, `<sha256>.json`
+// what was asked for, the metadata and which chunks are verified. The JSON is
+// replaced atomically and fsynced, and only after the data it vouches for.
+import { open, readdir, readFile, rename, rm, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../logger.js';
+import { checkRemoteInfo, type FileMeta } from './metadata.js';
+
+const VERSION = 1;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+export interface PartialState {
+  version: typeof VERSION;
+  id: string;
+  sha256: string;
+  /** Name the file will get (checked); '' until known. */
+  name: string;
+  /** What the user asked for by name, when a fetch by name picked this hash. */
+  note: string;
+  /** Source addresses given explicitly (resume asks them again). */
+  sources: string[];
+  /** The metadata chunks are verified against; absent until chosen. */
+  meta?: FileMeta;
+  /** Verified chunks, a base64 bitmap (see ChunkMap). */
+  verified: string;
+  createdAt: number;
+}
+
+export class PartialStore {
+  readonly dir: string;
+
+  constructor(
+    dataDir: string,
+    private readonly logger: Logger,
+  ) {
+    this.dir = join(dataDir, 'partial');
+  }
+
+  dataPath(sha256: string): string {
+    return join(this.dir, `${sha256}.part`);
+  }
+
+  private statePath(sha256: string): string {
+    return join(this.dir, `${sha256}.json`);
+  }
+
+  /** Every readable state; broken ones are logged and removed with their data. */
+  async list(): Promise<PartialState[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.dir);
+    } catch {
+      return [];
+    }
+    const states: PartialState[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json'))) {
+      const sha256 = name.slice(0, -'.json'.length);
+      try {
+        states.push(parseState(await readFile(join(this.dir, name), 'utf8'), sha256));
+      } catch (err) {
+        this.logger.warn({ err, file: name }, 'dropping an unreadable partial fetch');
+        await this.remove(sha256);
+      }
+    }
+    // Leftover temp files and data without state can never be resumed.
+    const known = new Set(states.map((s) => s.sha256));
+    for (const name of names) {
+      const stem = name.split('.')[0]!;
+      if (name.endsWith('.tmp') || (name.endsWith('.part') && !known.has(stem))) {
+        await rm(join(this.dir, name), { force: true });
+      }
+    }
+    return states;
+  }
+
+  /** Writes the state durably: temp file, fsync, rename, fsync the folder. */
+  async save(state: PartialState): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const file = this.statePath(state.sha256);
+    const tmp = `${file}.tmp`;
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(JSON.stringify(state));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(tmp, file);
+    await syncDir(this.dir);
+  }
+
+  async remove(sha256: string): Promise<void> {
+    await rm(this.statePath(sha256), { force: true });
+    await rm(`${this.statePath(sha256)}.tmp`, { force: true });
+    await rm(this.dataPath(sha256), { force: true });
+  }
+}
+
+function parseState(text: string, sha256: string): PartialState {
+  const raw = JSON.parse(text) as Partial<PartialState>;
+  if (raw.version !== VERSION) throw new Error(`unknown version ${String(raw.version)}`);
+  if (raw.sha256 !== sha256 || !SHA256_HEX.test(sha256)) throw new Error('hash does not match');
+  if (typeof raw.id !== 'string' || !Array.isArray(raw.sources)) throw new Error('missing fields');
+  const state: PartialState = {
+    version: VERSION,
+    id: raw.id,
+    sha256,
+    name: typeof raw.name === 'string' ? raw.name : '',
+    note: typeof raw.note === 'string' ? raw.note : '',
+    sources: raw.sources.filter((s): s is string => typeof s === 'string'),
+    verified: typeof raw.verified === 'string' ? raw.verified : '',
+    createdAt: typeof raw.createdAt === 'number' ? raw.createdAt : Date.now(),
+  };
+  if (raw.meta) state.meta = checkRemoteInfo({ ...raw.meta, names: [] }, sha256);
+  return state;
+}
+
+async function syncDir(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Not every platform can fsync a folder; the rename is still atomic.
+  }
+}

@@ -1,0 +1,58 @@
+// How the transfer core talks to other peers. Implemented over gRPC in
+// src/grpc/peer-transport.ts; tests may pass their own.
+
+/** A file's metadata as a remote peer reports it (untrusted until checked). */
+export interface RemoteFileInfo {
+  sha256: string;
+  names: string[];
+  size: number;
+  chunkSize: number;
+  chunkHashes: string[];
+}
+
+/** Bytes of a file starting at `offset`. */
+export interface DataPiece {
+  offset: number;
+  data: Buffer;
+}
+
+export interface CallOptions {
+  /** Cancels the call. */
+  signal: AbortSignal;
+  /** Deadline of the whole call, ms from now. */
+  timeoutMs: number;
+}
+
+export interface UploadHeader {
+  name: string;
+  size: number;
+  sha256: string;
+  sender: { id: string; address: string };
+}
+
+export interface UploadResult {
+  /** Name the receiver stored the file under, inside its share. */
+  storedAs: string;
+  sha256: string;
+  size: number;
+}
+
+export interface PeerTransport {
+  /** File metadata with chunk hashes. Rejects with P2pErrors (NotFoundError, UnavailableError, ...). */
+  getFile(address: string, sha256: string, options: CallOptions): Promise<RemoteFileInfo>;
+  /** Bytes [offset, offset + length) in order; the iterator rejects on failure. */
+  download(
+    address: string,
+    request: { sha256: string; offset: number; length: number },
+    options: CallOptions,
+  ): AsyncIterable<DataPiece>;
+  /** Sends a header then the data; resolves with the receiver's answer. */
+  upload(
+    address: string,
+    header: UploadHeader,
+    data: AsyncIterable<Buffer>,
+    options: CallOptions,
+  ): Promise<UploadResult>;
+  /** Closes every connection. */
+  close(): void;
+}

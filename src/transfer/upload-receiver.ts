@@ -1,0 +1,154 @@
+// The receiving side of a push. The header is checked against this peer's
+// policy before a byte of data is read; the data goes through a temp file
+// into the quarantine folder, checked for size and hash, never overwriting.
+import { lstat, readdir } from 'node:fs/promises';
+import { join, posix } from 'node:path';
+import {
+  InvalidArgumentError,
+  PermissionDeniedError,
+  QuotaExceededError,
+  TooLargeError,
+} from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import { checkSha256, type FileIndex } from '../index/file-index.js';
+import { checkShareName } from '../index/paths.js';
+import { writeIntoShare } from '../index/share-writer.js';
+import type { FileEntry } from '../index/types.js';
+import type { Logger } from '../logger.js';
+
+export interface UploadPolicy {
+  enabled: boolean;
+  maxFileBytes: number;
+  quotaBytes: number;
+  /** Peer ids allowed to push; empty allows all. */
+  allowedPeers: string[];
+  /** Quarantine folder, relative to the share. */
+  dir: string;
+}
+
+export interface UploadReceiverComponents {
+  index: FileIndex;
+  events: EventBus;
+  logger: Logger;
+}
+
+export interface UploadReceiverInit {
+  sharedDir: string;
+  dataDir: string;
+  chunkSize: number;
+  policy: UploadPolicy;
+}
+
+export interface IncomingHeader {
+  name: string;
+  size: number;
+  sha256: string;
+  /** The peer id the sender claims. */
+  senderId: string;
+}
+
+export class UploadReceiver {
+  /** Bytes admitted but not yet stored, so parallel uploads cannot overrun the quota. */
+  private reserved = 0;
+
+  constructor(
+    private readonly components: UploadReceiverComponents,
+    private readonly init: UploadReceiverInit,
+  ) {}
+
+  /**
+   * Checks the header, then stores the data. `from` describes the caller for
+   * events and logs. Throws PermissionDenied / TooLarge / QuotaExceeded /
+   * InvalidArgument errors, leaving nothing behind.
+   */
+  async receive(
+    header: IncomingHeader,
+    data: AsyncIterable<Uint8Array>,
+    from: string,
+  ): Promise<{ entry: FileEntry; storedAs: string }> {
+    const { policy } = this.init;
+    if (!policy.enabled) throw new PermissionDeniedError('this peer does not accept pushed files');
+    const sha256 = checkSha256(header.sha256);
+    if (!Number.isSafeInteger(header.size) || header.size < 0) {
+      throw new InvalidArgumentError('size must be a non-negative integer');
+    }
+    if (policy.allowedPeers.length > 0 && !policy.allowedPeers.includes(header.senderId)) {
+      throw new PermissionDeniedError(
+        `peer "${header.senderId || from}" is not allowed to push files to this peer`,
+      );
+    }
+    const rel = checkShareName(`${policy.dir}/${posix.basename(checkShareName(header.name))}`);
+    if (header.size > policy.maxFileBytes) {
+      throw new TooLargeError(
+        `file of ${header.size} bytes exceeds the limit of ${policy.maxFileBytes} bytes for pushed files`,
+      );
+    }
+    const used = await this.usedBytes();
+    if (used + this.reserved + header.size > policy.quotaBytes) {
+      throw new QuotaExceededError(
+        `the ${policy.quotaBytes}-byte quota for pushed files cannot take ${header.size} more bytes (${used + this.reserved} in use)`,
+      );
+    }
+    this.reserved += header.size;
+    try {
+      const { sharedDir, dataDir, chunkSize } = this.init;
+      const { found, hashes } = await writeIntoShare(
+        { sharedDir, dataDir, chunkSize },
+        rel,
+        capped(data, header.size),
+        { maxBytes: header.size, expectedSize: header.size, expectedSha256: sha256 },
+      );
+      const entry = await this.components.index.addKnown(found, { ...hashes, chunkSize });
+      this.components.events.emit('upload.received', {
+        sha256,
+        name: found.rel,
+        size: found.size,
+        from: header.senderId || from,
+      });
+      this.components.logger.info(
+        { sha256, storedAs: found.rel, size: found.size, from: header.senderId || from },
+        'pushed file received',
+      );
+      return { entry, storedAs: found.rel };
+    } finally {
+      this.reserved -= header.size;
+    }
+  }
+
+  /** Bytes in the quarantine folder now (its files, not following links). */
+  private async usedBytes(): Promise<number> {
+    let total = 0;
+    const walk = async (dir: string): Promise<void> => {
+      let names: string[];
+      try {
+        names = await readdir(dir);
+      } catch {
+        return;
+      }
+      for (const name of names) {
+        const path = join(dir, name);
+        try {
+          const s = await lstat(path);
+          if (s.isDirectory()) await walk(path);
+          else if (s.isFile()) total += s.size;
+        } catch {
+          // Vanished meanwhile.
+        }
+      }
+    };
+    await walk(join(this.init.sharedDir, this.init.policy.dir));
+    return total;
+  }
+}
+
+/** Passes the data through, refusing a byte beyond what the header announced. */
+async function* capped(data: AsyncIterable<Uint8Array>, size: number): AsyncGenerator<Uint8Array> {
+  let seen = 0;
+  for await (const piece of data) {
+    seen += piece.length;
+    if (seen > size) {
+      throw new InvalidArgumentError(`sent more than the ${size} bytes its header announced`);
+    }
+    yield piece;
+  }
+}

@@ -1,0 +1,126 @@
+// One pass of a fetch against one metadata version: re-verify what a
+// previous run left, pull the missing chunks, keep the chunk map saved, and
+// check the whole-file hash. On success the partial file is complete,
+// verified and durable.
+import { createHash } from 'node:crypto';
+import type { Logger } from '../logger.js';
+import { ChunkDownloader } from './chunk-downloader.js';
+import type { ChunkMap } from './chunk-map.js';
+import type { FileMeta } from './metadata.js';
+import { PartialFile } from './partial-file.js';
+import type { SourceState } from './sources.js';
+import type { PeerTransport } from './transport.js';
+import { WholeHasher } from './whole-hasher.js';
+
+export interface VerifiedDownloadOptions {
+  meta: FileMeta;
+  /** The partial file. */
+  path: string;
+  /** Chunks a previous run verified (re-checked here); filled in as chunks arrive. */
+  done: ChunkMap;
+  sources: SourceState[];
+  transport: PeerTransport;
+  logger: Logger;
+  maxRequests: number;
+  requestBytes: number;
+  stallTimeoutMs: number;
+  signal: AbortSignal;
+  /** Persists the chunk map (base64). */
+  save(verified: string): Promise<void>;
+  /** Verified bytes found on disk; data starts to flow after this. */
+  onStart(keptBytes: number): void;
+  onChunk(bytes: number): void;
+}
+
+/** Every chunk matched its hash but the whole did not: the metadata lied. */
+export class WrongDataError extends Error {}
+
+/** Chunk buffers of one fetch stay under this many bytes, whatever the chunk size. */
+const BUFFER_BUDGET = 96 * 1024 * 1024;
+/** How often the chunk map is saved while chunks arrive, ms. */
+const SAVE_INTERVAL_MS = 1000;
+
+export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void> {
+  const { meta, done, logger } = o;
+  const count = meta.chunkHashes.length;
+  const chunkLength = (i: number): number =>
+    Math.min(meta.chunkSize, meta.size - i * meta.chunkSize);
+  const file = await PartialFile.open(o.path, meta.size);
+  const read = (i: number): Promise<Buffer> => file.read(i * meta.chunkSize, chunkLength(i));
+  let saver: NodeJS.Timeout | undefined;
+  try {
+    const kept = await recheck(done, meta, read, o.signal);
+    let dirty = true;
+    const save = async (): Promise<void> => {
+      if (!dirty) return;
+      dirty = false;
+      await o.save(done.toBase64());
+    };
+    await save();
+    o.onStart(kept);
+    const whole = new WholeHasher(done, { count, chunkLength, read });
+    saver = setInterval(
+      () => void save().catch((err: unknown) => logger.warn({ err }, 'cannot save fetch state')),
+      SAVE_INTERVAL_MS,
+    );
+    const downloader = new ChunkDownloader(
+      meta,
+      done,
+      o.sources,
+      {
+        maxRequests: Math.max(
+          1,
+          Math.min(o.maxRequests, Math.floor(BUFFER_BUDGET / (2 * meta.chunkSize))),
+        ),
+        requestChunks: Math.max(1, Math.floor(o.requestBytes / meta.chunkSize)),
+        stallTimeoutMs: o.stallTimeoutMs,
+      },
+      {
+        transport: o.transport,
+        write: (data, offset) => file.write(data, offset),
+        onChunk: (index, data) => {
+          dirty = true;
+          whole.offer(index, data);
+          o.onChunk(data.length);
+        },
+      },
+      logger,
+    );
+    try {
+      await downloader.run(o.signal);
+    } finally {
+      clearInterval(saver);
+      await save().catch(() => undefined);
+    }
+    const digest = await whole.digest();
+    if (digest !== meta.sha256) {
+      throw new WrongDataError(
+        `the assembled file hashes to ${digest}, not ${meta.sha256}: the sources' metadata was wrong`,
+      );
+    }
+    await file.sync();
+  } finally {
+    clearInterval(saver);
+    await file.close().catch(() => undefined);
+  }
+}
+
+/** Re-verifies the chunks a saved map claims, from disk; returns the bytes kept. */
+async function recheck(
+  done: ChunkMap,
+  meta: FileMeta,
+  read: (i: number) => Promise<Buffer>,
+  signal: AbortSignal,
+): Promise<number> {
+  let bytes = 0;
+  for (const i of [...done.indexes()]) {
+    if (signal.aborted) throw signal.reason;
+    const data = await read(i);
+    if (createHash('sha256').update(data).digest('hex') === meta.chunkHashes[i]) {
+      bytes += data.length;
+    } else {
+      done.unset(i);
+    }
+  }
+  return bytes;
+}

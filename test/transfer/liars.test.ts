@@ -1,0 +1,189 @@
+// Sources that lie or die: the fetch notices, drops them, and completes from
+// the honest ones; with only liars it fails cleanly and no file appears.
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { startPeer, type TestPeer } from '../fixtures/peers.js';
+import { startFakeSource, type FakeSource } from './fake-source.js';
+import {
+  KiB,
+  MiB,
+  controlStream,
+  filesUnder,
+  randomContent,
+  sha256Of,
+  sha256OfFile,
+} from './helpers.js';
+
+const CHUNK = 64 * KiB;
+
+describe('transfer: lying and dying sources', function () {
+  this.timeout(120_000);
+  const peers: TestPeer[] = [];
+  const fakes: FakeSource[] = [];
+
+  afterEach(async () => {
+    await Promise.all([...peers.splice(0), ...fakes.splice(0)].map((p) => p.stop()));
+  });
+
+  async function peer(files: Record<string, Buffer> = {}) {
+    const p = await startPeer({
+      files,
+      config: {
+        index: { chunkSize: CHUNK, watch: false },
+        transfer: { requestBytes: 256 * KiB, stallTimeoutMs: 10_000 },
+      },
+    });
+    peers.push(p);
+    return p;
+  }
+
+  async function fake(options: Parameters<typeof startFakeSource>[0]) {
+    const f = await startFakeSource(options);
+    fakes.push(f);
+    return f;
+  }
+
+  async function expectNothingLeft(fetcher: TestPeer) {
+    expect(await filesUnder(fetcher.shared)).to.deep.equal([]);
+    expect(await filesUnder(join(fetcher.dir, 'data', 'partial'))).to.deep.equal([]);
+  }
+
+  it('drops a source that corrupts a chunk and completes from the honest ones', async () => {
+    const content = randomContent(4 * MiB);
+    const liar = await fake({ content, chunkSize: CHUNK, corruptFirstChunk: true });
+    const honest = await Promise.all([peer({ 'f.bin': content }), peer({ 'f.bin': content })]);
+    const fetcher = await peer();
+    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+      sha256: sha256Of(content),
+      sources: [liar.address, ...honest.map((h) => h.grpcAddress)],
+    });
+    expect(result.error, result.error?.message).to.equal(undefined);
+    expect(result.last?.state).to.equal('completed');
+    expect(await sha256OfFile(join(fetcher.shared, 'f.bin'))).to.equal(sha256Of(content));
+    const liarView = result.last!.sources.find((s) => s.address === liar.address)!;
+    expect(liarView.failed).to.equal(true);
+    expect(liar.bytesSent).to.be.greaterThan(0);
+  });
+
+  it('outvotes a source that reports wrong metadata', async () => {
+    const content = randomContent(2 * MiB);
+    const liar = await fake({
+      content,
+      chunkSize: CHUNK,
+      metadata: (m) => ({
+        ...m,
+        size: Number(m.size) + CHUNK,
+        chunkHashes: [...m.chunkHashes!, 'a'.repeat(64)],
+      }),
+    });
+    const honest = await Promise.all([peer({ 'g.bin': content }), peer({ 'g.bin': content })]);
+    const fetcher = await peer();
+    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+      sha256: sha256Of(content),
+      sources: [liar.address, ...honest.map((h) => h.grpcAddress)],
+    });
+    expect(result.last?.state).to.equal('completed');
+    expect(await sha256OfFile(join(fetcher.shared, 'g.bin'))).to.equal(sha256Of(content));
+    const liarView = result.last!.sources.find((s) => s.address === liar.address)!;
+    expect(liarView.failed).to.equal(true);
+    expect(liarView.chunks).to.equal(0);
+  });
+
+  it('drops a source whose metadata is inconsistent', async () => {
+    const content = randomContent(1 * MiB);
+    const liar = await fake({
+      content,
+      chunkSize: CHUNK,
+      metadata: (m) => ({ ...m, chunkHashes: m.chunkHashes!.slice(1) }),
+    });
+    const honest = await peer({ 'h.bin': content });
+    const fetcher = await peer();
+    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+      sha256: sha256Of(content),
+      sources: [liar.address, honest.grpcAddress],
+    });
+    expect(result.last?.state).to.equal('completed');
+    expect(result.last!.sources.find((s) => s.address === liar.address)?.failed).to.equal(true);
+  });
+
+  it('with only sources that corrupt data, fails cleanly and leaves no file', async () => {
+    const content = randomContent(1 * MiB);
+    const liars = await Promise.all([
+      fake({ content, chunkSize: CHUNK, corruptAll: true }),
+      fake({ content, chunkSize: CHUNK, corruptAll: true }),
+    ]);
+    const fetcher = await peer();
+    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+      sha256: sha256Of(content),
+      sources: liars.map((l) => l.address),
+    });
+    expect(result.error?.code).to.equal(14);
+    expect(result.last?.state).to.equal('failed');
+    expect(result.last?.error).to.match(/does not match its hash/);
+    expect(result.last!.sources.every((s) => s.failed)).to.equal(true);
+    await expectNothingLeft(fetcher);
+  });
+
+  it('with only a source whose metadata and data lie consistently, fails at the whole-file hash', async () => {
+    const content = randomContent(512 * KiB);
+    const forged = Buffer.from(content);
+    forged[1000]! ^= 0x55;
+    const liar = await fake({ content: forged, chunkSize: CHUNK, claimSha256: sha256Of(content) });
+    const fetcher = await peer();
+    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+      sha256: sha256Of(content),
+      sources: [liar.address],
+    });
+    expect(result.error?.code).to.equal(14);
+    expect(result.last?.state).to.equal('failed');
+    expect(result.last?.error).to.match(/hashes to/);
+    await expectNothingLeft(fetcher);
+  });
+
+  it('beside an honest source, a consistent liar loses and the file completes', async () => {
+    const content = randomContent(512 * KiB);
+    const forged = Buffer.from(content);
+    forged[70_000]! ^= 0x55;
+    const liar = await fake({ content: forged, chunkSize: CHUNK, claimSha256: sha256Of(content) });
+    const honest = await peer({ 'c.bin': content });
+    const fetcher = await peer();
+    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+      sha256: sha256Of(content),
+      sources: [liar.address, honest.grpcAddress],
+    });
+    expect(result.error, result.error?.message).to.equal(undefined);
+    expect(result.last?.state).to.equal('completed');
+    expect(await sha256OfFile(join(fetcher.shared, 'c.bin'))).to.equal(sha256Of(content));
+  });
+
+  it('completes from the others when a source dies mid-transfer', async () => {
+    const content = randomContent(8 * MiB);
+    const dying = await fake({ content, chunkSize: CHUNK, dieAfterBytes: 512 * KiB });
+    const honest = await Promise.all([peer({ 'd.bin': content }), peer({ 'd.bin': content })]);
+    const fetcher = await peer();
+    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+      sha256: sha256Of(content),
+      sources: [dying.address, ...honest.map((h) => h.grpcAddress)],
+    });
+    expect(result.error, result.error?.message).to.equal(undefined);
+    expect(result.last?.state).to.equal('completed');
+    expect(await sha256OfFile(join(fetcher.shared, 'd.bin'))).to.equal(sha256Of(content));
+    expect(dying.bytesSent).to.be.at.least(512 * KiB);
+  });
+
+  it('completes from the others when a stalled source holds chunks (end-game)', async () => {
+    const content = randomContent(2 * MiB);
+    const stuck = await fake({ content, chunkSize: CHUNK, gateAt: 0 });
+    const honest = await peer({ 's.bin': content });
+    const fetcher = await peer();
+    const started = Date.now();
+    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+      sha256: sha256Of(content),
+      sources: [stuck.address, honest.grpcAddress],
+    });
+    expect(result.last?.state).to.equal('completed');
+    expect(stuck.requests.length).to.be.greaterThan(0);
+    // Well before the 10 s stall timeout: the honest source took over the stuck chunks.
+    expect(Date.now() - started).to.be.below(8000);
+  });
+});

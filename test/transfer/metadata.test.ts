@@ -1,0 +1,80 @@
+// Untrusted metadata checks, voting between versions, names, chunk maps.
+import { expect } from 'chai';
+import { InvalidArgumentError } from '../../src/errors.js';
+import { ChunkMap } from '../../src/transfer/chunk-map.js';
+import {
+  EMPTY_SHA256,
+  checkRemoteInfo,
+  pickFileName,
+  rankCandidates,
+} from '../../src/transfer/metadata.js';
+import type { RemoteFileInfo } from '../../src/transfer/transport.js';
+import { KiB, chunkHashesOf, randomContent, sha256Of } from './helpers.js';
+
+describe('transfer: metadata checks', () => {
+  const content = randomContent(100 * KiB);
+  const sha256 = sha256Of(content);
+  const honest = {
+    sha256,
+    names: ['a.bin'],
+    size: content.length,
+    chunkSize: 32 * KiB,
+    chunkHashes: chunkHashesOf(content, 32 * KiB),
+  };
+
+  it('accepts consistent metadata', () => {
+    expect(checkRemoteInfo(honest, sha256).chunkHashes).to.have.length(4);
+    expect(
+      checkRemoteInfo({ ...honest, sha256: EMPTY_SHA256, size: 0, chunkHashes: [] }, EMPTY_SHA256)
+        .size,
+    ).to.equal(0);
+  });
+
+  const cases: [string, RemoteFileInfo][] = [
+    ['another hash', { ...honest, sha256: 'b'.repeat(64) }],
+    ['a negative size', { ...honest, size: -1 }],
+    ['a fractional size', { ...honest, size: 1.5 }],
+    ['a zero chunk size', { ...honest, chunkSize: 0 }],
+    ['a huge chunk size', { ...honest, chunkSize: 1024 * 1024 * 1024 }],
+    ['too few chunk hashes', { ...honest, chunkHashes: honest.chunkHashes.slice(1) }],
+    ['too many chunk hashes', { ...honest, chunkHashes: [...honest.chunkHashes, 'a'.repeat(64)] }],
+    ['a malformed chunk hash', { ...honest, chunkHashes: ['xyz', ...honest.chunkHashes.slice(1)] }],
+    ['an empty file under a non-empty hash', { ...honest, size: 0, chunkHashes: [] }],
+  ];
+  for (const [label, info] of cases) {
+    it(`refuses metadata with ${label}`, () => {
+      expect(() => checkRemoteInfo(info, sha256)).to.throw(InvalidArgumentError);
+    });
+  }
+
+  it('ranks the version most sources vouch for first', () => {
+    const meta = checkRemoteInfo(honest, sha256);
+    const lie = { ...meta, chunkHashes: [...meta.chunkHashes].reverse() };
+    const ranked = rankCandidates(
+      [
+        { address: 'liar:1', meta: lie },
+        { address: 'a:1', meta },
+        { address: 'b:1', meta },
+      ],
+      64 * KiB,
+    );
+    expect(ranked.map((c) => c.vouchers)).to.deep.equal([['a:1', 'b:1'], ['liar:1']]);
+  });
+
+  it('picks the most common usable base name, else the hash', () => {
+    expect(pickFileName(['x/song.mp3', 'y/song.mp3', 'other.mp3'], sha256)).to.equal('song.mp3');
+    expect(pickFileName(['../evil', '/etc/passwd', 'a\0b'], sha256)).to.equal(sha256);
+    expect(pickFileName([], sha256)).to.equal(sha256);
+  });
+
+  it('round-trips a chunk map through base64', () => {
+    const map = new ChunkMap(21);
+    for (const i of [0, 7, 8, 20]) map.set(i);
+    const copy = ChunkMap.fromBase64(21, map.toBase64());
+    expect([...copy.indexes()]).to.deep.equal([0, 7, 8, 20]);
+    expect(copy.size).to.equal(4);
+    copy.unset(7);
+    expect(copy.has(7)).to.equal(false);
+    expect(copy.size).to.equal(3);
+  });
+});

@@ -1,0 +1,141 @@
+// Transfers over a real overlay: sources found by network search (by hash
+// and by name), pushes to a neighbor by id, and the three sample configs
+// where `p2pd get` on peer1 fetches a file only peer3 has.
+import { expect } from 'chai';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { waitFor, type TestPeer } from '../fixtures/peers.js';
+import { freePort } from '../fixtures/ports.js';
+import { runP2pd, spawnP2pd, type RunningDaemon } from '../fixtures/spawn.js';
+import { neighborIds, startNetPeer } from '../overlay/network.js';
+import { controlStream, randomContent, sha256Of, sha256OfFile } from './helpers.js';
+
+const CONFIG_DIR = fileURLToPath(new URL('../../../config/', import.meta.url));
+
+describe('transfer: over the network', function () {
+  this.timeout(90_000);
+
+  describe('a line of three in-process peers', () => {
+    const peers: TestPeer[] = [];
+    const content = randomContent(2 * 1024 * 1024 + 3);
+    const sha256 = sha256Of(content);
+
+    beforeEach(async () => {
+      // p1 - p2 - p3: p1 reaches p3's files only through p2.
+      const p3 = await startNetPeer({ id: 'p3', files: { 'Only On Three.iso': content } });
+      const p2 = await startNetPeer({ id: 'p2', bootstrap: [p3.grpcAddress] });
+      const p1 = await startNetPeer({
+        id: 'p1',
+        bootstrap: [p2.grpcAddress],
+        overlay: { maxPeers: 1, minPeers: 1 },
+      });
+      peers.push(p1, p2, p3);
+      await waitFor(() => neighborIds(p1).includes('p2') && neighborIds(p2).includes('p3'), {
+        timeoutMs: 20_000,
+        what: 'the line to form',
+      });
+    });
+    afterEach(async () => {
+      await Promise.all(peers.splice(0).map((p) => p.stop()));
+    });
+
+    it('fetches by hash with no sources given: a search finds the peer that has it', async () => {
+      const [p1] = peers;
+      const result = await controlStream(p1!.grpcAddress, 'Fetch', { sha256 });
+      expect(result.error, result.error?.message).to.equal(undefined);
+      expect(result.last?.state).to.equal('completed');
+      expect(result.last?.sources.map((s) => s.peerId)).to.deep.equal(['p3']);
+      expect(await sha256OfFile(join(p1!.shared, 'Only On Three.iso'))).to.equal(sha256);
+    });
+
+    it('fetches by name, telling which hash it picked', async () => {
+      const [p1] = peers;
+      const handle = p1!.daemon.transfers.fetch({ name: 'only three' });
+      const { snapshot, error } = await handle.done;
+      expect(snapshot.state, error?.message).to.equal('completed');
+      expect(snapshot.sha256).to.equal(sha256);
+      expect(snapshot.note).to.include(sha256);
+      expect(snapshot.path).to.equal(join(p1!.shared, 'Only On Three.iso'));
+    });
+
+    it('pushes to a neighbor named by its id', async () => {
+      const [, p2, p3] = peers;
+      const result = await controlStream(p3!.grpcAddress, 'Push', { sha256, peer: 'p2' });
+      expect(result.error, result.error?.message).to.equal(undefined);
+      expect(result.last?.peer).to.equal(p2!.grpcAddress);
+      expect(await sha256OfFile(join(p2!.shared, 'incoming', 'Only On Three.iso'))).to.equal(
+        sha256,
+      );
+      const unknown = await controlStream(p3!.grpcAddress, 'Push', { sha256, peer: 'p9' });
+      expect(unknown.error?.code).to.equal(5); // NOT_FOUND
+    });
+  });
+
+  describe('the sample configs', () => {
+    let dir: string;
+    let daemons: RunningDaemon[] = [];
+
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'p2pd-samples-'));
+    });
+    after(async () => {
+      for (const d of daemons) d.kill('SIGTERM');
+      await Promise.all(daemons.map((d) => d.exited));
+      daemons = [];
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('`p2pd get` on peer1 fetches a file that only peer3 has', async () => {
+      // The configs are copied unchanged; only the ports move to free ones.
+      const names = ['peer1', 'peer2', 'peer3'];
+      const configs = await Promise.all(
+        names.map(
+          async (n) =>
+            JSON.parse(await readFile(join(CONFIG_DIR, `${n}.json`), 'utf8')) as {
+              grpc: { port: number };
+              bootstrap: string[];
+              sharedDir: string;
+            },
+        ),
+      );
+      const ports = new Map<number, number>();
+      for (const c of configs) ports.set(c.grpc.port, await freePort());
+      await mkdir(join(dir, 'config'));
+      const content = randomContent(3 * 1024 * 1024);
+      for (const [i, n] of names.entries()) {
+        await writeFile(
+          join(dir, 'config', `${n}.json`),
+          await readFile(join(CONFIG_DIR, `${n}.json`)),
+        );
+        await mkdir(join(dir, 'config', configs[i]!.sharedDir), { recursive: true });
+      }
+      await writeFile(join(dir, 'config', configs[2]!.sharedDir, 'from-peer3.bin'), content);
+      const addresses = configs.map((c) => `127.0.0.1:${ports.get(c.grpc.port)}`);
+      for (const [i, n] of names.entries()) {
+        const args = ['--config', join(dir, 'config', `${n}.json`)];
+        args.push('--grpc-port', String(ports.get(configs[i]!.grpc.port)));
+        args.push('--rest-port', String(await freePort()));
+        for (const b of configs[i]!.bootstrap) {
+          args.push('--bootstrap', `127.0.0.1:${ports.get(Number(b.split(':').pop()))}`);
+        }
+        daemons.push(spawnP2pd(args));
+      }
+      await Promise.all(daemons.map((d) => d.waitForOutput(/started: gRPC/, 30_000)));
+
+      // The overlay needs a moment to form; retry until peer1's search reaches peer3.
+      const result = await waitFor(
+        async () => {
+          const r = await runP2pd(['get', sha256Of(content), '--addr', addresses[0]!], 30_000);
+          return r.code === 0 ? r : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500, what: 'p2pd get on peer1 to succeed' },
+      );
+      const target = join(dir, 'config', configs[0]!.sharedDir, 'from-peer3.bin');
+      expect(result.stdout).to.include(`to ${target}`);
+      expect(result.stdout).to.match(/peer3: \d+ chunks/);
+      expect(await sha256OfFile(target)).to.equal(sha256Of(content));
+    });
+  });
+});

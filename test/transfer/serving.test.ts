@@ -1,0 +1,77 @@
+// The serving side of Download: a cap on concurrent streams per peer, and
+// NOT_FOUND for a file that is gone.
+import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+import { expect } from 'chai';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createPeerClient, deadline } from '../../src/grpc/clients.js';
+import type { PeerServiceClient } from '../../src/generated/p2p/v1/PeerService.js';
+import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
+import { MiB, randomContent, sha256Of } from './helpers.js';
+
+const GRPC_NOT_FOUND = 5;
+const GRPC_RESOURCE_EXHAUSTED = 8;
+
+/** Resolves with the first message, or the error that ended the stream first. */
+function firstEvent(call: ClientReadableStream<unknown>): Promise<'data' | ServiceError> {
+  return new Promise((resolve) => {
+    call.once('data', () => resolve('data'));
+    call.once('error', (err: ServiceError) => resolve(err));
+  });
+}
+
+describe('transfer: serving downloads', function () {
+  this.timeout(60_000);
+  let peer: TestPeer;
+  let client: PeerServiceClient;
+  const content = randomContent(32 * MiB);
+  const sha256 = sha256Of(content);
+
+  beforeEach(async () => {
+    peer = await startPeer({
+      files: { 'big.bin': content },
+      config: { index: { watch: false }, transfer: { maxServeStreamsPerPeer: 2 } },
+    });
+    client = createPeerClient(peer.grpcAddress);
+  });
+
+  afterEach(async () => {
+    client.close();
+    await peer.stop();
+  });
+
+  function download(): ClientReadableStream<unknown> {
+    const call = client.Download({ sha256, offset: 0, length: 0 }, { deadline: deadline(30_000) });
+    call.on('error', () => undefined);
+    return call;
+  }
+
+  it('caps concurrent streams per peer with RESOURCE_EXHAUSTED, and frees the slot after', async () => {
+    // Two readers that do not read: their streams stay open, held by flow control.
+    const slow = [download(), download()];
+    for (const call of slow) {
+      expect(await firstEvent(call)).to.equal('data');
+      call.pause();
+    }
+    const third = download();
+    const refused = await firstEvent(third);
+    expect((refused as ServiceError).code).to.equal(GRPC_RESOURCE_EXHAUSTED);
+
+    slow[0]!.cancel();
+    await waitFor(() => peer.daemon.transfers.serving.active === 1, {
+      what: 'the cancelled stream to free its slot',
+    });
+    const fourth = download();
+    expect(await firstEvent(fourth)).to.equal('data');
+    fourth.cancel();
+    slow[1]!.cancel();
+    await waitFor(() => peer.daemon.transfers.serving.active === 0, { what: 'every slot free' });
+  });
+
+  it('answers NOT_FOUND for a file that is no longer there', async () => {
+    await rm(join(peer.shared, 'big.bin'));
+    const result = await firstEvent(download());
+    expect((result as ServiceError).code).to.equal(GRPC_NOT_FOUND);
+    expect(peer.daemon.transfers.serving.active).to.equal(0);
+  });
+});
