@@ -3,7 +3,7 @@
 // would: look around, search, fetch, push, watch events.
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { waitFor, type TestPeer } from '../fixtures/peers.js';
@@ -34,6 +34,7 @@ async function uiReady(page: Page, id: string): Promise<void> {
 describe('web UI: a browser drives a network of peers', function () {
   this.timeout(180_000);
   const rare = randomBytes(6 * 1024 * KiB); // only peer3 has it
+  const long = randomBytes(12 * 1024 * KiB); // fetched, then cancelled
   const notes = Buffer.from('peer1 shares its notes\n'.repeat(2000));
   const picked = Buffer.from('added with the file picker\n');
   const dropped = Buffer.from('added by drag and drop\n');
@@ -47,7 +48,7 @@ describe('web UI: a browser drives a network of peers', function () {
   before(async () => {
     peer3 = await startNetPeer({
       id: 'peer3',
-      files: { 'music/rare-song.ogg': rare },
+      files: { 'music/rare-song.ogg': rare, 'music/long-mix.ogg': long },
       config: INDEX,
     });
     started.push(peer3);
@@ -196,6 +197,24 @@ describe('web UI: a browser drives a network of peers', function () {
     expect(name).to.match(/rare-song\.ogg$/);
     expect(await readFile(join(peer1.shared, name))).to.deep.equal(rare);
     await shot(page, '05-my-files-after-fetch');
+  });
+
+  it('cancels a running fetch, which leaves nothing behind', async () => {
+    await openTab(page, 'Search');
+    await page.getByLabel('Search the network').fill('long mix');
+    await page.getByLabel('Search the network').press('Enter');
+    const hit = page.locator(`#search-body tr[data-sha256="${sha256(long)}"]`);
+    await hit.getByRole('button', { name: 'Fetch music/long-mix.ogg' }).click({ timeout: 30_000 });
+    await openTab(page, 'Transfers');
+    await page.getByRole('button', { name: 'Cancel long-mix.ogg' }).click({ timeout: 30_000 });
+    await page
+      .locator('#transfers-body tr[data-state="cancelled"]', { hasText: 'long-mix' })
+      .waitFor({ timeout: 30_000 });
+    await shot(page, '04b-transfers-cancelled');
+    await openTab(page, 'My files');
+    await page.locator('#files-count', { hasText: '4 files' }).waitFor();
+    expect(await page.locator(`#files-body tr[data-sha256="${sha256(long)}"]`).count()).to.equal(0);
+    expect(await readdir(peer1.shared)).to.not.include('long-mix.ogg');
   });
 
   it('pushes a file to peer2, whose open UI shows it arrive under incoming/', async () => {
