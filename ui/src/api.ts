@@ -13,6 +13,8 @@ export class ApiError extends Error {
 }
 
 let askToken: (() => Promise<string>) | undefined;
+/** The question being asked, so that requests refused together ask once. */
+let asking: Promise<string> | undefined;
 
 /** Called once with a function that asks the person for a token. */
 export function onTokenNeeded(ask: () => Promise<string>): void {
@@ -32,6 +34,7 @@ export function withToken(url: string): string {
 }
 
 export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const sent = sessionStorage.getItem(TOKEN_KEY);
   const headers: Record<string, string> = { accept: 'application/json', ...authHeaders() };
   if (init.body && typeof init.body === 'string') headers['content-type'] = 'application/json';
   const res = await fetch(path, {
@@ -39,7 +42,13 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
     headers: { ...headers, ...(init.headers as Record<string, string>) },
   });
   if (res.status === 401 && askToken) {
-    sessionStorage.setItem(TOKEN_KEY, await askToken());
+    // Ask only if no other request has obtained a newer token meanwhile.
+    if (sessionStorage.getItem(TOKEN_KEY) === sent) {
+      asking ??= askToken().finally(() => (asking = undefined));
+      const token = (await asking).trim();
+      if (!token) throw new ApiError(401, 'This daemon needs its API token (rest.token).');
+      sessionStorage.setItem(TOKEN_KEY, token);
+    }
     return api<T>(path, init);
   }
   if (!res.ok) throw new ApiError(res.status, await problemText(res));

@@ -31,9 +31,16 @@ function initTabs(): void {
   tabs.forEach((tab, i) => {
     tab.addEventListener('click', () => select(tab));
     tab.addEventListener('keydown', (e) => {
-      const step = e.key === 'ArrowRight' ? 1 : e.key === 'ArrowLeft' ? -1 : 0;
-      if (!step) return;
-      const next = tabs[(i + step + tabs.length) % tabs.length]!;
+      // The WAI-ARIA tabs pattern: arrows move along, Home and End jump to the ends.
+      const target: Record<string, number> = {
+        ArrowRight: i + 1,
+        ArrowLeft: i - 1,
+        Home: 0,
+        End: tabs.length - 1,
+      };
+      if (!(e.key in target)) return;
+      e.preventDefault();
+      const next = tabs[(target[e.key]! + tabs.length) % tabs.length]!;
       next.focus();
       select(next);
     });
@@ -47,9 +54,11 @@ function initTokenPrompt(): void {
   onTokenNeeded(
     () =>
       new Promise((resolve) => {
+        const input = byId<HTMLInputElement>('token-input');
+        input.value = '';
         dialog.addEventListener(
           'close',
-          () => resolve(byId<HTMLInputElement>('token-input').value),
+          () => resolve(dialog.returnValue === 'ok' ? input.value : ''),
           { once: true },
         );
         dialog.showModal();
@@ -57,21 +66,32 @@ function initTokenPrompt(): void {
   );
 }
 
+/** Views refreshed by each event kind; bursts are coalesced into one refresh each. */
+const REFRESH: [RegExp, () => Promise<void>][] = [
+  [/^(file|upload|download)\./, refreshFiles],
+  [/^peer\./, refreshPeers],
+];
+
+/** True while the event stream is open; otherwise the views are polled. */
+let live = false;
+
 function connectEvents(): void {
   const source = new EventSource(withToken('/api/v1/events'));
+  const due = new Set<() => Promise<void>>();
   let refreshTimer: number | undefined;
+  source.onopen = () => (live = true);
+  source.onerror = () => (live = source.readyState === EventSource.OPEN);
   source.onmessage = (message) => {
     const event = JSON.parse(message.data as string) as EventEnvelope;
     addEvent(event);
-    // Coalesce bursts of events into one refresh of the views they touch.
+    if (/^(download|upload)\./.test(event.type)) void refreshTransfers();
+    for (const [pattern, refresh] of REFRESH) if (pattern.test(event.type)) due.add(refresh);
     window.clearTimeout(refreshTimer);
     refreshTimer = window.setTimeout(() => {
       void refreshStatus();
-      if (event.type.startsWith('file.') || event.type.startsWith('upload.')) void refreshFiles();
-      if (event.type.startsWith('peer.')) void refreshPeers();
+      for (const refresh of due) void refresh();
+      due.clear();
     }, 150);
-    if (event.type.startsWith('download.') || event.type.startsWith('upload.'))
-      void refreshTransfers();
   };
 }
 
@@ -81,13 +101,19 @@ async function main(): Promise<void> {
   initTabs();
   initFiles();
   initSearch();
-  initTransfers();
+  initTransfers(() => {
+    void refreshFiles();
+    void refreshStatus();
+  });
   initPeers();
   initEvents();
   await refreshStatus();
   await Promise.all([refreshFiles(), refreshPeers(), refreshTransfers()]);
   connectEvents();
-  window.setInterval(() => void refreshStatus(), 5000);
+  window.setInterval(() => {
+    // Round-trip times change without events; files only need polling without the stream.
+    void Promise.all([refreshStatus(), refreshPeers(), live ? undefined : refreshFiles()]);
+  }, 5000);
 }
 
 main().catch(showError);

@@ -17,7 +17,7 @@ export function addEvent(event: EventEnvelope): void {
     el('time', { datetime: event.time }, new Date(event.time).toLocaleTimeString()),
     ' ',
     el('span', { class: 'type' }, event.type),
-    JSON.stringify(event.data),
+    summary(event.data),
   );
   item.hidden = !matches(event.type);
   list.prepend(item);
@@ -30,18 +30,32 @@ function filters(): string[] {
     .filter(Boolean);
 }
 
+/** The daemon's filter syntax (NATS subjects): `download.*`, `peer.>`, `*.completed`, `file.added`. */
 function matches(type: string): boolean {
   const wanted = filters();
-  return (
-    wanted.length === 0 ||
-    wanted.some((f) =>
-      f.endsWith('*') || f.endsWith('>') ? type.startsWith(f.slice(0, -1)) : type === f,
-    )
-  );
+  const tokens = type.split('.');
+  return wanted.length === 0 || wanted.some((f) => matchesSubject(f.split('.'), tokens));
+}
+
+function matchesSubject(pattern: string[], tokens: string[]): boolean {
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    if (p === '>') return tokens.length > i;
+    if (i >= tokens.length) return false;
+    if (p !== '*' && p !== tokens[i]) return false;
+  }
+  return pattern.length === tokens.length;
 }
 
 function applyFilter(): void {
   for (const item of byId('events-list').children) {
     (item as HTMLElement).hidden = !matches((item as HTMLElement).dataset.type ?? '');
   }
+}
+
+/** `key=value` pairs, easier to scan than JSON. */
+function summary(data: Record<string, unknown>): string {
+  return Object.entries(data)
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
 }

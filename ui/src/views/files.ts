@@ -1,6 +1,6 @@
 // "My files": the local share, filter as you type, add by drop or picker,
 // download, copy a hash, push to a neighbor.
-import { api, authHeaders, withToken } from '../api.js';
+import { api, withToken } from '../api.js';
 import { showError } from '../errors.js';
 import { byId, bytes, el } from '../format.js';
 import { openPush } from './push.js';
@@ -24,19 +24,19 @@ export function initFiles(): void {
     void upload([...(pick.files ?? [])]);
     pick.value = '';
   });
+  // Files dropped anywhere on the page are shared; one listener, so a drop on
+  // the zone (which bubbles to the body) is not uploaded twice.
   const zone = byId('dropzone');
-  for (const target of [zone, document.body]) {
-    target.addEventListener('dragover', (e) => {
-      e.preventDefault();
-      zone.classList.add('over');
-    });
-    target.addEventListener('dragleave', () => zone.classList.remove('over'));
-    target.addEventListener('drop', (e) => {
-      e.preventDefault();
-      zone.classList.remove('over');
-      void upload([...(e.dataTransfer?.files ?? [])]);
-    });
-  }
+  document.body.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('over');
+  });
+  document.body.addEventListener('dragleave', () => zone.classList.remove('over'));
+  document.body.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('over');
+    void upload([...(e.dataTransfer?.files ?? [])]);
+  });
 }
 
 async function upload(files: File[]): Promise<void> {
@@ -45,7 +45,7 @@ async function upload(files: File[]): Promise<void> {
       await api(`/api/v1/files?name=${encodeURIComponent(file.name)}`, {
         method: 'POST',
         body: file,
-        headers: { 'content-type': 'application/octet-stream', ...authHeaders() },
+        headers: { 'content-type': 'application/octet-stream' },
       });
     } catch (err) {
       showError(new Error(`Could not add ${file.name}: ${(err as Error).message}`));
@@ -75,10 +75,13 @@ function row(file: FileInfo): HTMLTableRowElement {
   const copy = el(
     'button',
     { type: 'button', class: 'secondary', 'aria-label': `Copy the hash of ${name}` },
-    'Copy',
+    'Copy hash',
   );
   copy.addEventListener('click', () => {
-    void navigator.clipboard?.writeText(file.sha256).then(() => (copy.textContent = 'Copied'));
+    copyText(file.sha256).then(
+      () => (copy.textContent = 'Copied'),
+      () => showError(new Error('The browser did not allow copying; select the hash instead.')),
+    );
   });
   const push = el(
     'button',
@@ -95,8 +98,6 @@ function row(file: FileInfo): HTMLTableRowElement {
       'td',
       { class: 'wide' },
       el('code', { class: 'hash', title: file.sha256 }, `${file.sha256.slice(0, 12)}…`),
-      ' ',
-      copy,
     ),
     el(
       'td',
@@ -115,7 +116,20 @@ function row(file: FileInfo): HTMLTableRowElement {
           'Download',
         ),
         push,
+        copy,
       ),
     ),
   );
+}
+
+/** The clipboard API needs a secure context; http://127.0.0.1 is one, a LAN address is not. */
+async function copyText(text: string): Promise<void> {
+  if (navigator.clipboard) return navigator.clipboard.writeText(text);
+  const area = el('textarea', { readonly: true, class: 'visually-hidden' });
+  area.value = text;
+  document.body.append(area);
+  area.select();
+  const ok = document.execCommand('copy');
+  area.remove();
+  if (!ok) throw new Error('copy refused');
 }

@@ -34,6 +34,7 @@ export async function refreshPeers(): Promise<void> {
   try {
     const peers = await listPeers();
     byId('peers-body').replaceChildren(...peers.map(row));
+    byId('peers-empty').hidden = peers.length > 0;
   } catch (err) {
     showError(err);
   }

@@ -15,23 +15,19 @@ export function openPush(sha256: string, name: string): void {
         ...peers.map((p) => el('option', { value: p.address }, `${p.id} (${p.address})`)),
       );
       byId<HTMLButtonElement>('push-send').disabled = peers.length === 0;
+      byId('push-none').hidden = peers.length > 0;
+      dialog.addEventListener('close', () => send(dialog, sha256, select.value), { once: true });
       dialog.showModal();
     })
     .catch(showError);
-  dialog.addEventListener(
-    'close',
-    () => {
-      if (dialog.returnValue !== 'send' || !select.value) return;
-      api('/api/v1/pushes', {
-        method: 'POST',
-        body: JSON.stringify({ sha256, peer: select.value }),
-      })
-        .then(() => {
-          byId('tab-transfers').click();
-          return refreshTransfers();
-        })
-        .catch(showError);
-    },
-    { once: true },
-  );
+}
+
+function send(dialog: HTMLDialogElement, sha256: string, peer: string): void {
+  if (dialog.returnValue !== 'send' || !peer) return;
+  api('/api/v1/pushes', { method: 'POST', body: JSON.stringify({ sha256, peer }) })
+    .then(() => {
+      byId('tab-transfers').click();
+      return refreshTransfers();
+    })
+    .catch(showError);
 }
