@@ -18,12 +18,10 @@ import type { PingRequest__Output } from '../generated/p2p/v1/PingRequest.js';
 import type { PingResponse } from '../generated/p2p/v1/PingResponse.js';
 import type { SearchHit } from '../generated/p2p/v1/SearchHit.js';
 import type { SearchRequest__Output } from '../generated/p2p/v1/SearchRequest.js';
-import { BoundedWriter } from './bounded-writer.js';
 import { fromSearchRequest, toFileInfo, toPeerInfo, toSearchHit } from './convert.js';
 import { callerHost, serverStream, unary, writeWithBackpressure } from './handle.js';
+import { streamFileRange } from './download-stream.js';
 import { uploadHandler } from './upload-handler.js';
-
-const MESSAGE_BYTES = 1024 * 1024;
 
 export function peerServiceHandlers(core: Core): PeerServiceHandlers {
   const { metrics, index, overlay } = core;
@@ -95,16 +93,11 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
         if (end < offset) return; // nothing to send: empty file or offset at the end
         const release = core.transfers.serving.acquire(callerHost(call.getPeer()));
         try {
-          // 1 MiB messages: fewer per-message costs on both sides, and whole
-          // chunks at the default chunk size, which the fetcher hashes in place.
-          const { stream } = await index.openRange(entry.sha256, offset, end, MESSAGE_BYTES);
-          call.on('cancelled', () => stream.destroy());
-          const writer = new BoundedWriter(call, 2 * MESSAGE_BYTES);
-          let position = offset;
-          for await (const data of stream as AsyncIterable<Buffer>) {
-            if (call.cancelled) break;
-            await writer.write({ offset: position, data }, data.length);
-            position += data.length;
+          const { handle } = await index.openFile(entry.sha256);
+          try {
+            await streamFileRange(call, handle, offset, end + 1);
+          } finally {
+            await handle.close();
           }
         } finally {
           release();

@@ -5,6 +5,7 @@ import { HealthImplementation } from 'grpc-health-check';
 import type { Core, Startable } from '../core.js';
 import { UnavailableError } from '../errors.js';
 import { controlServiceHandlers } from './control-service.js';
+import { withEncodedDataChunks } from './data-chunk-wire.js';
 import { peerServiceHandlers } from './peer-service.js';
 import { loadProto, reflectionDefinition } from './proto.js';
 
@@ -35,7 +36,10 @@ export class GrpcServer implements Startable {
       'grpc.max_receive_message_length': 8 * 1024 * 1024,
       'grpc.keepalive_permit_without_calls': 1,
     });
-    server.addService(proto.p2p.v1.PeerService.service, peerServiceHandlers(this.core));
+    server.addService(
+      withEncodedDataChunks(proto.p2p.v1.PeerService.service),
+      peerServiceHandlers(this.core),
+    );
     server.addService(proto.p2p.v1.ControlService.service, controlServiceHandlers(this.core));
     this.health.addToServer(server);
     new ReflectionService(reflectionDefinition()).addToServer(server);

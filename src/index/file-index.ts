@@ -1,5 +1,6 @@
 // The shared-folder index: what this peer shares, by content hash and by name.
 import { createReadStream } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { EventBus } from '../events/bus.js';
 import { InvalidArgumentError, NotFoundError, RangeNotSatisfiableError } from '../errors.js';
@@ -193,15 +194,27 @@ export class FileIndex {
         entry.size,
       );
     }
+    const path = await this.currentPath(entry);
+    const stream =
+      last < start
+        ? Readable.from([])
+        : createReadStream(path, { start, end: last, highWaterMark: pieceSize });
+    return { entry, start, end: last, stream };
+  }
+
+  /** The open file behind a hash, checked unchanged since it was hashed; the caller closes it. */
+  async openFile(sha256: string): Promise<{ entry: FileEntry; handle: FileHandle }> {
+    const entry = this.require(sha256);
+    return { entry, handle: await open(await this.currentPath(entry), 'r') };
+  }
+
+  /** A path holding the entry's content as indexed; NotFoundError when none does any more. */
+  private async currentPath(entry: FileEntry): Promise<string> {
     for (const name of entry.names) {
       const found = await statShared(this.init.sharedDir, name);
       const record = this.byPath.get(name);
       if (found && record && found.size === record.size && found.mtimeMs === record.mtimeMs) {
-        const stream =
-          last < start
-            ? Readable.from([])
-            : createReadStream(found.abs, { start, end: last, highWaterMark: pieceSize });
-        return { entry, start, end: last, stream };
+        return found.abs;
       }
       // The file changed under us: re-read it before serving it again.
       this.schedule(name);

@@ -62,7 +62,7 @@ const FINISHED = Symbol('finished');
 class SourceFault extends Error {}
 
 /** Verified bytes waiting for the disk before requests pause. */
-const WRITE_BUDGET = 16 * 1024 * 1024;
+const WRITE_BUDGET = 8 * 1024 * 1024;
 /** Slowest rate a request may run at before its deadline passes, bytes/s. */
 const MIN_RATE = 128 * 1024;
 

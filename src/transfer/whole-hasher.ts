@@ -9,7 +9,7 @@ export interface WholeHasherInit {
   chunkLength(index: number): number;
   /** Reads a verified chunk back from the partial file. */
   read(index: number): Promise<Buffer>;
-  /** Bytes of out-of-order chunks kept in memory (default 16 MiB). */
+  /** Bytes of out-of-order chunks kept in memory (default 8 MiB); the rest is read back. */
   budget?: number;
 }
 
@@ -29,7 +29,7 @@ export class WholeHasher {
   /** A chunk was verified: hash it now if it is next, or keep it for later if there is room. */
   offer(index: number, data: Buffer): void {
     if (index < this.cursor || this.held.has(index)) return;
-    const budget = this.init.budget ?? 16 * 1024 * 1024;
+    const budget = this.init.budget ?? 8 * 1024 * 1024;
     // The next chunk is always kept: it is hashed right away.
     if (index > this.cursor && this.heldBytes + data.length > budget) return;
     this.held.set(index, data);

@@ -1,0 +1,80 @@
+// The body of PeerService.Download: a byte range of an open file as
+// DataChunk messages, read into a small ring of reused buffers. A buffer is
+// refilled only once grpc-js has taken the message built in it (its write
+// callback), so a stream holds at most RING x MESSAGE_BYTES of memory however
+// slow the reader, and sends without allocating or encoding copies.
+import type { ServerWritableStream } from '@grpc/grpc-js';
+import type { FileHandle } from 'node:fs/promises';
+import { NotFoundError } from '../errors.js';
+import { HEADER_ROOM, encodeInPlace } from './data-chunk-wire.js';
+
+/** Bytes of file data per message: whole chunks at the default chunk size. */
+export const MESSAGE_BYTES = 1024 * 1024;
+/** One buffer being filled, two queued or being sent. */
+const RING = 3;
+
+interface Slot {
+  buffer: Buffer;
+  busy: boolean;
+}
+
+/** Sends bytes [start, end) of the file; returns early when the caller cancels. */
+export async function streamFileRange(
+  call: ServerWritableStream<unknown, unknown>,
+  handle: FileHandle,
+  start: number,
+  end: number,
+): Promise<void> {
+  const slots: Slot[] = Array.from({ length: RING }, () => ({
+    buffer: Buffer.allocUnsafeSlow(HEADER_ROOM + MESSAGE_BYTES),
+    busy: false,
+  }));
+  let wake: (() => void) | undefined;
+  const nudge = (): void => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  call.on('cancelled', nudge);
+  call.on('close', nudge);
+  try {
+    for (let position = start, next = 0; position < end && !call.cancelled; next++) {
+      const slot = slots[next % RING]!;
+      while (slot.busy && !call.cancelled) await new Promise<void>((r) => (wake = r));
+      if (call.cancelled) return;
+      const length = Math.min(MESSAGE_BYTES, end - position);
+      await readFully(handle, slot.buffer, length, position);
+      slot.busy = true;
+      call.write(encodeInPlace(slot.buffer, position, length), () => {
+        slot.busy = false;
+        nudge();
+      });
+      position += length;
+    }
+  } finally {
+    call.off('cancelled', nudge);
+    call.off('close', nudge);
+  }
+}
+
+async function readFully(
+  handle: FileHandle,
+  buffer: Buffer,
+  length: number,
+  position: number,
+): Promise<void> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(
+      buffer,
+      HEADER_ROOM + done,
+      length - done,
+      position + done,
+    );
+    if (bytesRead === 0) {
+      // Shorter than indexed: it changed after the check, and its hash no longer holds.
+      throw new NotFoundError('the file changed while it was being sent');
+    }
+    done += bytesRead;
+  }
+}
