@@ -69,7 +69,7 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
     const file = join(dir, 'origin.bin');
     log(`writing ${fmtMiB(options.sizeBytes)} MiB of random data`);
     const sha256 = await writeRandomFile(file, options.sizeBytes);
-    rows.push(await httpBaseline(dir, file, options.sizeBytes));
+    rows.push(...(await httpBaselines(dir, file, options.sizeBytes)));
     for (const count of options.sourceCounts) {
       rows.push(await p2pFetch(dir, file, sha256, options.sizeBytes, count));
     }
@@ -97,8 +97,12 @@ async function writeRandomFile(path: string, size: number): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Node's http server (own process) streaming the file, this process saving it. */
-async function httpBaseline(dir: string, file: string, size: number): Promise<TransferBenchRow> {
+/**
+ * Node's http server (own process) streaming the file, this process saving
+ * it: once as curl -o would (page cache only), once fsynced at the end as the
+ * verified fetch does, so both baselines are in the table.
+ */
+async function httpBaselines(dir: string, file: string, size: number): Promise<TransferBenchRow[]> {
   const server = fork(fileURLToPath(new URL('./http-server.js', import.meta.url)), [file], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -107,20 +111,29 @@ async function httpBaseline(dir: string, file: string, size: number): Promise<Tr
       server.once('message', (m: { port: number }) => resolve(m.port));
       server.once('exit', (code) => reject(new Error(`http server exited (${code})`)));
     });
-    const target = join(dir, 'http-download.bin');
-    const started = performance.now();
-    await new Promise<void>((resolve, reject) => {
-      get(`http://127.0.0.1:${port}/`, (res) => {
-        pipeline(res, createWriteStream(target, { highWaterMark: MiB })).then(resolve, reject);
-      }).on('error', reject);
-    });
-    const seconds = (performance.now() - started) / 1000;
-    await rm(target);
-    return {
-      label: 'plain HTTP (node http, no verification)',
-      seconds,
-      mibPerSecond: size / MiB / seconds,
-    };
+    const rows: TransferBenchRow[] = [];
+    for (const fsync of [false, true]) {
+      const target = join(dir, 'http-download.bin');
+      const started = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        get(`http://127.0.0.1:${port}/`, (res) => {
+          pipeline(res, createWriteStream(target, { highWaterMark: MiB })).then(resolve, reject);
+        }).on('error', reject);
+      });
+      if (fsync) {
+        const handle = await open(target, 'r+');
+        await handle.sync();
+        await handle.close();
+      }
+      const seconds = (performance.now() - started) / 1000;
+      await rm(target);
+      rows.push({
+        label: `plain HTTP (node http, no verification${fsync ? ', fsync' : ''})`,
+        seconds,
+        mibPerSecond: size / MiB / seconds,
+      });
+    }
+    return rows;
   } finally {
     server.kill();
   }

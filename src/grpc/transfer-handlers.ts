@@ -7,7 +7,7 @@ import type { ListTransfersResponse } from '../generated/p2p/v1/ListTransfersRes
 import type { PushRequest__Output } from '../generated/p2p/v1/PushRequest.js';
 import type { TransferProgress } from '../generated/p2p/v1/TransferProgress.js';
 import type { TransferHandle } from '../transfer/transfer-manager.js';
-import type { TransferSnapshot } from '../transfer/types.js';
+import { TERMINAL_STATES, type TransferSnapshot } from '../transfer/types.js';
 import { controlGuard, serverStream, unary } from './handle.js';
 
 export function toTransferProgress(s: TransferSnapshot): TransferProgress {
@@ -84,9 +84,12 @@ async function follow(
   call: ServerWritableStream<unknown, TransferProgress>,
 ): Promise<void> {
   const { transfers } = core;
+  let ended = false;
   const write = (s: TransferSnapshot): void => {
-    // Snapshots are throttled by the core, so plain writes stay bounded.
-    if (!call.cancelled) call.write(toTransferProgress(s));
+    // A final state is sent once; snapshots are throttled by the core, so plain writes stay bounded.
+    if (call.cancelled || ended) return;
+    ended = TERMINAL_STATES.has(s.state);
+    call.write(toTransferProgress(s));
   };
   write(transfers.get(handle.id));
   const unsubscribe = transfers.watch(handle.id, write);

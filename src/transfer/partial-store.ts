@@ -29,6 +29,7 @@ export interface PartialState {
 
 export class PartialStore {
   readonly dir: string;
+  private readonly saving = new Map<string, Promise<void>>();
 
   constructor(
     dataDir: string,
@@ -74,8 +75,20 @@ export class PartialStore {
     return states;
   }
 
-  /** Writes the state durably: temp file, fsync, rename, fsync the folder. */
-  async save(state: PartialState): Promise<void> {
+  /** Writes the state durably: temp file, fsync, rename, fsync the folder. One save at a time per file. */
+  save(state: PartialState): Promise<void> {
+    const previous = this.saving.get(state.sha256) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.write(state));
+    this.saving.set(state.sha256, next);
+    void next
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.saving.get(state.sha256) === next) this.saving.delete(state.sha256);
+      });
+    return next;
+  }
+
+  private async write(state: PartialState): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const file = this.statePath(state.sha256);
     const tmp = `${file}.tmp`;
@@ -91,6 +104,7 @@ export class PartialStore {
   }
 
   async remove(sha256: string): Promise<void> {
+    await this.saving.get(sha256)?.catch(() => undefined);
     await rm(this.statePath(sha256), { force: true });
     await rm(`${this.statePath(sha256)}.tmp`, { force: true });
     await rm(this.dataPath(sha256), { force: true });

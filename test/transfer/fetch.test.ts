@@ -122,6 +122,8 @@ describe('transfer: fetch', function () {
       sources: [source.grpcAddress],
     });
     expect(result.last?.state).to.equal('completed');
+    expect(result.updates.filter((u) => u.state === 'completed')).to.have.length(1);
+    expect(result.updates.some((u) => u.state === 'running' && u.bytesDone < u.size)).to.be.true;
     const types = seen.map((e) => e.type);
     expect(types[0]).to.equal('download.started');
     expect(types[types.length - 1]).to.equal('download.completed');

@@ -1,7 +1,12 @@
-// Untrusted metadata checks, voting between versions, names, chunk maps.
+// Untrusted metadata checks, voting between versions, names, chunk maps, the partial store.
 import { expect } from 'chai';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
 import { InvalidArgumentError } from '../../src/errors.js';
 import { ChunkMap } from '../../src/transfer/chunk-map.js';
+import { PartialStore } from '../../src/transfer/partial-store.js';
 import {
   EMPTY_SHA256,
   checkRemoteInfo,
@@ -76,5 +81,39 @@ describe('transfer: metadata checks', () => {
     copy.unset(7);
     expect(copy.has(7)).to.equal(false);
     expect(copy.size).to.equal(3);
+  });
+});
+
+describe('transfer: partial store', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'p2pd-partial-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  it('keeps readable states and drops broken ones and orphans with their data', async () => {
+    const store = new PartialStore(dir, pino({ level: 'silent' }));
+    const good = 'a'.repeat(64);
+    const bad = 'b'.repeat(64);
+    const orphan = 'c'.repeat(64);
+    await store.save({
+      version: 1,
+      id: 'f-000000000001',
+      sha256: good,
+      name: 'x.bin',
+      note: '',
+      sources: ['127.0.0.1:1'],
+      verified: '',
+      createdAt: 1,
+    });
+    const partial = join(dir, 'partial');
+    await writeFile(join(partial, `${good}.part`), 'data');
+    await writeFile(join(partial, `${bad}.json`), '{ not json');
+    await writeFile(join(partial, `${bad}.part`), 'data');
+    await writeFile(join(partial, `${orphan}.part`), 'data');
+    await writeFile(join(partial, `${good}.json.tmp`), 'half');
+    const states = await store.list();
+    expect(states.map((s) => s.sha256)).to.deep.equal([good]);
+    expect((await readdir(partial)).sort()).to.deep.equal([`${good}.json`, `${good}.part`]);
   });
 });
