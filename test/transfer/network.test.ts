@@ -2,17 +2,12 @@
 // and by name), pushes to a neighbor by id, and the three sample configs
 // where `p2pd get` on peer1 fetches a file only peer3 has.
 import { expect } from 'chai';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { waitFor, type TestPeer } from '../fixtures/peers.js';
-import { freePort } from '../fixtures/ports.js';
-import { runP2pd, spawnP2pd, type RunningDaemon } from '../fixtures/spawn.js';
+import { startSampleNetwork, type SampleNetwork } from '../fixtures/sample-network.js';
+import { runP2pd } from '../fixtures/spawn.js';
 import { neighborIds, startNetPeer } from '../overlay/network.js';
 import { controlStream, randomContent, sha256Of, sha256OfFile } from './helpers.js';
-
-const CONFIG_DIR = fileURLToPath(new URL('../../../config/', import.meta.url));
 
 describe('transfer: over the network', function () {
   this.timeout(90_000);
@@ -74,55 +69,14 @@ describe('transfer: over the network', function () {
   });
 
   describe('the sample configs', () => {
-    let dir: string;
-    let daemons: RunningDaemon[] = [];
+    let net: SampleNetwork | undefined;
 
-    before(async () => {
-      dir = await mkdtemp(join(tmpdir(), 'p2pd-samples-'));
-    });
-    after(async () => {
-      for (const d of daemons) d.kill('SIGTERM');
-      await Promise.all(daemons.map((d) => d.exited));
-      daemons = [];
-      await rm(dir, { recursive: true, force: true });
-    });
+    after(async () => net?.stop());
 
     it('`p2pd get` on peer1 fetches a file that only peer3 has', async () => {
-      // The configs are copied unchanged; only the ports move to free ones.
-      const names = ['peer1', 'peer2', 'peer3'];
-      const configs = await Promise.all(
-        names.map(
-          async (n) =>
-            JSON.parse(await readFile(join(CONFIG_DIR, `${n}.json`), 'utf8')) as {
-              grpc: { port: number };
-              bootstrap: string[];
-              sharedDir: string;
-            },
-        ),
-      );
-      const ports = new Map<number, number>();
-      for (const c of configs) ports.set(c.grpc.port, await freePort());
-      await mkdir(join(dir, 'config'));
       const content = randomContent(3 * 1024 * 1024);
-      for (const [i, n] of names.entries()) {
-        await writeFile(
-          join(dir, 'config', `${n}.json`),
-          await readFile(join(CONFIG_DIR, `${n}.json`)),
-        );
-        await mkdir(join(dir, 'config', configs[i]!.sharedDir), { recursive: true });
-      }
-      await writeFile(join(dir, 'config', configs[2]!.sharedDir, 'from-peer3.bin'), content);
-      const addresses = configs.map((c) => `127.0.0.1:${ports.get(c.grpc.port)}`);
-      for (const [i, n] of names.entries()) {
-        const args = ['--config', join(dir, 'config', `${n}.json`)];
-        args.push('--grpc-port', String(ports.get(configs[i]!.grpc.port)));
-        args.push('--rest-port', String(await freePort()));
-        for (const b of configs[i]!.bootstrap) {
-          args.push('--bootstrap', `127.0.0.1:${ports.get(Number(b.split(':').pop()))}`);
-        }
-        daemons.push(spawnP2pd(args));
-      }
-      await Promise.all(daemons.map((d) => d.waitForOutput(/started: gRPC/, 30_000)));
+      net = await startSampleNetwork([{}, {}, { 'from-peer3.bin': content }]);
+      const { addresses } = net;
 
       // The overlay needs a moment to form; retry until peer1's search reaches peer3.
       const result = await waitFor(
@@ -132,7 +86,7 @@ describe('transfer: over the network', function () {
         },
         { timeoutMs: 60_000, intervalMs: 500, what: 'p2pd get on peer1 to succeed' },
       );
-      const target = join(dir, 'config', configs[0]!.sharedDir, 'from-peer3.bin');
+      const target = join(net.shared[0]!, 'from-peer3.bin');
       expect(result.stdout).to.include(`to ${target}`);
       expect(result.stdout).to.match(/peer3: \d+ chunks/);
       expect(await sha256OfFile(target)).to.equal(sha256Of(content));
