@@ -20,6 +20,8 @@ import {
 } from './network.js';
 
 const OVERLAY = { minPeers: 3, maxPeers: 6 };
+/** Every p2pd process this file spawned, so a failed test still kills them all. */
+const spawned: RunningDaemon[] = [];
 
 interface Victim {
   id: string;
@@ -44,6 +46,8 @@ async function spawnVictim(id: string, bootstrap: string[]): Promise<Victim> {
   };
   await writeFile(join(dir, 'config.json'), JSON.stringify(config));
   const child = spawnP2pd(['--config', join(dir, 'config.json')]);
+  // Killed by afterEach even when its start times out.
+  spawned.push(child);
   const out = await child.waitForOutput(/started: gRPC \S+,/, 60_000);
   const address = /started: gRPC (\S+),/.exec(out)![1]!;
   return { id, address, process: child, dir };
@@ -66,8 +70,8 @@ describe('overlay churn', function () {
   let victims: Victim[] = [];
 
   afterEach(async () => {
-    for (const v of victims) v.process.kill('SIGKILL');
-    await Promise.all(victims.map((v) => v.process.exited));
+    for (const child of spawned) child.kill('SIGKILL');
+    await Promise.all(spawned.splice(0).map((child) => child.exited));
     await Promise.all(victims.map((v) => rm(v.dir, { recursive: true, force: true })));
     await stopAll(survivors);
     survivors = [];
