@@ -49,6 +49,9 @@ export interface QueryFigures {
   durationMs: number;
 }
 
+/** Daemons started at once while the network forms. */
+const START_BATCH = 8;
+
 const word = (): string => randomBytes(5).toString('hex').replace(/^\d/, 'q');
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(Math.random() * xs.length)]!;
 const id = (p: TestPeer): string => p.daemon.config.id;
@@ -88,35 +91,42 @@ export async function startNetwork(o: SimOptions): Promise<Network> {
   const stop = async (): Promise<void> => {
     await Promise.allSettled(peers.map((p) => p.stop()));
   };
+  const start = (i: number, bootstrap: string[]): Promise<TestPeer> =>
+    startPeer({
+      id: `s${i}`,
+      files: files[i]!,
+      config: {
+        bootstrap,
+        index: { watch: false, rescanIntervalMs: 0 },
+        overlay: {
+          minPeers: o.degree,
+          maxPeers: 2 * o.degree,
+          pingIntervalMs: 1000,
+          pingTimeoutMs: 5000,
+          failAfterMisses: 5,
+          joinTimeoutMs: 5000,
+          dialBackoffMs: 200,
+          maxDialBackoffMs: 2000,
+        },
+        search: {
+          routing: 'bloom',
+          routesIntervalMs: o.routesIntervalMs,
+          routesTimeoutMs: 5000,
+        },
+        log: { level: 'error' },
+      },
+    });
   try {
-    for (let i = 0; i < o.peers; i++) {
-      const bootstrap = peers.length === 0 ? [] : [pick(peers).grpcAddress];
-      peers.push(
-        await startPeer({
-          id: `s${i}`,
-          files: files[i]!,
-          config: {
-            bootstrap,
-            index: { watch: false, rescanIntervalMs: 0 },
-            overlay: {
-              minPeers: o.degree,
-              maxPeers: 2 * o.degree,
-              pingIntervalMs: 1000,
-              pingTimeoutMs: 5000,
-              failAfterMisses: 5,
-              joinTimeoutMs: 5000,
-              dialBackoffMs: 200,
-              maxDialBackoffMs: 2000,
-            },
-            search: {
-              routing: 'bloom',
-              routesIntervalMs: o.routesIntervalMs,
-              routesTimeoutMs: 5000,
-            },
-            log: { level: 'error' },
-          },
-        }),
+    peers.push(await start(0, []));
+    // In batches, each peer bootstrapping from one already up: a random overlay grown in parallel.
+    for (let i = 1; i < o.peers; i += START_BATCH) {
+      const batch = Array.from({ length: Math.min(START_BATCH, o.peers - i) }, (_, k) =>
+        start(i + k, [pick(peers).grpcAddress]),
       );
+      const settled = await Promise.allSettled(batch);
+      for (const r of settled) if (r.status === 'fulfilled') peers.push(r.value);
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
     }
     const startSeconds = (performance.now() - started) / 1000;
     await waitFor(() => peers.every((p) => p.daemon.overlay.neighborCount >= o.degree), {

@@ -97,5 +97,6 @@ export function fromSearchRequest(r: SearchRequest__Output): UncheckedSearch {
     origin: r.origin,
     senderId: r.senderId,
     flood: r.flood,
+    targets: r.targets,
   };
 }

@@ -94,6 +94,10 @@ export class GrpcPeerTransport implements OverlayTransport {
       hashes: res.hashes,
       maxPrefix: res.maxPrefix,
       table: res.table,
+      holders: res.holders,
+      maxHolders: res.maxHolders,
+      baseVersion: res.baseVersion,
+      removedHolders: res.removedHolders,
     };
   }
 

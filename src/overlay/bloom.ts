@@ -13,7 +13,7 @@ export const HASHES = 4;
 /** Longest token prefix put in a filter. */
 export const MAX_PREFIX = 12;
 
-function fnv1a(text: string, seed: number): number {
+export function fnv1a(text: string, seed: number): number {
   let h = seed >>> 0;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);

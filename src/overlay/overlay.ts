@@ -6,6 +6,7 @@ import type { Startable } from '../core.js';
 import { NotImplementedError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import { MAX_HOLDERS } from './holder-table.js';
 import { HostCache } from './host-cache.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
@@ -101,6 +102,10 @@ export class Overlay implements Startable {
               timeoutMs: s.routesTimeoutMs,
               // A table entry farther than any query can travel is never consulted.
               maxDistance: Math.min(s.maxTtl, 254),
+              // Lists as far as a default query travels: deeper ones cost
+              // table size and are routed by the filter instead.
+              holderDistance: Math.min(s.defaultTtl, 254),
+              maxHolders: MAX_HOLDERS,
             },
           )
         : undefined;

@@ -19,6 +19,11 @@ export function emptyTable(size = POSITIONS): Uint8Array {
 export function ownTable(names: Iterable<string>): Uint8Array {
   const keys = new Set<string>();
   for (const name of names) nameKeys(name, keys);
+  return keysTable(keys);
+}
+
+/** The table of a set of keys (nameKeys of one peer's names), each at distance 0. */
+export function keysTable(keys: Iterable<string>): Uint8Array {
   const table = emptyTable();
   for (const key of keys) for (const p of positions(key)) table[p] = 0;
   return table;

@@ -1,6 +1,6 @@
 // Query routing state: this peer's attenuated keyword table (route-table.ts)
-// and the last table of each neighbor, pulled with GetRoutes every
-// intervalMs. A pull names the version already held, so an unchanged table
+// and holder lists (holder-table.ts), and the last tables of each neighbor,
+// pulled with GetRoutes every intervalMs. A pull names the version already held, so an unchanged table
 // costs a few bytes; the table is rebuilt (and its version bumped) at most
 // once per round, when this peer's files or a neighbor's table changed.
 // A neighbor whose table is unknown (not fetched yet, an older peer without
@@ -9,10 +9,23 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import type { EventBus } from '../events/bus.js';
 import type { ListQuery, ListResult } from '../index/types.js';
 import type { Logger } from '../logger.js';
-import { HASHES, MAX_PREFIX, POSITIONS } from './bloom.js';
+import { HASHES, MAX_PREFIX, POSITIONS, nameKeys } from './bloom.js';
+import {
+  decodeHolders,
+  emptyHolders,
+  encodeHolders,
+  holderId,
+  keyHash,
+  mergeHolders,
+  ownHolders,
+  sameHolders,
+  type HolderTable,
+} from './holder-table.js';
 import type { Membership } from './membership.js';
 import type { NeighborTable } from './neighbors.js';
-import { emptyTable, mayMatch, mergeTables, ownTable, sameTable } from './route-table.js';
+import { emptyTable, keysTable, mergeTables, sameTable } from './route-table.js';
+import { planRoute, type NeighborRoutes, type RouteQuery, type RouteState } from './route-plan.js';
+import { applyDelta, makeDelta, type RoutesDelta, type RoutesVersion } from './routes-delta.js';
 import type { OverlayTransport, RoutesAnswer } from './types.js';
 
 export interface RoutableIndex {
@@ -35,6 +48,10 @@ export interface RoutingInit {
   timeoutMs: number;
   /** Distances beyond this are dropped (the largest TTL worth routing). */
   maxDistance: number;
+  /** Holder lists reach this far; a query with more hops left is routed by the filter. */
+  holderDistance: number;
+  /** Holders listed per key before the key counts as common. */
+  maxHolders: number;
 }
 
 export interface RoutingStats {
@@ -52,11 +69,16 @@ export interface RoutingStats {
 interface Held {
   version: number;
   table: Uint8Array;
+  /** Undefined when the neighbor sent none (a peer that predates them). */
+  holders: HolderTable | undefined;
   fetchedAtMs: number;
 }
 
 /** A neighbor's table this old (rounds missed) is no longer trusted. */
 const STALE_ROUNDS = 5;
+/** Earlier versions kept to answer with a delta (a neighbor is rarely more behind). */
+const HISTORY = 4;
+const EMPTY: Buffer = Buffer.alloc(0);
 const LIST_PAGE = 1000;
 
 export class Routing {
@@ -66,6 +88,12 @@ export class Routing {
   private own = emptyTable();
   private table = emptyTable();
   private deflated: Buffer = deflateSync(this.table);
+  private ownHeld = emptyHolders();
+  private holders = emptyHolders();
+  private holdersWire: Buffer = encodeHolders(this.holders);
+  private self = 0;
+  private history: RoutesVersion[] = [];
+  private readonly deltas = new Map<number, RoutesDelta>();
   private ticking = false;
   private readonly held = new Map<string, Held>();
   readonly stats: RoutingStats;
@@ -100,25 +128,65 @@ export class Routing {
     this.held.clear();
   }
 
-  /** Whether a query of these term positions should go to `neighborId` with `ttl` hops left there. */
-  shouldForward(neighborId: string, terms: readonly number[][], ttl: number): boolean {
-    const held = this.held.get(neighborId);
-    if (!held || this.isStale(held)) return true;
-    return mayMatch(held.table, terms, ttl);
+  /**
+   * Where one copy of a query goes among `candidates` (neighbor ids):
+   * neighbor id → the holders the copy sent there targets ([] = untargeted).
+   */
+  route(
+    query: RouteQuery,
+    candidates: readonly string[],
+    state: RouteState,
+    first: boolean,
+  ): Map<string, number[]> {
+    const neighbors: NeighborRoutes[] = candidates.map((id) => {
+      const held = this.held.get(id);
+      return !held || this.isStale(held)
+        ? { id }
+        : { id, table: held.table, ...(held.holders ? { holders: held.holders } : {}) };
+    });
+    const own = { self: this.self, holders: this.holders, horizon: this.init.holderDistance };
+    return planRoute(query, own, neighbors, state, first);
   }
 
-  /** PeerService.GetRoutes. */
+  /** PeerService.GetRoutes: nothing, a delta from `haveVersion`, or the whole tables. */
   answer(haveVersion: number): RoutesAnswer {
     const unchanged = haveVersion === this.stats.version;
-    if (!unchanged) this.stats.bytesOut += this.deflated.length;
+    const full: RoutesDelta = {
+      baseVersion: 0,
+      table: this.deflated,
+      holders: this.holdersWire,
+      removedHolders: EMPTY,
+    };
+    const delta = unchanged ? undefined : this.deltaFrom(haveVersion);
+    const size = (p: RoutesDelta): number =>
+      p.table.length + p.holders.length + p.removedHolders.length;
+    const parts = unchanged
+      ? { baseVersion: 0, table: EMPTY, holders: EMPTY, removedHolders: EMPTY }
+      : delta && size(delta) < size(full)
+        ? delta
+        : full;
+    this.stats.bytesOut += size(parts);
     return {
       version: this.stats.version,
       unchanged,
       positions: POSITIONS,
       hashes: HASHES,
       maxPrefix: MAX_PREFIX,
-      table: unchanged ? Buffer.alloc(0) : this.deflated,
+      maxHolders: this.init.maxHolders,
+      ...parts,
     };
+  }
+
+  /** The delta from an earlier version still kept, made once per version pair. */
+  private deltaFrom(version: number): RoutesDelta | undefined {
+    const cached = this.deltas.get(version);
+    if (cached) return cached;
+    const base = this.history.find((h) => h.version === version);
+    if (!base) return undefined;
+    const current = { version: this.stats.version, table: this.table, holders: this.holders };
+    const delta = makeDelta(base, current);
+    this.deltas.set(version, delta);
+    return delta;
   }
 
   /** One round: pull every neighbor's table, then rebuild ours if anything changed. */
@@ -175,27 +243,61 @@ export class Routing {
       // Another filter layout: unknown, so flooded.
       return this.held.delete(id);
     }
-    this.stats.bytesIn += answer.table.length;
-    const table = new Uint8Array(inflateSync(answer.table, { maxOutputLength: POSITIONS }));
+    this.stats.bytesIn +=
+      answer.table.length + answer.holders.length + answer.removedHolders.length;
+    let table: Uint8Array;
+    let holders: HolderTable | undefined;
+    if (answer.baseVersion !== 0) {
+      // A delta against a version we no longer hold: ask for the whole tables next round.
+      if (!held || held.version !== answer.baseVersion) {
+        if (held) held.version = 0;
+        return false;
+      }
+      ({ table, holders } = applyDelta(held, answer));
+    } else {
+      table = new Uint8Array(inflateSync(answer.table, { maxOutputLength: POSITIONS }));
+      holders = answer.maxHolders > 0 ? decodeHolders(answer.holders) : undefined;
+    }
     if (table.length !== POSITIONS) throw new Error(`a routing table of ${table.length} bytes`);
     // Still a neighbor? It may have left while the call was out.
     if (!this.c.neighbors.get(id)) return false;
-    this.held.set(id, { version: answer.version, table, fetchedAtMs: now });
+    this.held.set(id, { version: answer.version, table, holders, fetchedAtMs: now });
     return true;
   }
 
   private rebuild(): void {
-    if (this.ownDirty) {
+    const self = this.c.membership.self;
+    if (this.ownDirty && self) {
       this.ownDirty = false;
-      this.own = ownTable(this.ownNames());
+      const keys = new Set<string>();
+      for (const name of this.ownNames()) nameKeys(name, keys);
+      this.self = holderId(self.id);
+      this.own = keysTable(keys);
+      this.ownHeld = ownHolders([...keys].map(keyHash), this.self);
     }
+    const held = [...this.held.values()];
     const next = mergeTables(
       this.own,
-      [...this.held.values()].map((h) => h.table),
+      held.map((h) => h.table),
       this.init.maxDistance,
     );
+    const holders = mergeHolders(
+      this.ownHeld,
+      held.flatMap((h) => (h.holders ? [h.holders] : [])),
+      { self: this.self, maxDistance: this.init.holderDistance, maxHolders: this.init.maxHolders },
+    );
     this.stats.knownNeighbors = this.held.size;
-    if (sameTable(next, this.table)) return;
+    const sameHolderLists = sameHolders(holders, this.holders);
+    if (sameTable(next, this.table) && sameHolderLists) return;
+    this.history = [
+      ...this.history.slice(1 - HISTORY),
+      { version: this.stats.version, table: this.table, holders: this.holders },
+    ];
+    this.deltas.clear();
+    if (!sameHolderLists) {
+      this.holders = holders;
+      this.holdersWire = encodeHolders(holders);
+    }
     this.table = next;
     this.deflated = deflateSync(next);
     this.stats.version++;

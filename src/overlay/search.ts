@@ -1,8 +1,9 @@
 // Network search by flooding with a TTL: answer from the local index, pass
 // the query on to every neighbor but the one it came from, drop ids already
-// seen, and stream hits back the way the query came. With routing on, a
-// neighbor whose routing table rules out a match of every term within the
-// hops left there is skipped (routing.ts); one with an unknown table is not.
+// seen, and stream hits back the way the query came. With routing on, the
+// routing tables choose the neighbors (route-plan.ts): a rare name travels
+// only shortest paths to its holders, and a copy of a query already seen is
+// routed on only towards holders this peer has not routed it to yet.
 // Each hop ends its answer a little before its caller's deadline and gives its own forwards a
 // deadline a little shorter still, so a slow branch costs its own hits only.
 import { randomUUID } from 'node:crypto';
@@ -13,7 +14,10 @@ import { compileQuery } from '../index/keywords.js';
 import type { Logger } from '../logger.js';
 import { mergeUntil, type Source } from './merge.js';
 import type { Membership } from './membership.js';
-import type { NeighborTable } from './neighbors.js';
+import type { Neighbor, NeighborTable } from './neighbors.js';
+import { keyHash } from './holder-table.js';
+import { termKey } from './bloom.js';
+import { newRouteState, type RouteState } from './route-plan.js';
 import { termPositions } from './route-table.js';
 import type { Routing } from './routing.js';
 import { SeenCache } from './seen-cache.js';
@@ -35,6 +39,7 @@ import {
   checkPeerId,
   checkQuery,
   checkQueryId,
+  checkTargets,
 } from './validate.js';
 
 /** What search needs of the index. */
@@ -72,6 +77,8 @@ export interface SearchStats {
   forwarded: number;
   /** Neighbors not sent a query because their routing table ruled it out. */
   pruned: number;
+  /** Of the calls made, those routed towards named holders. */
+  targeted: number;
 }
 
 const SEEN_ENTRIES = 10_000;
@@ -84,12 +91,13 @@ function margin(remainingMs: number): number {
 }
 
 export class SearchEngine {
-  private readonly seen: SeenCache;
+  private readonly seen: SeenCache<RouteState>;
   readonly stats: SearchStats = {
     received: 0,
     duplicates: 0,
     forwarded: 0,
     pruned: 0,
+    targeted: 0,
   };
 
   constructor(
@@ -126,6 +134,7 @@ export class SearchEngine {
       origin: self,
       senderId: '',
       flood: options.flood === true,
+      targets: [],
     };
     const hits = this.originate(message, timeoutMs, options.signal ?? new AbortController().signal);
     return Object.assign(hits, { queryId: message.queryId, ttl, timeoutMs });
@@ -162,6 +171,7 @@ export class SearchEngine {
       origin: checkPeer(raw.origin, 'origin'),
       senderId: raw.senderId ? checkPeerId(raw.senderId, 'sender_id') : '',
       flood: raw.flood === true,
+      targets: checkTargets(raw.targets),
     };
     this.stats.received++;
     const bounded = Math.min(deadline, Date.now() + this.init.maxTimeoutMs);
@@ -197,60 +207,65 @@ export class SearchEngine {
     }
   }
 
-  /** Serves one copy of a query: local hits, then whatever the forwards bring. */
+  /** Serves one copy of a query: local hits (first copy only), then whatever the forwards bring. */
   private async *process(
     message: SearchMessage,
     deadline: number,
     signal: AbortSignal,
   ): AsyncGenerator<SearchHitMessage> {
     const self = this.c.membership.self;
-    if (!self || !this.seen.add(message.queryId)) {
-      this.stats.duplicates += self ? 1 : 0;
+    if (!self) return;
+    const { first, value: state } = this.seen.claim(message.queryId, newRouteState);
+    const answerBy = deadline - margin(deadline - Date.now());
+    const sends =
+      message.ttl > 0 && answerBy - Date.now() >= MIN_FORWARD_MS && !signal.aborted
+        ? this.plan(message, state, first)
+        : [];
+    if (!first && sends.length === 0) {
+      this.stats.duplicates++;
       return;
     }
-    const local = this.c.index
-      .list({ query: message.query, limit: this.init.maxLocalHits })
-      .files.map((entry) => this.toHit(message, entry));
-    this.c.events.emit('search.served', {
-      queryId: message.queryId,
-      query: message.query,
-      origin: message.origin.id,
-      from: message.senderId || self.id,
-      hits: local.length,
-      hops: message.hops,
-    });
-    yield* local;
-
-    const answerBy = deadline - margin(deadline - Date.now());
-    if (message.ttl <= 0 || answerBy - Date.now() < MIN_FORWARD_MS || signal.aborted) return;
-    const candidates = this.c.neighbors
-      .all()
-      .filter((n) => n.peer.id !== message.senderId && n.peer.id !== message.origin.id);
-    const routing = message.flood ? undefined : this.c.routing;
-    const terms = routing ? termPositions(compileQuery(message.query).terms) : [];
-    const targets = routing
-      ? candidates.filter((n) => routing.shouldForward(n.peer.id, terms, message.ttl - 1))
-      : candidates;
-    this.stats.pruned += candidates.length - targets.length;
-    if (targets.length === 0) return;
-    const forward: SearchMessage = {
-      ...message,
-      ttl: message.ttl - 1,
-      hops: message.hops + 1,
-      senderId: self.id,
-    };
-    this.stats.forwarded += targets.length;
-    const sources: Source<UncheckedHit>[] = targets.map(
-      (n) => (forwardSignal) =>
-        this.c.transport.search(n.callAddress, forward, {
-          deadline: answerBy,
-          signal: forwardSignal,
-        }),
+    let relayed = 0;
+    if (first) {
+      const local = this.c.index
+        .list({ query: message.query, limit: this.init.maxLocalHits })
+        .files.map((entry) => this.toHit(message, entry));
+      this.c.events.emit('search.served', {
+        queryId: message.queryId,
+        query: message.query,
+        origin: message.origin.id,
+        from: message.senderId || self.id,
+        hits: local.length,
+        hops: message.hops,
+      });
+      yield* local;
+      relayed = local.length;
+    }
+    if (sends.length === 0) return;
+    this.stats.forwarded += sends.length;
+    this.stats.targeted += sends.filter((s) => s.targets.length > 0).length;
+    const sources: Source<UncheckedHit>[] = sends.map(
+      ({ neighbor, targets }) =>
+        (forwardSignal) =>
+          this.c.transport.search(
+            neighbor.callAddress,
+            {
+              ...message,
+              ttl: message.ttl - 1,
+              hops: message.hops + 1,
+              senderId: self.id,
+              targets,
+            },
+            { deadline: answerBy, signal: forwardSignal },
+          ),
     );
-    let relayed = local.length;
     const onError = (err: unknown, i: number): void =>
       this.c.logger.debug(
-        { queryId: message.queryId, neighbor: targets[i]!.peer.id, err: (err as Error).message },
+        {
+          queryId: message.queryId,
+          neighbor: sends[i]!.neighbor.peer.id,
+          err: (err as Error).message,
+        },
         'search forward ended early',
       );
     for await (const raw of mergeUntil(sources, answerBy, signal, onError)) {
@@ -264,6 +279,40 @@ export class SearchEngine {
       yield hit;
       if (++relayed >= this.init.maxHits) return;
     }
+  }
+
+  /** The neighbors this copy goes to, each with the holders it targets there. */
+  private plan(
+    message: SearchMessage,
+    state: RouteState,
+    first: boolean,
+  ): { neighbor: Neighbor; targets: number[] }[] {
+    const candidates = this.c.neighbors
+      .all()
+      .filter((n) => n.peer.id !== message.senderId && n.peer.id !== message.origin.id);
+    const routing = message.flood ? undefined : this.c.routing;
+    if (!routing) {
+      if (!first) return [];
+      state.all = true;
+      return candidates.map((neighbor) => ({ neighbor, targets: [] }));
+    }
+    const { terms } = compileQuery(message.query);
+    const chosen = routing.route(
+      {
+        positions: termPositions(terms),
+        keys: terms.map((t) => keyHash(termKey(t))),
+        hops: message.ttl - 1,
+        targets: message.targets,
+      },
+      candidates.map((n) => n.peer.id),
+      state,
+      first,
+    );
+    if (first) this.stats.pruned += candidates.length - chosen.size;
+    return candidates.flatMap((neighbor) => {
+      const targets = chosen.get(neighbor.peer.id);
+      return targets ? [{ neighbor, targets }] : [];
+    });
   }
 
   private toHit(message: SearchMessage, entry: FileEntry): SearchHitMessage {

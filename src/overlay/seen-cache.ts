@@ -1,35 +1,38 @@
-// Query ids this peer has already served: bounded in size and in time, so a
+// Query ids this peer has already served, each with what it did for the
+// query (route-plan.ts's RouteState): bounded in size and in time, so a
 // flood of ids cannot grow it and an old id is forgotten once no copy of it
 // can still be travelling.
 
-export class SeenCache {
+export class SeenCache<V> {
   /** Insertion order is expiry order: every entry lives the same ttlMs. */
-  private readonly expires = new Map<string, number>();
+  private readonly entries = new Map<string, { expires: number; value: V }>();
 
   constructor(
     private readonly maxEntries: number,
     private readonly ttlMs: number,
   ) {}
 
-  /** Records `id`; false when it was already there (a duplicate). */
-  add(id: string, now = Date.now()): boolean {
+  /** The entry of `id`, made with `make` when new; `first` says whether it was. */
+  claim(id: string, make: () => V, now = Date.now()): { first: boolean; value: V } {
     this.prune(now);
-    if (this.expires.has(id)) return false;
-    this.expires.set(id, now + this.ttlMs);
-    while (this.expires.size > this.maxEntries) {
-      this.expires.delete(this.expires.keys().next().value!);
+    const held = this.entries.get(id);
+    if (held) return { first: false, value: held.value };
+    const value = make();
+    this.entries.set(id, { expires: now + this.ttlMs, value });
+    while (this.entries.size > this.maxEntries) {
+      this.entries.delete(this.entries.keys().next().value!);
     }
-    return true;
+    return { first: true, value };
   }
 
   get size(): number {
-    return this.expires.size;
+    return this.entries.size;
   }
 
   private prune(now: number): void {
-    for (const [id, at] of this.expires) {
-      if (at > now) break;
-      this.expires.delete(id);
+    for (const [id, { expires }] of this.entries) {
+      if (expires > now) break;
+      this.entries.delete(id);
     }
   }
 }

@@ -47,6 +47,8 @@ export interface SearchMessage {
   senderId: string;
   /** Forward to every neighbor, ignoring routing tables (exhaustive, for comparison). */
   flood: boolean;
+  /** Holder ids this copy is routed towards; [] = any the receiver knows (route-plan.ts). */
+  targets: number[];
 }
 
 /** One hit as it travels back along the query's path. */
@@ -134,6 +136,14 @@ export interface RoutesAnswer {
   maxPrefix: number;
   /** zlib-deflated, one distance byte per position. */
   table: Uint8Array;
+  /** Holder lists (holder-table.ts wire form); empty when unchanged or not kept. */
+  holders: Uint8Array;
+  /** Holders listed per key; 0 when the peer keeps no holder lists. */
+  maxHolders: number;
+  /** Nonzero: a delta against this version (routes-delta.ts); 0: whole tables. */
+  baseVersion: number;
+  /** With baseVersion: holder entries gone. */
+  removedHolders: Uint8Array;
 }
 
 export interface CallOptions {

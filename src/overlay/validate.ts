@@ -10,6 +10,8 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 const QUERY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_NAMES = 64;
 const MAX_NAME_LENGTH = 4096;
+/** Holder ids one routed copy may name (a key lists at most MAX_HOLDERS). */
+const MAX_TARGETS = 64;
 
 export function checkPeerId(value: unknown, field = 'peer id'): string {
   if (typeof value !== 'string' || !PEER_ID_PATTERN.test(value)) {
@@ -62,6 +64,21 @@ export function checkQuery(value: unknown, maxLength: number): string {
 }
 
 /** An integer option in [min, max], or its default when undefined. */
+/** Holder ids a routed copy names; more than a query could need is refused. */
+export function checkTargets(value: unknown): number[] {
+  if (value === undefined || value === null) return [];
+  const ok =
+    Array.isArray(value) &&
+    value.length <= MAX_TARGETS &&
+    value.every((h) => Number.isInteger(h) && h > 0 && h <= 0xffffffff);
+  if (!ok) {
+    throw new InvalidArgumentError(
+      `targets must be at most ${MAX_TARGETS} non-zero 32-bit holder ids`,
+    );
+  }
+  return value as number[];
+}
+
 export function checkInt(
   value: number | undefined,
   field: string,

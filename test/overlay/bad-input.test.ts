@@ -190,7 +190,7 @@ describe('overlay bad input', function () {
       expect(ok.hits.map((h) => h.file!.names)).to.deep.equal([['song.mp3']]);
     });
 
-    it('bounds what other peers send: TTL lowered, long query and bad ids refused', async () => {
+    it('bounds what other peers send: TTL lowered, long query, bad ids and bad targets refused', async () => {
       const a = await startNetPeer({ id: 'a', overlay: manual, files: { 'song.mp3': 'la' } });
       peers.push(a);
       const origin = { id: 'o', address: '127.0.0.1:9', protocolVersion: PROTOCOL_VERSION };
@@ -214,6 +214,23 @@ describe('overlay bad input', function () {
       expect(noId.error?.code).to.equal(status.INVALID_ARGUMENT);
       const noOrigin = await peerSearch(a.grpcAddress, { queryId: 'q3', query: 'song', ttl: 1 });
       expect(noOrigin.error?.code).to.equal(status.INVALID_ARGUMENT);
+      const manyTargets = await peerSearch(a.grpcAddress, {
+        queryId: 'q4',
+        query: 'song',
+        ttl: 1,
+        origin,
+        targets: Array.from({ length: 65 }, (_, i) => i + 1),
+      });
+      expect(manyTargets.error?.code).to.equal(status.INVALID_ARGUMENT);
+      expect(manyTargets.error?.details).to.match(/targets/);
+      const zeroTarget = await peerSearch(a.grpcAddress, {
+        queryId: 'q5',
+        query: 'song',
+        ttl: 1,
+        origin,
+        targets: [0],
+      });
+      expect(zeroTarget.error?.code).to.equal(status.INVALID_ARGUMENT);
       const again = await peerSearch(a.grpcAddress, {
         queryId: 'q1',
         query: 'song',

@@ -41,13 +41,16 @@ describe('overlay parts', () => {
 
   describe('SeenCache', () => {
     it('reports duplicates, forgets ids after their time, and stays bounded', () => {
-      const seen = new SeenCache(3, 1000);
-      expect(seen.add('a', 0)).to.equal(true);
-      expect(seen.add('a', 10)).to.equal(false);
-      expect(seen.add('a', 1001)).to.equal(true); // expired, so new again
-      for (const id of ['b', 'c', 'd', 'e']) seen.add(id, 1002);
+      const seen = new SeenCache<number>(3, 1000);
+      const add = (id: string, now: number): boolean => seen.claim(id, () => now, now).first;
+      expect(add('a', 0)).to.equal(true);
+      expect(add('a', 10)).to.equal(false);
+      expect(add('a', 1001)).to.equal(true); // expired, so new again
+      for (const id of ['b', 'c', 'd', 'e']) add(id, 1002);
       expect(seen.size).to.equal(3);
-      expect(seen.add('e', 1003)).to.equal(false);
+      expect(add('e', 1003)).to.equal(false);
+      // What the first copy recorded is what a later copy finds.
+      expect(seen.claim('e', () => 99, 1004).value).to.equal(1002);
     });
   });
 

@@ -9,6 +9,10 @@ export interface GetRoutesResponse {
   'hashes'?: (number);
   'maxPrefix'?: (number);
   'table'?: (Buffer | Uint8Array | string);
+  'holders'?: (Buffer | Uint8Array | string);
+  'maxHolders'?: (number);
+  'baseVersion'?: (number | string | Long);
+  'removedHolders'?: (Buffer | Uint8Array | string);
 }
 
 export interface GetRoutesResponse__Output {
@@ -18,4 +22,8 @@ export interface GetRoutesResponse__Output {
   'hashes': (number);
   'maxPrefix': (number);
   'table': (Buffer);
+  'holders': (Buffer);
+  'maxHolders': (number);
+  'baseVersion': (number);
+  'removedHolders': (Buffer);
 }

@@ -10,6 +10,7 @@ export interface SearchRequest {
   'origin'?: (_p2p_v1_PeerInfo | null);
   'senderId'?: (string);
   'flood'?: (boolean);
+  'targets'?: (number)[];
 }
 
 export interface SearchRequest__Output {
@@ -20,4 +21,5 @@ export interface SearchRequest__Output {
   'origin': (_p2p_v1_PeerInfo__Output | null);
   'senderId': (string);
   'flood': (boolean);
+  'targets': (number)[];
 }

@@ -1,0 +1,206 @@
+// Holder lists: for each keyword key held by few peers, which peers hold it
+// and how many hops away. The distance filter (route-table.ts) can only say
+// "something matching lies behind this neighbor within r hops", which around
+// cycles is true of almost every neighbor; naming the holders lets a query
+// for a rare name follow one shortest path to each holder instead
+// (distance-vector routing towards each holder, as in Gnutella's QRP
+// "last hop" tables taken to every hop). A key lists its `maxHolders`
+// nearest holders; when more exist it also carries a MANY entry and is
+// routed by the filter alone. The lists are kept even then, so "more than
+// maxHolders" is decided from stable facts: collapsing them would make the
+// count vanish and the MANY mark flap.
+//
+// A table is three parallel arrays sorted by key, then holder. Keys and
+// holder ids are 32-bit FNV-1a hashes: a collision only merges two lists
+// (a wasted message, never a missed hit).
+import { deflateSync, inflateSync } from 'node:zlib';
+import { fnv1a } from './bloom.js';
+
+/** Holders listed per key: a rare name (a handful of copies) stays listed. */
+export const MAX_HOLDERS = 8;
+/** The holder id of "more than maxHolders peers". */
+export const MANY = 0;
+/** Bytes per entry on the wire: key, holder, distance. */
+const ENTRY_BYTES = 9;
+/** Largest table accepted from a neighbor (entries). */
+export const MAX_ENTRIES = 4_000_000;
+
+export interface HolderTable {
+  keys: Uint32Array;
+  holders: Uint32Array;
+  dists: Uint8Array;
+}
+
+export interface HolderMerge {
+  /** This peer's holder id: a neighbor's entry naming it is ignored (only we know). */
+  self: number;
+  /** Entries farther than this are dropped. */
+  maxDistance: number;
+  /** Holders listed per key before the key becomes MANY. */
+  maxHolders: number;
+}
+
+export function emptyHolders(): HolderTable {
+  return { keys: new Uint32Array(0), holders: new Uint32Array(0), dists: new Uint8Array(0) };
+}
+
+/** A peer's holder id (never MANY). */
+export function holderId(peerId: string): number {
+  return fnv1a(peerId, 0x9e3779b9) || 1;
+}
+
+/** The 32-bit hash a keyword key is listed under. */
+export function keyHash(key: string): number {
+  return fnv1a(key, 0x2545f491);
+}
+
+/** The table of this peer's own keys: itself at distance 0. */
+export function ownHolders(keys: Iterable<number>, self: number): HolderTable {
+  const sorted = Uint32Array.from(new Set(keys)).sort();
+  return {
+    keys: sorted,
+    holders: new Uint32Array(sorted.length).fill(self),
+    dists: new Uint8Array(sorted.length),
+  };
+}
+
+/**
+ * own ∪ (each neighbor's table + 1 hop): the nearest distance per (key,
+ * holder), the maxHolders nearest kept, and MANY when more were seen here
+ * (distance 0) or a neighbor has MANY (its distance + 1). MANY carries a
+ * distance so one learnt around a cycle fades out after maxDistance rounds
+ * like any other entry. A k-way merge of sorted inputs: linear in the entries.
+ */
+export function mergeHolders(
+  own: HolderTable,
+  neighbors: readonly HolderTable[],
+  o: HolderMerge,
+): HolderTable {
+  const inputs = [own, ...neighbors];
+  const at = new Array<number>(inputs.length).fill(0);
+  const keys: number[] = [];
+  const holders: number[] = [];
+  const dists: number[] = [];
+  const found = new Map<number, number>();
+  for (;;) {
+    let key = Infinity;
+    for (let i = 0; i < inputs.length; i++) {
+      const t = inputs[i]!;
+      if (at[i]! < t.keys.length && t.keys[at[i]!]! < key) key = t.keys[at[i]!]!;
+    }
+    if (key === Infinity) break;
+    found.clear();
+    let many = Infinity;
+    for (let i = 0; i < inputs.length; i++) {
+      const t = inputs[i]!;
+      const hop = i === 0 ? 0 : 1;
+      let j = at[i]!;
+      for (; j < t.keys.length && t.keys[j] === key; j++) {
+        const d = t.dists[j]! + hop;
+        const h = t.holders[j]!;
+        if (d > o.maxDistance || (hop === 1 && h === o.self)) continue;
+        if (h === MANY) many = Math.min(many, d);
+        else {
+          const seen = found.get(h);
+          if (seen === undefined || d < seen) found.set(h, d);
+        }
+      }
+      at[i] = j;
+    }
+    let kept = [...found.keys()];
+    if (kept.length > o.maxHolders) {
+      many = 0;
+      kept = kept.sort((a, b) => found.get(a)! - found.get(b)! || a - b).slice(0, o.maxHolders);
+    }
+    if (many !== Infinity) {
+      keys.push(key);
+      holders.push(MANY);
+      dists.push(many);
+    }
+    for (const h of kept.sort((a, b) => a - b)) {
+      keys.push(key);
+      holders.push(h);
+      dists.push(found.get(h)!);
+    }
+  }
+  return {
+    keys: Uint32Array.from(keys),
+    holders: Uint32Array.from(holders),
+    dists: Uint8Array.from(dists),
+  };
+}
+
+/** The first entry of `key`, or the entry count when absent. */
+function lowerBound(t: HolderTable, key: number): number {
+  let lo = 0;
+  let hi = t.keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t.keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The holders of `key` (MANY when it has too many to list; [] when none is known). */
+export function holdersOf(t: HolderTable, key: number): number[] | typeof MANY {
+  const out: number[] = [];
+  for (let i = lowerBound(t, key); i < t.keys.length && t.keys[i] === key; i++) {
+    if (t.holders[i] === MANY) return MANY;
+    out.push(t.holders[i]!);
+  }
+  return out;
+}
+
+/** Hops from the table's peer to `holder` for `key`; Infinity when not listed. */
+export function distanceTo(t: HolderTable, key: number, holder: number): number {
+  for (let i = lowerBound(t, key); i < t.keys.length && t.keys[i] === key; i++) {
+    if (t.holders[i] === holder) return t.dists[i]!;
+  }
+  return Infinity;
+}
+
+export function sameHolders(a: HolderTable, b: HolderTable): boolean {
+  const eq = (x: ArrayBufferView, y: ArrayBufferView): boolean =>
+    Buffer.from(x.buffer, x.byteOffset, x.byteLength).equals(
+      Buffer.from(y.buffer, y.byteOffset, y.byteLength),
+    );
+  return eq(a.keys, b.keys) && eq(a.holders, b.holders) && eq(a.dists, b.dists);
+}
+
+/** The wire form (GetRoutesResponse.holders): keys, holders, distances, deflated. */
+export function encodeHolders(t: HolderTable): Buffer {
+  const n = t.keys.length;
+  const raw = Buffer.alloc(n * ENTRY_BYTES);
+  for (let i = 0; i < n; i++) {
+    raw.writeUInt32LE(t.keys[i]!, 4 * i);
+    raw.writeUInt32LE(t.holders[i]!, 4 * (n + i));
+  }
+  raw.set(t.dists, 8 * n);
+  return deflateSync(raw);
+}
+
+/** Parses a neighbor's table; throws on anything malformed or out of order. */
+export function decodeHolders(wire: Uint8Array): HolderTable {
+  if (wire.length === 0) return emptyHolders();
+  const raw = inflateSync(wire, { maxOutputLength: MAX_ENTRIES * ENTRY_BYTES });
+  if (raw.length % ENTRY_BYTES !== 0) {
+    throw new Error(`a holder table of ${raw.length} bytes (not whole entries)`);
+  }
+  const n = raw.length / ENTRY_BYTES;
+  const t: HolderTable = {
+    keys: new Uint32Array(n),
+    holders: new Uint32Array(n),
+    dists: Uint8Array.from(raw.subarray(8 * n)),
+  };
+  for (let i = 0; i < n; i++) {
+    t.keys[i] = raw.readUInt32LE(4 * i);
+    t.holders[i] = raw.readUInt32LE(4 * (n + i));
+    const sorted =
+      i === 0 ||
+      t.keys[i - 1]! < t.keys[i]! ||
+      (t.keys[i - 1] === t.keys[i] && t.holders[i - 1]! < t.holders[i]!);
+    if (!sorted) throw new Error(`holder table entry ${i} out of order`);
+  }
+  return t;
+}
