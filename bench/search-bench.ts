@@ -53,7 +53,7 @@ function rows(size: number, figures: QueryFigures[]): BenchRow[] {
 export const searchBench: Bench = {
   name: 'search',
   describe:
-    'flooding vs routed (attenuated Bloom tables) on the same overlay and queries ' +
+    'flooding vs routed (attenuated Bloom filters + holder lists) on the same overlay and queries ' +
     '(BENCH_SEARCH_PEERS, default "64"; comma-separated sizes; BENCH_SEARCH_DEGREE, BENCH_SEARCH_ROUNDS)',
   async run(): Promise<BenchRow[]> {
     const sizes = (process.env.BENCH_SEARCH_PEERS ?? '64')

@@ -191,11 +191,12 @@ export const configSchema = z.strictObject({
       /** Most hits a search keeps (and a peer relays) per query. */
       maxHits: z.int().min(1).max(100_000).default(1000),
       /**
-       * 'bloom': queries go only to neighbors whose keyword table (attenuated
-       * Bloom filter, exchanged with GetRoutes) may match within the TTL;
-       * 'flood': to every neighbor.
+       * 'bloom': queries are routed by the keyword tables neighbors exchange
+       * with GetRoutes (attenuated Bloom filters, and holder lists that send
+       * a query for a rare name along shortest paths to its holders only);
+       * 'flood': every query to every neighbor (Gnutella 0.4, for comparison).
        */
-      routing: z.enum(['bloom', 'flood']).default('flood'),
+      routing: z.enum(['bloom', 'flood']).default('bloom'),
       /** How often neighbors' routing tables are pulled, ms (unchanged ones cost a few bytes). */
       routesIntervalMs: z.int().min(50).max(600_000).default(2000),
       /** Deadline of one GetRoutes call, ms. */

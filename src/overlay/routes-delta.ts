@@ -1,10 +1,8 @@
 // Incremental GetRoutes answers. A peer keeps its last few tables; a
-// neighbor holding one of them is sent only what changed since: the
-// filter as the XOR of old and new (mostly zero bytes, so it deflates to
-// almost nothing) and the holder entries added, changed or removed. While
-// an overlay forms, tables change every round, and whole tables would cost
-// each link tens of KiB per round.
-import { deflateSync, inflateSync } from 'node:zlib';
+// neighbor holding one of them is sent only what changed since: the filter
+// positions whose distance changed, and the holder entries added, changed
+// or removed. While an overlay forms, tables change every round, and whole
+// tables would cost each link tens of KiB (and a deflate) per round.
 import { decodeHolders, emptyHolders, encodeHolders, type HolderTable } from './holder-table.js';
 
 export interface RoutesVersion {
@@ -16,7 +14,7 @@ export interface RoutesVersion {
 /** The wire parts of one delta (GetRoutesResponse fields). */
 export interface RoutesDelta {
   baseVersion: number;
-  /** XOR of the two filters, deflated. */
+  /** Changed filter positions: (uint16le position, uint8 distance) triples. */
   table: Buffer;
   /** Entries added or whose distance changed, holder-table wire form. */
   holders: Buffer;
@@ -24,11 +22,31 @@ export interface RoutesDelta {
   removedHolders: Buffer;
 }
 
-/** Byte-wise XOR of two equal-length tables (self-inverse: applies a delta too). */
-export function xorTables(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.length !== b.length) throw new Error(`tables of ${a.length} and ${b.length} bytes`);
-  const out = new Uint8Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = a[i]! ^ b[i]!;
+/** The positions where `to` differs from `from`, with their new distances. */
+export function changedPositions(from: Uint8Array, to: Uint8Array): Buffer {
+  if (from.length !== to.length || to.length > 1 << 16) {
+    throw new Error(`tables of ${from.length} and ${to.length} bytes`);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < to.length; i++) if (from[i] !== to[i]) out.push(i);
+  const buf = Buffer.alloc(3 * out.length);
+  out.forEach((p, k) => {
+    buf.writeUInt16LE(p, 3 * k);
+    buf[3 * k + 2] = to[p]!;
+  });
+  return buf;
+}
+
+/** `table` with the changes of changedPositions put in (a copy). */
+export function applyPositions(table: Uint8Array, changes: Uint8Array): Uint8Array {
+  if (changes.length % 3 !== 0) throw new Error(`a filter delta of ${changes.length} bytes`);
+  const out = Uint8Array.from(table);
+  const view = Buffer.from(changes.buffer, changes.byteOffset, changes.length);
+  for (let k = 0; k < changes.length; k += 3) {
+    const p = view.readUInt16LE(k);
+    if (p >= out.length) throw new Error(`a filter delta naming position ${p}`);
+    out[p] = view[k + 2]!;
+  }
   return out;
 }
 
@@ -110,7 +128,7 @@ export function makeDelta(from: RoutesVersion, to: RoutesVersion): RoutesDelta {
   const { upserts, removed } = diffHolders(from.holders, to.holders);
   return {
     baseVersion: from.version,
-    table: deflateSync(xorTables(from.table, to.table)),
+    table: changedPositions(from.table, to.table),
     holders: encodeHolders(upserts),
     removedHolders: encodeHolders(removed),
   };
@@ -121,9 +139,8 @@ export function applyDelta(
   held: { table: Uint8Array; holders: HolderTable | undefined },
   delta: { table: Uint8Array; holders: Uint8Array; removedHolders: Uint8Array },
 ): { table: Uint8Array; holders: HolderTable } {
-  const xor = inflateSync(delta.table, { maxOutputLength: held.table.length });
   return {
-    table: xorTables(held.table, xor),
+    table: applyPositions(held.table, delta.table),
     holders: applyHolders(
       held.holders ?? emptyHolders(),
       decodeHolders(delta.holders),

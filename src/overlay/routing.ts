@@ -1,8 +1,9 @@
 // Query routing state: this peer's attenuated keyword table (route-table.ts)
 // and holder lists (holder-table.ts), and the last tables of each neighbor,
-// pulled with GetRoutes every intervalMs. A pull names the version already held, so an unchanged table
-// costs a few bytes; the table is rebuilt (and its version bumped) at most
-// once per round, when this peer's files or a neighbor's table changed.
+// pulled with GetRoutes every intervalMs. A pull names the version already
+// held: an unchanged table costs a few bytes, a recent one gets a delta
+// (routes-delta.ts). The tables are rebuilt (and the version bumped) at most
+// once per round, when this peer's files or a neighbor's tables changed.
 // A neighbor whose table is unknown (not fetched yet, an older peer without
 // GetRoutes, other filter parameters) or stale gets every query, as flooding.
 import { deflateSync, inflateSync } from 'node:zlib';
@@ -60,7 +61,7 @@ export interface RoutingStats {
   changedAtMs: number;
   /** Neighbors whose table is known and fresh. */
   knownNeighbors: number;
-  /** Table bytes received and sent in GetRoutes answers (deflated). */
+  /** Table bytes received and sent in GetRoutes answers (as sent: deflated or delta). */
   bytesIn: number;
   bytesOut: number;
   pulls: number;
@@ -87,10 +88,10 @@ export class Routing {
   private ownDirty = true;
   private own = emptyTable();
   private table = emptyTable();
-  private deflated: Buffer = deflateSync(this.table);
   private ownHeld = emptyHolders();
   private holders = emptyHolders();
-  private holdersWire: Buffer = encodeHolders(this.holders);
+  /** The whole tables in wire form, made on the first full answer of a version. */
+  private wire: { table: Buffer; holders: Buffer } | undefined;
   private self = 0;
   private history: RoutesVersion[] = [];
   private readonly deltas = new Map<number, RoutesDelta>();
@@ -151,21 +152,14 @@ export class Routing {
   /** PeerService.GetRoutes: nothing, a delta from `haveVersion`, or the whole tables. */
   answer(haveVersion: number): RoutesAnswer {
     const unchanged = haveVersion === this.stats.version;
-    const full: RoutesDelta = {
-      baseVersion: 0,
-      table: this.deflated,
-      holders: this.holdersWire,
-      removedHolders: EMPTY,
-    };
-    const delta = unchanged ? undefined : this.deltaFrom(haveVersion);
-    const size = (p: RoutesDelta): number =>
-      p.table.length + p.holders.length + p.removedHolders.length;
-    const parts = unchanged
+    const parts: RoutesDelta = unchanged
       ? { baseVersion: 0, table: EMPTY, holders: EMPTY, removedHolders: EMPTY }
-      : delta && size(delta) < size(full)
-        ? delta
-        : full;
-    this.stats.bytesOut += size(parts);
+      : (this.deltaFrom(haveVersion) ?? {
+          baseVersion: 0,
+          ...this.wholeWire(),
+          removedHolders: EMPTY,
+        });
+    this.stats.bytesOut += parts.table.length + parts.holders.length + parts.removedHolders.length;
     return {
       version: this.stats.version,
       unchanged,
@@ -175,6 +169,11 @@ export class Routing {
       maxHolders: this.init.maxHolders,
       ...parts,
     };
+  }
+
+  private wholeWire(): { table: Buffer; holders: Buffer } {
+    this.wire ??= { table: deflateSync(this.table), holders: encodeHolders(this.holders) };
+    return this.wire;
   }
 
   /** The delta from an earlier version still kept, made once per version pair. */
@@ -294,12 +293,9 @@ export class Routing {
       { version: this.stats.version, table: this.table, holders: this.holders },
     ];
     this.deltas.clear();
-    if (!sameHolderLists) {
-      this.holders = holders;
-      this.holdersWire = encodeHolders(holders);
-    }
+    this.wire = undefined;
+    if (!sameHolderLists) this.holders = holders;
     this.table = next;
-    this.deflated = deflateSync(next);
     this.stats.version++;
     this.stats.changedAtMs = Date.now();
   }

@@ -77,13 +77,18 @@ describe('routing deltas', () => {
     expect(sent).to.be.below(whole / 4);
   });
 
-  it('refuses a filter delta of the wrong size', () => {
-    const held = { table: emptyTable(), holders: undefined };
-    const bad = {
-      table: deflateSync(Buffer.alloc(10)),
-      holders: new Uint8Array(0),
-      removedHolders: new Uint8Array(0),
-    };
-    expect(() => applyDelta(held, bad)).to.throw(/tables of/);
+  it('refuses a filter delta of partial entries or naming a position past the end', () => {
+    const held = { table: new Uint8Array(16), holders: undefined };
+    const bad = (table: Buffer) => () =>
+      applyDelta(held, { table, holders: new Uint8Array(0), removedHolders: new Uint8Array(0) });
+    expect(bad(Buffer.alloc(4))).to.throw(/of 4 bytes/);
+    expect(bad(Buffer.from([16, 0, 1]))).to.throw(/position 16/);
+    expect(
+      applyDelta(held, {
+        table: Buffer.from([3, 0, 9]),
+        holders: new Uint8Array(0),
+        removedHolders: new Uint8Array(0),
+      }).table[3],
+    ).to.equal(9);
   });
 });
