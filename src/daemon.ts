@@ -17,6 +17,7 @@ import { RestServer } from './rest/server.js';
 import { overlayPeerResolver, overlaySources } from './transfer/overlay-sources.js';
 import { TransferManager } from './transfer/transfer-manager.js';
 import { readVersion } from './version.js';
+import { releaseYoungGeneration } from './young-generation.js';
 
 export interface DaemonOptions {
   /** Print the log to stdout as well as the file (default true). */
@@ -173,6 +174,8 @@ export class Daemon {
       },
       `p2pd ${this.version} peer ${this.config.id} started: gRPC ${this.grpcAddress}, REST http://${this.restAddress}`,
     );
+    // Startup is over: from now on load, not loading, decides how large it grows.
+    releaseYoungGeneration();
     this.events.emit('daemon.started', {
       version: this.version,
       grpcAddress: this.grpcAddress,
