@@ -1,6 +1,7 @@
 // Real p2pd daemons as child processes for benchmarks, with their peak RSS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createControlClient, deadline } from '../src/grpc/clients.js';
@@ -11,6 +12,10 @@ export interface BenchDaemon {
   id: string;
   child: ChildProcess;
   grpcAddress: string;
+  /** host:port of the REST API. */
+  restAddress: string;
+  /** Resident set size now, bytes (Linux /proc; 0 elsewhere). */
+  rss(): Promise<number>;
   /** Peak resident set size so far, bytes (Linux /proc; 0 elsewhere). */
   peakRss(): Promise<number>;
   /** CPU seconds (user + system) used so far (Linux /proc; 0 elsewhere). */
@@ -51,11 +56,12 @@ export async function startDaemon(
     },
   );
   let output = '';
-  const grpcAddress = await new Promise<string>((resolve, reject) => {
+  // The startup line (log level info or finer) names both bound addresses.
+  const [grpcAddress, restAddress] = await new Promise<[string, string]>((resolve, reject) => {
     const onData = (d: Buffer): void => {
       output += d.toString();
-      const m = /gRPC (\S+?),/.exec(output);
-      if (m) resolve(m[1]!);
+      const m = /gRPC (\S+?), REST http:\/\/(\S+)/.exec(output);
+      if (m) resolve([m[1]!, m[2]!]);
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
@@ -65,19 +71,22 @@ export async function startDaemon(
   child.stdout!.resume();
   child.stderr!.resume();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const statusBytes = async (field: string): Promise<number> => {
+    try {
+      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
+      const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
+      return kb ? Number(kb) * 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
   return {
     id,
     child,
     grpcAddress,
-    peakRss: async () => {
-      try {
-        const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-        const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
-        return kb ? Number(kb) * 1024 : 0;
-      } catch {
-        return 0;
-      }
-    },
+    restAddress,
+    rss: () => statusBytes('VmRSS'),
+    peakRss: () => statusBytes('VmHWM'),
     cpuSeconds: async () => {
       try {
         const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
@@ -117,4 +126,16 @@ export async function waitIndexed(
   } finally {
     client.close();
   }
+}
+
+/** A TCP port free on 127.0.0.1 right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -6,23 +6,11 @@
 import { spawn } from 'node:child_process';
 import { Agent, get } from 'node:http';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnP2pd } from '../test/fixtures/spawn.js';
 import { waitFor } from '../test/fixtures/peers.js';
+import { freePort, startDaemon, waitIndexed, type BenchDaemon } from './daemons.js';
 import { envInt, type Bench, type BenchRow } from './table.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function request(agent: Agent, url: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -84,35 +72,20 @@ export const restBench: Bench = {
     const seconds = envInt('BENCH_REST_SECONDS', 5);
     const files = envInt('BENCH_REST_FILES', 1000);
     const dir = await mkdtemp(join(tmpdir(), 'p2pd-bench-rest-'));
-    const shared = join(dir, 'shared');
-    await mkdir(shared);
+    const shared = join(dir, 'restbench', 'shared');
+    await mkdir(shared, { recursive: true });
     for (let i = 0; i < files; i++) await writeFile(join(shared, `track-${i}.txt`), `track ${i}`);
-    const rest = await freePort();
     const hello = await freePort();
-    await writeFile(
-      join(dir, 'config.json'),
-      JSON.stringify({
-        id: 'restbench',
-        sharedDir: shared,
-        dataDir: join(dir, 'data'),
-        grpc: { host: '127.0.0.1', port: await freePort() },
-        rest: { host: '127.0.0.1', port: rest },
-        index: { watch: false, rescanIntervalMs: 0 },
-        log: { file: join(dir, 'p2pd.log'), level: 'warn' },
-      }),
-    );
-    const daemon = spawnP2pd(['--config', join(dir, 'config.json')]);
     const bare = spawn(process.execPath, ['-e', HELLO, String(hello)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    let daemon: BenchDaemon | undefined;
     try {
-      await waitFor(
-        async () => {
-          const res = await fetch(`http://127.0.0.1:${rest}/api/v1/status`).catch(() => undefined);
-          return res?.ok && ((await res.json()) as { files: number }).files === files;
-        },
-        { timeoutMs: 120_000, intervalMs: 200, what: 'the daemon to index' },
-      );
+      daemon = await startDaemon(dir, 'restbench', {
+        index: { watch: false, rescanIntervalMs: 0 },
+      });
+      await waitIndexed(daemon, files, 120_000);
+      const rest = `http://${daemon.restAddress}`;
       await waitFor(
         () =>
           fetch(`http://127.0.0.1:${hello}/`).then(
@@ -131,17 +104,16 @@ export const restBench: Bench = {
         },
         {
           what: 'p2pd status',
-          ...(await load(`http://127.0.0.1:${rest}/api/v1/status`, concurrency, seconds)),
+          ...(await load(`${rest}/api/v1/status`, concurrency, seconds)),
         },
         {
           what: `p2pd files (${files} shared)`,
-          ...(await load(`http://127.0.0.1:${rest}/api/v1/files?limit=50`, concurrency, seconds)),
+          ...(await load(`${rest}/api/v1/files?limit=50`, concurrency, seconds)),
         },
       ];
     } finally {
       bare.kill('SIGTERM');
-      daemon.kill('SIGTERM');
-      await daemon.exited;
+      await daemon?.stop();
       await rm(dir, { recursive: true, force: true });
     }
   },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from './config/schema.js';
 import type { Core, NodeStatus, Startable } from './core.js';
 import { EventBus } from './events/bus.js';
-import { NatsPublisher } from './events/nats-publisher.js';
+import type { NatsPublisher } from './events/nats-publisher.js';
 import { GrpcPeerTransport } from './grpc/peer-transport.js';
 import { PROTOCOL_VERSION } from './grpc/proto.js';
 import { GrpcServer } from './grpc/server.js';
@@ -17,6 +17,7 @@ import { RestServer } from './rest/server.js';
 import { overlayPeerResolver, overlaySources } from './transfer/overlay-sources.js';
 import { TransferManager } from './transfer/transfer-manager.js';
 import { readVersion } from './version.js';
+import { releaseYoungGeneration } from './young-generation.js';
 
 export interface DaemonOptions {
   /** Print the log to stdout as well as the file (default true). */
@@ -31,8 +32,11 @@ export class Daemon {
   readonly overlay: Overlay;
   readonly transfers: TransferManager;
   readonly events: EventBus;
-  /** Undefined when no nats.url is configured. */
-  readonly nats: NatsPublisher | undefined;
+  /**
+   * Built by start() when nats.url is configured: the NATS client is loaded only then,
+   * so a peer without NATS does not carry it.
+   */
+  nats: NatsPublisher | undefined;
   readonly logger: Logger;
   private readonly closeLog: () => void;
   private readonly version = readVersion();
@@ -64,11 +68,7 @@ export class Daemon {
         rescanIntervalMs: config.index.rescanIntervalMs,
       },
     );
-    this.nats =
-      config.nats.url === undefined
-        ? undefined
-        : createNatsPublisher(config, this.events, metrics, logger);
-    if (!this.nats) metrics.natsState.set({ state: 'disabled' }, 1);
+    if (config.nats.url === undefined) metrics.natsState.set({ state: 'disabled' }, 1);
     this.overlay = new Overlay(
       {
         events: this.events,
@@ -132,19 +132,27 @@ export class Daemon {
   }
 
   async start(): Promise<void> {
-    // The publisher goes first (it never waits for NATS) so the initial scan's file
-    // events reach it, and is stopped last so it can flush `daemon.stopping`.
-    const parts: [string, Startable][] = [
-      ...(this.nats ? [['nats', this.nats] as [string, Startable]] : []),
-      ['index', this.index],
-      ['grpc', this.grpc],
-      // After gRPC (its address is advertised), stopped before it (so Leave goes out).
-      ['overlay', this.overlay],
-      // Resumed fetches may search the network; stopped first, keeping partial state.
-      ['transfers', this.transfers],
-      ['rest', this.rest],
-    ];
     try {
+      if (this.config.nats.url !== undefined) {
+        this.nats ??= await createNatsPublisher(
+          this.config,
+          this.events,
+          this.core.metrics,
+          this.logger,
+        );
+      }
+      // The publisher goes first (it never waits for NATS) so the initial scan's file
+      // events reach it, and is stopped last so it can flush `daemon.stopping`.
+      const parts: [string, Startable][] = [
+        ...(this.nats ? [['nats', this.nats] as [string, Startable]] : []),
+        ['index', this.index],
+        ['grpc', this.grpc],
+        // After gRPC (its address is advertised), stopped before it (so Leave goes out).
+        ['overlay', this.overlay],
+        // Resumed fetches may search the network; stopped first, keeping partial state.
+        ['transfers', this.transfers],
+        ['rest', this.rest],
+      ];
       for (const [name, part] of parts) {
         await part.start();
         this.started.push({ name, part });
@@ -166,6 +174,8 @@ export class Daemon {
       },
       `p2pd ${this.version} peer ${this.config.id} started: gRPC ${this.grpcAddress}, REST http://${this.restAddress}`,
     );
+    // Startup is over: from now on load, not loading, decides how large it grows.
+    releaseYoungGeneration();
     this.events.emit('daemon.started', {
       version: this.version,
       grpcAddress: this.grpcAddress,
@@ -214,12 +224,13 @@ export class Daemon {
   }
 }
 
-function createNatsPublisher(
+async function createNatsPublisher(
   config: Config,
   events: EventBus,
   metrics: Metrics,
   logger: Logger,
-): NatsPublisher {
+): Promise<NatsPublisher> {
+  const { NatsPublisher } = await import('./events/nats-publisher.js');
   const nats = config.nats;
   const url = nats.url!;
   return new NatsPublisher(

@@ -1,8 +1,8 @@
 // One root logger per daemon: readable lines on the terminal, JSON lines in
 // the peer's log file. Components get children with their own fields.
-import { pino, type Logger, type Level } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 import { format } from 'node:util';
+import { pino, type Logger, type Level } from 'pino';
 
 export type { Logger };
 
@@ -18,15 +18,7 @@ export function createLogger(init: LoggerInit): { logger: Logger; close: () => v
   const file = pino.destination({ dest: init.file, sync: false, mkdir: true });
   const streams: pino.StreamEntry[] = [{ level: init.level, stream: file }];
   if (init.console ?? true) {
-    streams.push({
-      level: init.level,
-      stream: pretty({
-        colorize: process.stdout.isTTY,
-        sync: true,
-        singleLine: true,
-        ignore: 'pid,hostname,peer',
-      }),
-    });
+    streams.push({ level: init.level, stream: process.stdout.isTTY ? prettyLines() : plainLines });
   }
   const logger = pino(
     { level: init.level, base: { peer: init.peerId } },
@@ -53,3 +45,42 @@ export function grpcLogSink(logger: Logger): Partial<Console> {
     debug: (...args: unknown[]) => logger.trace(format(...args)),
   };
 }
+
+/**
+ * pino-pretty, colored, for a person at a terminal. Loaded only then: it and
+ * its dependencies weigh about 1 MiB of heap a daemon under a supervisor or
+ * a pipe would carry for nothing.
+ */
+function prettyLines(): pino.DestinationStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
+  return pretty({
+    colorize: true,
+    sync: true,
+    singleLine: true,
+    ignore: 'pid,hostname,peer',
+  });
+}
+
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO',
+  40: 'WARN',
+  50: 'ERROR',
+  60: 'FATAL',
+};
+
+/** pino-pretty's uncolored single-line layout: `[HH:MM:SS.mmm] LEVEL: message {fields}`. */
+export function plainLine(record: string): string {
+  const { level, time, msg, ...fields } = JSON.parse(record) as Record<string, unknown>;
+  delete fields.pid;
+  delete fields.hostname;
+  delete fields.peer;
+  const at = new Date(time as number).toISOString().slice(11, 23);
+  const extra = Object.keys(fields).length > 0 ? ` ${JSON.stringify(fields)}` : '';
+  return `[${at}] ${LEVEL_NAMES[level as number] ?? String(level)}: ${String(msg ?? '')}${extra}\n`;
+}
+
+const plainLines: pino.DestinationStream = {
+  write: (record: string) => void process.stdout.write(plainLine(record)),
+};

@@ -1,78 +1,133 @@
-// Prometheus metrics of one daemon, in its own registry (no global state).
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+// Prometheus metrics of one daemon (no global state). Components count into
+// plain values here; prom-client, with Node's default process metrics, is
+// loaded by the first scrape: ~1.5 MiB of heap a daemon nobody scrapes need
+// not hold. Process metrics that observe over time (GC, event-loop lag) start
+// with that first scrape.
+import type { Registry } from 'prom-client';
+
+type LabelValues<N extends string> = Partial<Record<N, string | number>>;
+
+/** One metric's values, by label set. */
+abstract class Series<N extends string> {
+  readonly values = new Map<string, { labels: LabelValues<N>; value: number }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly labelNames: readonly N[] = [],
+  ) {}
+
+  protected update(labels: LabelValues<N>, change: (value: number) => number): void {
+    const key = this.labelNames.map((n) => String(labels[n] ?? '')).join('\u0000');
+    const current = this.values.get(key);
+    if (current) current.value = change(current.value);
+    else this.values.set(key, { labels, value: change(0) });
+  }
+}
+
+export class Counter<N extends string = never> extends Series<N> {
+  /** Adds `value` (default 1), optionally for a label set: prom-client's signature. */
+  inc(labels?: LabelValues<N> | number, value?: number): void {
+    const by = typeof labels === 'number' ? labels : (value ?? 1);
+    this.update(typeof labels === 'object' ? labels : {}, (v) => v + by);
+  }
+}
+
+export class Gauge<N extends string = never> extends Series<N> {
+  set(labels: LabelValues<N> | number, value?: number): void {
+    const to = typeof labels === 'number' ? labels : value!;
+    this.update(typeof labels === 'object' ? labels : {}, () => to);
+  }
+}
+
+/** prom-client's text exposition content type. */
+const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export class Metrics {
-  readonly registry = new Registry();
-  readonly sharedFiles = new Gauge({
-    name: 'p2pd_shared_files',
-    help: 'Distinct files (by content) in the shared folder',
-    registers: [this.registry],
-  });
-  readonly sharedBytes = new Gauge({
-    name: 'p2pd_shared_bytes',
-    help: 'Bytes of distinct shared content',
-    registers: [this.registry],
-  });
-  readonly hashedBytes = new Counter({
-    name: 'p2pd_hashed_bytes_total',
-    help: 'Bytes read and hashed by the indexer',
-    registers: [this.registry],
-  });
-  readonly hashSeconds = new Counter({
-    name: 'p2pd_hash_seconds_total',
-    help: 'Wall time spent hashing files',
-    registers: [this.registry],
-  });
-  readonly hashThroughput = new Gauge({
-    name: 'p2pd_hash_throughput_bytes_per_second',
-    help: 'Hashing throughput of the last scan that hashed anything',
-    registers: [this.registry],
-  });
-  readonly httpRequests = new Counter({
-    name: 'p2pd_http_requests_total',
-    help: 'REST requests by route, method and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [this.registry],
-  });
-  readonly grpcRequests = new Counter({
-    name: 'p2pd_grpc_requests_total',
-    help: 'gRPC calls served by method and status code',
-    labelNames: ['method', 'code'] as const,
-    registers: [this.registry],
-  });
-  readonly natsPublished = new Counter({
-    name: 'p2pd_nats_events_published_total',
-    help: 'Event publishes sent to NATS (a retry counts again)',
-    registers: [this.registry],
-  });
-  readonly natsAcknowledged = new Counter({
-    name: 'p2pd_nats_events_acknowledged_total',
-    help: 'Events confirmed delivered: JetStream ack, or flush without JetStream',
-    registers: [this.registry],
-  });
-  readonly natsDuplicates = new Counter({
-    name: 'p2pd_nats_events_duplicate_total',
-    help: 'Retried publishes JetStream recognised as already stored (not stored twice)',
-    registers: [this.registry],
-  });
-  readonly natsQueued = new Gauge({
-    name: 'p2pd_nats_events_queued',
-    help: 'Events in the outbox waiting for NATS',
-    registers: [this.registry],
-  });
-  readonly natsDropped = new Counter({
-    name: 'p2pd_nats_events_dropped_total',
-    help: 'download.progress events dropped because the outbox was full',
-    registers: [this.registry],
-  });
-  readonly natsState = new Gauge({
-    name: 'p2pd_nats_connection_state',
-    help: '1 for the current NATS connection state, 0 for the others',
-    labelNames: ['state'] as const,
-    registers: [this.registry],
-  });
+  readonly sharedFiles = new Gauge(
+    'p2pd_shared_files',
+    'Distinct files (by content) in the shared folder',
+  );
+  readonly sharedBytes = new Gauge('p2pd_shared_bytes', 'Bytes of distinct shared content');
+  readonly hashedBytes = new Counter(
+    'p2pd_hashed_bytes_total',
+    'Bytes read and hashed by the indexer',
+  );
+  readonly hashSeconds = new Counter('p2pd_hash_seconds_total', 'Wall time spent hashing files');
+  readonly hashThroughput = new Gauge(
+    'p2pd_hash_throughput_bytes_per_second',
+    'Hashing throughput of the last scan that hashed anything',
+  );
+  readonly httpRequests = new Counter(
+    'p2pd_http_requests_total',
+    'REST requests by route, method and status',
+    ['method', 'route', 'status'] as const,
+  );
+  readonly grpcRequests = new Counter(
+    'p2pd_grpc_requests_total',
+    'gRPC calls served by method and status code',
+    ['method', 'code'] as const,
+  );
+  readonly natsPublished = new Counter(
+    'p2pd_nats_events_published_total',
+    'Event publishes sent to NATS (a retry counts again)',
+  );
+  readonly natsAcknowledged = new Counter(
+    'p2pd_nats_events_acknowledged_total',
+    'Events confirmed delivered: JetStream ack, or flush without JetStream',
+  );
+  readonly natsDuplicates = new Counter(
+    'p2pd_nats_events_duplicate_total',
+    'Retried publishes JetStream recognised as already stored (not stored twice)',
+  );
+  readonly natsQueued = new Gauge(
+    'p2pd_nats_events_queued',
+    'Events in the outbox waiting for NATS',
+  );
+  readonly natsDropped = new Counter(
+    'p2pd_nats_events_dropped_total',
+    'download.progress events dropped because the outbox was full',
+  );
+  readonly natsState = new Gauge(
+    'p2pd_nats_connection_state',
+    '1 for the current NATS connection state, 0 for the others',
+    ['state'] as const,
+  );
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'p2pd_' });
+  /** What the /metrics route serves. */
+  readonly registry = {
+    contentType: CONTENT_TYPE,
+    metrics: async (): Promise<string> => (await (this.prom ??= this.load())).metrics(),
+  };
+
+  private prom: Promise<Registry> | undefined;
+
+  private async load(): Promise<Registry> {
+    const prom = await import('prom-client');
+    const registry = new prom.Registry();
+    for (const series of Object.values(this)) {
+      if (!(series instanceof Series)) continue;
+      const { name, help, labelNames, values } = series as Series<string>;
+      const init = { name, help, labelNames, registers: [registry] };
+      if (series instanceof Counter) {
+        new prom.Counter({
+          ...init,
+          collect() {
+            this.reset();
+            for (const { labels, value } of values.values()) this.inc(labels, value);
+          },
+        });
+      } else {
+        new prom.Gauge({
+          ...init,
+          collect() {
+            this.reset();
+            for (const { labels, value } of values.values()) this.set(labels, value);
+          },
+        });
+      }
+    }
+    prom.collectDefaultMetrics({ register: registry, prefix: 'p2pd_' });
+    return registry;
   }
 }

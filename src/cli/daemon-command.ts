@@ -6,7 +6,7 @@ import type { Daemon } from '../daemon.js';
 import { ConfigError } from '../errors.js';
 import { grpcLogSink } from '../logger.js';
 
-interface DaemonArgs {
+export interface DaemonArgs {
   config?: string;
   'grpc-port'?: number;
   'rest-port'?: number;

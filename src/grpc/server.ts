@@ -1,13 +1,13 @@
 // The gRPC listener: PeerService, ControlService, health and reflection on one port.
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Core, Startable } from '../core.js';
 import { UnavailableError } from '../errors.js';
 import { controlServiceHandlers } from './control-service.js';
 import { withEncodedDataChunks } from './data-chunk-wire.js';
 import { peerServiceHandlers } from './peer-service.js';
-import { loadProto, reflectionDefinition } from './proto.js';
+import { addLazyReflection } from './lazy-reflection.js';
+import { loadProto } from './proto.js';
 
 /** Health is reported for the whole server ('') and for each of our services. */
 const HEALTH_NAMES = ['', 'p2p.v1.PeerService', 'p2p.v1.ControlService'];
@@ -42,7 +42,7 @@ export class GrpcServer implements Startable {
     );
     server.addService(proto.p2p.v1.ControlService.service, controlServiceHandlers(this.core));
     this.health.addToServer(server);
-    new ReflectionService(reflectionDefinition()).addToServer(server);
+    addLazyReflection(server);
     const target = `${this.init.host.includes(':') ? `[${this.init.host}]` : this.init.host}:${this.init.port}`;
     this.port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(target, ServerCredentials.createInsecure(), (err, port) => {

@@ -10,6 +10,7 @@ import { HashCache, type CachedFile } from './cache.js';
 import { hashFile } from './hasher.js';
 import { compileQuery } from './keywords.js';
 import { statShared, walkShare, type FoundFile } from './scanner.js';
+import { SortedFiles } from './sorted-files.js';
 import type { FileEntry, IndexStats, ListQuery, ListResult } from './types.js';
 import { ShareWatcher } from './watcher.js';
 import { writeIntoShare } from './share-writer.js';
@@ -62,6 +63,8 @@ export class FileIndex {
   private dirty = false;
   private rescanTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Every entry sorted for list(); dropped on any change and rebuilt by the next list(). */
+  private sorted: SortedFiles | undefined;
   /** Files hashed since start; tests read it to prove a restart re-hashes nothing. */
   hashedFiles = 0;
 
@@ -156,14 +159,20 @@ export class FileIndex {
       ? this.entry(query.trim().toLowerCase())
       : undefined;
     if (byHash) return { files: offset === 0 ? [byHash] : [], total: 1 };
-    const { match } = compileQuery(query);
-    const matches: FileEntry[] = [];
-    for (const sha of this.byHash.keys()) {
-      const entry = this.entry(sha);
-      if (entry && entry.names.some(match)) matches.push(entry);
+    const { terms } = compileQuery(query);
+    return this.sortedFiles().page(terms, offset, limit);
+  }
+
+  private sortedFiles(): SortedFiles {
+    if (!this.sorted) {
+      const entries: FileEntry[] = [];
+      for (const sha of this.byHash.keys()) {
+        const entry = this.entry(sha);
+        if (entry) entries.push(entry);
+      }
+      this.sorted = new SortedFiles(entries);
     }
-    matches.sort((a, b) => (a.names[0]! < b.names[0]! ? -1 : a.names[0]! > b.names[0]! ? 1 : 0));
-    return { files: matches.slice(offset, offset + limit), total: matches.length };
+    return this.sorted;
   }
 
   /**
@@ -402,6 +411,7 @@ export class FileIndex {
       this.bytesShared += record.size;
     }
     names.add(rel);
+    this.sorted = undefined;
     this.dirty = true;
     this.updateGauges();
     if (quiet || before?.sha256 === record.sha256) return;
@@ -418,6 +428,7 @@ export class FileIndex {
     if (!before) return;
     this.byPath.delete(rel);
     this.unlink(rel, before);
+    this.sorted = undefined;
     this.dirty = true;
     this.updateGauges();
     this.components.events.emit('file.removed', {

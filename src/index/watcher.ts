@@ -1,6 +1,6 @@
 // Folder watcher: reports relative paths that may have changed. The index
 // decides what changed by stat and hash, so a lost or doubled event is harmless.
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import { isIgnored, toRelPosix } from './paths.js';
 
 export class ShareWatcher {
@@ -12,6 +12,8 @@ export class ShareWatcher {
   ) {}
 
   async start(): Promise<void> {
+    // Loaded here so a peer configured not to watch never loads it.
+    const { watch } = await import('chokidar');
     const watcher = watch(this.root, {
       ignoreInitial: true,
       followSymlinks: false,

@@ -3,7 +3,7 @@
 // is buffered whole; the core enforces the size cap while it writes.
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import busboy from 'busboy';
+import type busboy from 'busboy';
 import type { Request, Response } from 'express';
 import { CancelledError, InvalidArgumentError, TooLargeError } from '../errors.js';
 import { acceptBody } from './route-table.js';
@@ -85,9 +85,11 @@ async function fromForm<T>(
   init: UploadInit,
   store: Store<T>,
 ): Promise<T> {
+  // Loaded by the first multipart upload, not by every daemon.
+  const { default: createParser } = await import('busboy');
   let parser: busboy.Busboy;
   try {
-    parser = busboy({ headers: req.headers, limits: FORM_LIMITS });
+    parser = createParser({ headers: req.headers, limits: FORM_LIMITS });
   } catch (err) {
     throw new InvalidArgumentError(`bad multipart request: ${(err as Error).message}`);
   }
