@@ -197,9 +197,13 @@ export const configSchema = z.strictObject({
        * 'flood': every query to every neighbor (Gnutella 0.4, for comparison).
        */
       routing: z.enum(['bloom', 'flood']).default('bloom'),
-      /** How often neighbors' routing tables are pulled, ms (unchanged ones cost a few bytes). */
-      routesIntervalMs: z.int().min(50).max(600_000).default(2000),
-      /** Deadline of one GetRoutes call, ms. */
+      /**
+       * This peer's routing tables are rebuilt (and offered to neighbors, whose
+       * GetRoutes long polls wait for changes) at most this often, ms; a failed
+       * poll is retried after it.
+       */
+      routesIntervalMs: z.int().min(50).max(600_000).default(500),
+      /** Deadline of one GetRoutes call beyond the time it waits for a change, ms. */
       routesTimeoutMs: z.int().min(50).max(60_000).default(2000),
     })
     .refine((s) => s.defaultTtl <= s.maxTtl, {

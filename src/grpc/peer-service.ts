@@ -51,7 +51,12 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
     GetRoutes: unary<GetRoutesRequest__Output, GetRoutesResponse>(
       'PeerService/GetRoutes',
       metrics,
-      (req) => overlay.handleGetRoutes(req.haveVersion),
+      (req, call) => {
+        // A waiting poll ends when its caller goes away.
+        const gone = new AbortController();
+        call.once('cancelled', () => gone.abort());
+        return overlay.handleGetRoutes(req.haveVersion, req.waitMs, gone.signal);
+      },
     ),
     Search: serverStream<SearchRequest__Output, SearchHit>(
       'PeerService/Search',

@@ -79,13 +79,15 @@ export class GrpcPeerTransport implements OverlayTransport {
     address: string,
     selfId: string,
     haveVersion: number,
+    waitMs: number,
     o: CallOptions,
   ): Promise<RoutesAnswer> {
     const res = await this.unary<GetRoutesResponse__Output>(
       address,
       'GetRoutes',
       o,
-      (client, options, cb) => client.GetRoutes({ peerId: selfId, haveVersion }, options, cb),
+      (client, options, cb) =>
+        client.GetRoutes({ peerId: selfId, haveVersion, waitMs }, options, cb),
     );
     return {
       version: res.version,

@@ -202,11 +202,11 @@ export class Overlay implements Startable {
   }
 
   /** Answers GetRoutes; UNIMPLEMENTED when routing is off, so askers flood this peer. */
-  handleGetRoutes(haveVersion: number): RoutesAnswer {
+  handleGetRoutes(haveVersion: number, waitMs = 0, signal?: AbortSignal): Promise<RoutesAnswer> {
     if (!this.routing || !this.membership.self) {
       throw new NotImplementedError('query routing is off on this peer (search.routing: flood)');
     }
-    return this.routing.answer(haveVersion);
+    return this.routing.answer(haveVersion, waitMs, signal);
   }
 
   /** Answers a Search from a neighbor; `deadline` is the caller's (epoch ms, Infinity for none). */

@@ -1,18 +1,18 @@
 // Query routing state: this peer's attenuated keyword table (route-table.ts)
 // and holder lists (holder-table.ts), and the last tables of each neighbor,
-// pulled with GetRoutes every intervalMs. A pull names the version already
-// held: an unchanged table costs a few bytes, a recent one gets a delta
-// (routes-delta.ts). The tables are rebuilt (and the version bumped) at most
-// once per round, when this peer's files or a neighbor's tables changed.
-// A neighbor whose table is unknown (not fetched yet, an older peer without
-// GetRoutes, other filter parameters) or stale gets every query, as flooding.
-import { deflateSync, inflateSync } from 'node:zlib';
+// kept by long polls (routes-puller.ts). A poll names the version already
+// held: a recent one gets a delta (routes-delta.ts). The tables are rebuilt
+// (and the version bumped) when this peer's files or a neighbor's tables
+// changed, at most once per intervalMs, and waiting polls are answered at
+// once. A neighbor whose table is unknown (not fetched yet, an older peer
+// without GetRoutes, other filter parameters) or stale gets every query, as
+// flooding.
+import { deflateSync } from 'node:zlib';
 import type { EventBus } from '../events/bus.js';
 import type { ListQuery, ListResult } from '../index/types.js';
 import type { Logger } from '../logger.js';
-import { HASHES, MAX_PREFIX, POSITIONS, nameKeys } from './bloom.js';
+import { HASHES, MAX_PREFIX, POSITIONS, nameKeys, termKey } from './bloom.js';
 import {
-  decodeHolders,
   emptyHolders,
   encodeHolders,
   holderId,
@@ -20,13 +20,13 @@ import {
   mergeHolders,
   ownHolders,
   sameHolders,
-  type HolderTable,
 } from './holder-table.js';
 import type { Membership } from './membership.js';
 import type { NeighborTable } from './neighbors.js';
 import { emptyTable, keysTable, mergeTables, sameTable } from './route-table.js';
 import { planRoute, type NeighborRoutes, type RouteQuery, type RouteState } from './route-plan.js';
-import { applyDelta, makeDelta, type RoutesDelta, type RoutesVersion } from './routes-delta.js';
+import { makeDelta, type RoutesDelta, type RoutesVersion } from './routes-delta.js';
+import { RoutesPuller, WAIT_MS } from './routes-puller.js';
 import type { OverlayTransport, RoutesAnswer } from './types.js';
 
 export interface RoutableIndex {
@@ -43,9 +43,9 @@ export interface RoutingComponents {
 }
 
 export interface RoutingInit {
-  /** How often neighbors' tables are pulled, ms. */
+  /** Tables are rebuilt at most this often, ms; a failed poll is retried after it. */
   intervalMs: number;
-  /** Deadline of one GetRoutes call, ms. */
+  /** Deadline of one GetRoutes call beyond the time it waits for a change, ms. */
   timeoutMs: number;
   /** Distances beyond this are dropped (the largest TTL worth routing). */
   maxDistance: number;
@@ -67,16 +67,6 @@ export interface RoutingStats {
   pulls: number;
 }
 
-interface Held {
-  version: number;
-  table: Uint8Array;
-  /** Undefined when the neighbor sent none (a peer that predates them). */
-  holders: HolderTable | undefined;
-  fetchedAtMs: number;
-}
-
-/** A neighbor's table this old (rounds missed) is no longer trusted. */
-const STALE_ROUNDS = 5;
 /** Earlier versions kept to answer with a delta (a neighbor is rarely more behind). */
 const HISTORY = 4;
 const EMPTY: Buffer = Buffer.alloc(0);
@@ -84,6 +74,8 @@ const LIST_PAGE = 1000;
 
 export class Routing {
   private timer: NodeJS.Timeout | undefined;
+  private rebuildTimer: NodeJS.Timeout | undefined;
+  private lastRebuildMs = 0;
   private off: (() => void) | undefined;
   private ownDirty = true;
   private own = emptyTable();
@@ -95,38 +87,54 @@ export class Routing {
   private self = 0;
   private history: RoutesVersion[] = [];
   private readonly deltas = new Map<number, RoutesDelta>();
-  private ticking = false;
-  private readonly held = new Map<string, Held>();
-  readonly stats: RoutingStats;
+  /** Polls waiting for the next version. */
+  private readonly waiters = new Set<() => void>();
+  private readonly puller: RoutesPuller;
+  private readonly counters = { version: Date.now(), changedAtMs: Date.now(), bytesOut: 0 };
 
   constructor(
     private readonly c: RoutingComponents,
     private readonly init: RoutingInit,
   ) {
-    // Epoch-based, so a restarted peer never repeats a version a neighbor holds.
-    this.stats = {
-      version: Date.now(),
-      changedAtMs: Date.now(),
-      knownNeighbors: 0,
-      bytesIn: 0,
-      bytesOut: 0,
-      pulls: 0,
+    // The version is epoch-based, so a restarted peer never repeats one a neighbor holds.
+    this.puller = new RoutesPuller(c, {
+      intervalMs: init.intervalMs,
+      timeoutMs: init.timeoutMs,
+      onChange: () => this.scheduleRebuild(),
+    });
+  }
+
+  get stats(): RoutingStats {
+    const known = [...this.puller.held.values()].filter((h) => !this.puller.isStale(h));
+    return {
+      ...this.counters,
+      knownNeighbors: known.length,
+      bytesIn: this.puller.stats.bytesIn,
+      pulls: this.puller.stats.pulls,
     };
   }
 
   start(): void {
     this.off = this.c.events.subscribe((e) => {
-      if (e.type.startsWith('file.') || e.type === 'index.scanned') this.ownDirty = true;
+      if (e.type.startsWith('file.') || e.type === 'index.scanned') {
+        this.ownDirty = true;
+        this.scheduleRebuild();
+      }
     });
-    this.timer = setInterval(() => void this.tick(), this.init.intervalMs);
+    // Neighbors come and go: start and stop their polls.
+    this.timer = setInterval(() => this.puller.sync(), Math.min(this.init.intervalMs, 250));
     this.timer.unref();
-    void this.tick();
+    this.puller.sync();
+    this.scheduleRebuild();
   }
 
   stop(): void {
     clearInterval(this.timer);
+    this.timer = undefined;
+    clearTimeout(this.rebuildTimer);
     this.off?.();
-    this.held.clear();
+    this.puller.stop();
+    this.wake();
   }
 
   /**
@@ -140,8 +148,8 @@ export class Routing {
     first: boolean,
   ): Map<string, number[]> {
     const neighbors: NeighborRoutes[] = candidates.map((id) => {
-      const held = this.held.get(id);
-      return !held || this.isStale(held)
+      const held = this.puller.held.get(id);
+      return !held || this.puller.isStale(held)
         ? { id }
         : { id, table: held.table, ...(held.holders ? { holders: held.holders } : {}) };
     });
@@ -149,9 +157,15 @@ export class Routing {
     return planRoute(query, own, neighbors, state, first);
   }
 
-  /** PeerService.GetRoutes: nothing, a delta from `haveVersion`, or the whole tables. */
-  answer(haveVersion: number): RoutesAnswer {
-    const unchanged = haveVersion === this.stats.version;
+  /**
+   * PeerService.GetRoutes: a delta from `haveVersion`, or the whole tables;
+   * when `haveVersion` is current, held up to `waitMs` for a change first.
+   */
+  async answer(haveVersion: number, waitMs = 0, signal?: AbortSignal): Promise<RoutesAnswer> {
+    if (haveVersion === this.counters.version && waitMs > 0 && this.timer) {
+      await this.nextVersion(Math.min(waitMs, WAIT_MS), signal);
+    }
+    const unchanged = haveVersion === this.counters.version;
     const parts: RoutesDelta = unchanged
       ? { baseVersion: 0, table: EMPTY, holders: EMPTY, removedHolders: EMPTY }
       : (this.deltaFrom(haveVersion) ?? {
@@ -159,9 +173,10 @@ export class Routing {
           ...this.wholeWire(),
           removedHolders: EMPTY,
         });
-    this.stats.bytesOut += parts.table.length + parts.holders.length + parts.removedHolders.length;
+    this.counters.bytesOut +=
+      parts.table.length + parts.holders.length + parts.removedHolders.length;
     return {
-      version: this.stats.version,
+      version: this.counters.version,
       unchanged,
       positions: POSITIONS,
       hashes: HASHES,
@@ -169,6 +184,25 @@ export class Routing {
       maxHolders: this.init.maxHolders,
       ...parts,
     };
+  }
+
+  /** Resolves at the next version, after `ms`, on abort or on stop. */
+  private nextVersion(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        this.waiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      this.waiters.add(done);
+    });
+  }
+
+  private wake(): void {
+    for (const done of [...this.waiters]) done();
   }
 
   private wholeWire(): { table: Buffer; holders: Buffer } {
@@ -182,86 +216,22 @@ export class Routing {
     if (cached) return cached;
     const base = this.history.find((h) => h.version === version);
     if (!base) return undefined;
-    const current = { version: this.stats.version, table: this.table, holders: this.holders };
+    const current = { version: this.counters.version, table: this.table, holders: this.holders };
     const delta = makeDelta(base, current);
     this.deltas.set(version, delta);
     return delta;
   }
 
-  /** One round: pull every neighbor's table, then rebuild ours if anything changed. */
-  async tick(): Promise<void> {
-    const self = this.c.membership.self;
-    if (this.ticking || !self) return;
-    this.ticking = true;
-    try {
-      const neighbors = this.c.neighbors.all();
-      const ids = new Set(neighbors.map((n) => n.peer.id));
-      let changed = this.ownDirty;
-      for (const id of this.held.keys()) {
-        if (!ids.has(id)) changed = this.held.delete(id) || changed;
-      }
-      const pulled = await Promise.all(
-        neighbors.map(async (n) => {
-          const held = this.held.get(n.peer.id);
-          try {
-            const answer = await this.c.transport.getRoutes(
-              n.callAddress,
-              self.id,
-              held?.version ?? 0,
-              { timeoutMs: this.init.timeoutMs },
-            );
-            return this.accept(n.peer.id, held, answer);
-          } catch (err) {
-            this.c.logger.debug(
-              { neighbor: n.peer.id, err: (err as Error).message },
-              'GetRoutes failed; the neighbor is searched by flooding',
-            );
-            return false;
-          }
-        }),
-      );
-      changed = pulled.some(Boolean) || changed;
-      if (changed) this.rebuild();
-    } finally {
-      this.ticking = false;
-    }
-  }
-
-  private accept(id: string, held: Held | undefined, answer: RoutesAnswer): boolean {
-    this.stats.pulls++;
-    const now = Date.now();
-    if (answer.unchanged && held && answer.version === held.version) {
-      held.fetchedAtMs = now;
-      return false;
-    }
-    if (
-      answer.positions !== POSITIONS ||
-      answer.hashes !== HASHES ||
-      answer.maxPrefix !== MAX_PREFIX
-    ) {
-      // Another filter layout: unknown, so flooded.
-      return this.held.delete(id);
-    }
-    this.stats.bytesIn +=
-      answer.table.length + answer.holders.length + answer.removedHolders.length;
-    let table: Uint8Array;
-    let holders: HolderTable | undefined;
-    if (answer.baseVersion !== 0) {
-      // A delta against a version we no longer hold: ask for the whole tables next round.
-      if (!held || held.version !== answer.baseVersion) {
-        if (held) held.version = 0;
-        return false;
-      }
-      ({ table, holders } = applyDelta(held, answer));
-    } else {
-      table = new Uint8Array(inflateSync(answer.table, { maxOutputLength: POSITIONS }));
-      holders = answer.maxHolders > 0 ? decodeHolders(answer.holders) : undefined;
-    }
-    if (table.length !== POSITIONS) throw new Error(`a routing table of ${table.length} bytes`);
-    // Still a neighbor? It may have left while the call was out.
-    if (!this.c.neighbors.get(id)) return false;
-    this.held.set(id, { version: answer.version, table, holders, fetchedAtMs: now });
-    return true;
+  /** A rebuild soon: at once when the last was intervalMs ago, else when it will be. */
+  private scheduleRebuild(): void {
+    if (this.rebuildTimer) return;
+    const wait = Math.max(0, this.lastRebuildMs + this.init.intervalMs - Date.now());
+    this.rebuildTimer = setTimeout(() => {
+      this.rebuildTimer = undefined;
+      this.lastRebuildMs = Date.now();
+      this.rebuild();
+    }, wait);
+    this.rebuildTimer.unref();
   }
 
   private rebuild(): void {
@@ -269,12 +239,17 @@ export class Routing {
     if (this.ownDirty && self) {
       this.ownDirty = false;
       const keys = new Set<string>();
-      for (const name of this.ownNames()) nameKeys(name, keys);
+      for (const file of this.ownFiles()) {
+        for (const name of file.names) nameKeys(name, keys);
+        // A query that is a whole hash matches its file: route it like a rare name.
+        keys.add(termKey(file.sha256));
+      }
       this.self = holderId(self.id);
       this.own = keysTable(keys);
       this.ownHeld = ownHolders([...keys].map(keyHash), this.self);
     }
-    const held = [...this.held.values()];
+    if (!self) return;
+    const held = [...this.puller.held.values()];
     const next = mergeTables(
       this.own,
       held.map((h) => h.table),
@@ -285,32 +260,26 @@ export class Routing {
       held.flatMap((h) => (h.holders ? [h.holders] : [])),
       { self: this.self, maxDistance: this.init.holderDistance, maxHolders: this.init.maxHolders },
     );
-    this.stats.knownNeighbors = this.held.size;
     const sameHolderLists = sameHolders(holders, this.holders);
     if (sameTable(next, this.table) && sameHolderLists) return;
     this.history = [
       ...this.history.slice(1 - HISTORY),
-      { version: this.stats.version, table: this.table, holders: this.holders },
+      { version: this.counters.version, table: this.table, holders: this.holders },
     ];
     this.deltas.clear();
     this.wire = undefined;
     if (!sameHolderLists) this.holders = holders;
     this.table = next;
-    this.stats.version++;
-    this.stats.changedAtMs = Date.now();
+    this.counters.version++;
+    this.counters.changedAtMs = Date.now();
+    this.wake();
   }
 
-  private *ownNames(): Generator<string> {
+  private *ownFiles(): Generator<{ names: string[]; sha256: string }> {
     for (let offset = 0; ; offset += LIST_PAGE) {
       const { files, total } = this.c.index.list({ limit: LIST_PAGE, offset });
-      for (const f of files) yield* f.names;
+      yield* files;
       if (offset + LIST_PAGE >= total) return;
     }
-  }
-
-  private isStale(held: Held): boolean {
-    return (
-      Date.now() - held.fetchedAtMs > STALE_ROUNDS * this.init.intervalMs + this.init.timeoutMs
-    );
   }
 }

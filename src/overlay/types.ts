@@ -173,11 +173,12 @@ export interface OverlayTransport {
     request: SearchMessage,
     options: { deadline: number; signal: AbortSignal },
   ): AsyncIterable<UncheckedHit>;
-  /** The peer's routing table unless `haveVersion` is current. */
+  /** The peer's routing tables unless `haveVersion` is current (then waiting up to `waitMs` for a change). */
   getRoutes(
     address: string,
     selfId: string,
     haveVersion: number,
+    waitMs: number,
     options: CallOptions,
   ): Promise<RoutesAnswer>;
   /** Closes the connection to one address (a dropped neighbor, a failed dial). */

@@ -113,5 +113,14 @@ describe('overlay query routing', function () {
           .length === 1,
       { timeoutMs: 30_000, intervalMs: INTERVAL, what: 'the new file to be found' },
     );
+
+    // A query that is a whole hash is routed to its holder like a rare name: t0 -> t1 -> t2 -> t3.
+    const sha256 = (await last.daemon.index.list({ query: 'latecomer', limit: 1 })).files[0]!
+      .sha256;
+    const sent = (): number => peers.reduce((n, p) => n + p.daemon.overlay.stats().targeted, 0);
+    const targetedBefore = sent();
+    const byHash = await peers[0]!.daemon.overlay.collect(sha256, { timeoutMs: PATIENT });
+    expect(byHash.hits.map((h) => [h.peer.id, h.file.sha256])).to.deep.equal([['t3', sha256]]);
+    expect(sent() - targetedBefore).to.equal(3);
   });
 });

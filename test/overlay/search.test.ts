@@ -35,6 +35,9 @@ function ids(peers: readonly TestPeer[]): string[] {
   return peers.map((p) => p.daemon.config.id).sort();
 }
 
+// These cases measure flooding itself (routing is measured in routing.test.ts).
+const FLOOD = { routing: 'flood' };
+
 describe('overlay search', function () {
   this.timeout(60_000);
   let peers: TestPeer[] = [];
@@ -96,7 +99,9 @@ describe('overlay search', function () {
     for (let i = 0; i < n; i++) {
       const bootstrap = i === 0 ? [] : [peers[i - 1]!.grpcAddress];
       const files = { [`ring-${i}.txt`]: `ring ${i}`, 'common/ring-shared.txt': 'same everywhere' };
-      peers.push(await startNetPeer({ id: `r${i}`, bootstrap, overlay: ring, files }));
+      peers.push(
+        await startNetPeer({ id: `r${i}`, bootstrap, overlay: ring, files, search: FLOOD }),
+      );
       if (i > 0) {
         await waitFor(() => neighborIds(peers[i]!).includes(`r${i - 1}`), {
           what: `r${i} to join`,
@@ -137,7 +142,7 @@ describe('overlay search', function () {
       const bootstrap =
         i === 0 ? [] : [peers[Math.floor(Math.random() * peers.length)]!.grpcAddress];
       const files = { [`random-${i}-notes.txt`]: `notes of ${i}` };
-      peers.push(await startNetPeer({ id: `n${i}`, bootstrap, overlay, files }));
+      peers.push(await startNetPeer({ id: `n${i}`, bootstrap, overlay, files, search: FLOOD }));
     }
     await waitForOverlay(peers, 3, 20_000);
     const degrees = peers.map((p) => p.daemon.overlay.neighborCount);

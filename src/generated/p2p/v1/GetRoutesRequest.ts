@@ -5,9 +5,11 @@ import type { Long } from '@grpc/proto-loader';
 export interface GetRoutesRequest {
   'peerId'?: (string);
   'haveVersion'?: (number | string | Long);
+  'waitMs'?: (number);
 }
 
 export interface GetRoutesRequest__Output {
   'peerId': (string);
   'haveVersion': (number);
+  'waitMs': (number);
 }

@@ -1,0 +1,170 @@
+// Neighbors' routing tables, each kept by one long poll: GetRoutes names
+// the version held and asks the neighbor to hold its answer until its
+// tables change (up to WAIT_MS), so a change crosses a link as soon as it is
+// made and an idle link costs one small call per WAIT_MS. A neighbor that
+// answers "unchanged" at once (a peer that does not wait) is polled every
+// intervalMs instead; one that fails is retried after intervalMs.
+import { inflateSync } from 'node:zlib';
+import type { Logger } from '../logger.js';
+import { HASHES, MAX_PREFIX, POSITIONS } from './bloom.js';
+import { decodeHolders, type HolderTable } from './holder-table.js';
+import type { Membership } from './membership.js';
+import type { Neighbor, NeighborTable } from './neighbors.js';
+import { applyDelta } from './routes-delta.js';
+import type { OverlayTransport, RoutesAnswer } from './types.js';
+
+/** Longest a GetRoutes answer is held waiting for a change, ms. */
+export const WAIT_MS = 25_000;
+
+export interface Held {
+  version: number;
+  table: Uint8Array;
+  /** Undefined when the neighbor sent none (a peer that predates them). */
+  holders: HolderTable | undefined;
+  fetchedAtMs: number;
+}
+
+export interface PullerComponents {
+  transport: OverlayTransport;
+  neighbors: NeighborTable;
+  membership: Membership;
+  logger: Logger;
+}
+
+export interface PullerInit {
+  intervalMs: number;
+  /** Deadline of one GetRoutes call beyond its wait, ms. */
+  timeoutMs: number;
+  /** Called when a neighbor's tables changed or went away. */
+  onChange: () => void;
+}
+
+export interface PullStats {
+  bytesIn: number;
+  pulls: number;
+}
+
+export class RoutesPuller {
+  readonly held = new Map<string, Held>();
+  readonly stats: PullStats = { bytesIn: 0, pulls: 0 };
+  private readonly loops = new Map<string, AbortController>();
+
+  constructor(
+    private readonly c: PullerComponents,
+    private readonly init: PullerInit,
+  ) {}
+
+  /** Starts a poll for each new neighbor and forgets the ones gone. */
+  sync(): void {
+    const neighbors = this.c.neighbors.all();
+    const ids = new Set(neighbors.map((n) => n.peer.id));
+    let gone = false;
+    for (const id of this.held.keys()) if (!ids.has(id)) gone = this.held.delete(id) || gone;
+    for (const [id, loop] of this.loops) {
+      if (!ids.has(id)) {
+        loop.abort();
+        this.loops.delete(id);
+      }
+    }
+    for (const n of neighbors) {
+      if (this.loops.has(n.peer.id)) continue;
+      const loop = new AbortController();
+      this.loops.set(n.peer.id, loop);
+      void this.poll(n, loop.signal);
+    }
+    if (gone) this.init.onChange();
+  }
+
+  stop(): void {
+    for (const loop of this.loops.values()) loop.abort();
+    this.loops.clear();
+    this.held.clear();
+  }
+
+  /** A table not refreshed for this long is not trusted (the neighbor stopped answering). */
+  isStale(held: Held): boolean {
+    return Date.now() - held.fetchedAtMs > WAIT_MS + 2 * this.init.timeoutMs;
+  }
+
+  private async poll(n: Neighbor, signal: AbortSignal): Promise<void> {
+    const id = n.peer.id;
+    while (!signal.aborted) {
+      const self = this.c.membership.self;
+      if (!self) return;
+      const held = this.held.get(id);
+      const waitMs = held && held.version !== 0 ? WAIT_MS : 0;
+      const started = Date.now();
+      let pause = false;
+      try {
+        const answer = await this.c.transport.getRoutes(
+          n.callAddress,
+          self.id,
+          held?.version ?? 0,
+          waitMs,
+          { timeoutMs: waitMs + this.init.timeoutMs, signal },
+        );
+        if (signal.aborted) return;
+        if (this.accept(id, held, answer)) this.init.onChange();
+        pause = answer.unchanged && Date.now() - started < waitMs / 2;
+      } catch (err) {
+        if (signal.aborted) return;
+        this.c.logger.debug(
+          { neighbor: id, err: (err as Error).message },
+          'GetRoutes failed; the neighbor is searched by flooding until it answers',
+        );
+        pause = true;
+      }
+      if (pause) await delay(this.init.intervalMs, signal);
+    }
+  }
+
+  /** Takes an answer in; true when the neighbor's tables changed. */
+  private accept(id: string, held: Held | undefined, answer: RoutesAnswer): boolean {
+    this.stats.pulls++;
+    const now = Date.now();
+    if (answer.unchanged && held && answer.version === held.version) {
+      held.fetchedAtMs = now;
+      return false;
+    }
+    if (
+      answer.positions !== POSITIONS ||
+      answer.hashes !== HASHES ||
+      answer.maxPrefix !== MAX_PREFIX
+    ) {
+      // Another filter layout: unknown, so flooded.
+      return this.held.delete(id);
+    }
+    this.stats.bytesIn +=
+      answer.table.length + answer.holders.length + answer.removedHolders.length;
+    let table: Uint8Array;
+    let holders: HolderTable | undefined;
+    if (answer.baseVersion !== 0) {
+      // A delta against a version we no longer hold: ask for the whole tables next.
+      if (!held || held.version !== answer.baseVersion) {
+        if (held) held.version = 0;
+        return false;
+      }
+      ({ table, holders } = applyDelta(held, answer));
+    } else {
+      table = new Uint8Array(inflateSync(answer.table, { maxOutputLength: POSITIONS }));
+      holders = answer.maxHolders > 0 ? decodeHolders(answer.holders) : undefined;
+    }
+    if (table.length !== POSITIONS) throw new Error(`a routing table of ${table.length} bytes`);
+    // Still a neighbor? It may have left while the call was out.
+    if (!this.c.neighbors.get(id)) return false;
+    this.held.set(id, { version: answer.version, table, holders, fetchedAtMs: now });
+    return true;
+  }
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
