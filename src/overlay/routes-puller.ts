@@ -94,7 +94,7 @@ export class RoutesPuller {
       const held = this.held.get(id);
       const waitMs = held && held.version !== 0 ? WAIT_MS : 0;
       const started = Date.now();
-      let pause = false;
+      let pause: boolean;
       try {
         const answer = await this.c.transport.getRoutes(
           n.callAddress,
