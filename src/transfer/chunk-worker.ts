@@ -1,0 +1,102 @@
+// The body of a fetch's chunk thread: checks each received chunk against its
+// SHA-256, writes it into the partial file, and feeds the whole-file hash in
+// file order, so neither hashing nor file writes run on the daemon's event
+// loop. Buffers arrive transferred, not copied. Chunks that arrive too far
+// ahead of the whole-file hash are kept up to a budget, else read back.
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync, write } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import { ChunkMap } from './chunk-map.js';
+import type { ChunkReply, ChunkRequest, ChunkWorkerInit } from './chunk-protocol.js';
+
+const init = workerData as ChunkWorkerInit;
+const port = parentPort!;
+const count = init.chunkHashes.length;
+/** Chunks verified on disk: there when the fetch started, or written since. */
+const onDisk = ChunkMap.fromBase64(count, init.onDisk);
+const whole = createHash('sha256');
+const held = new Map<number, Buffer>();
+let heldBytes = 0;
+let cursor = 0;
+const fd = openSync(init.path, 'r+');
+
+function chunkLength(index: number): number {
+  return Math.min(init.chunkSize, init.size - index * init.chunkSize);
+}
+
+function readBack(index: number): Buffer {
+  const buffer = Buffer.allocUnsafe(chunkLength(index));
+  let at = 0;
+  while (at < buffer.length) {
+    const n = readSync(fd, buffer, at, buffer.length - at, index * init.chunkSize + at);
+    if (n === 0) throw new Error(`the partial file ends inside chunk ${index}`);
+    at += n;
+  }
+  return buffer;
+}
+
+/** Hashes forward while the next chunk is at hand, in memory or on disk. */
+function advance(): void {
+  while (cursor < count) {
+    const data = held.get(cursor);
+    if (data) {
+      held.delete(cursor);
+      heldBytes -= data.length;
+      whole.update(data);
+    } else if (onDisk.has(cursor)) {
+      whole.update(readBack(cursor));
+    } else {
+      return;
+    }
+    cursor++;
+  }
+}
+
+/** Writes all of `data` at `position`, on the libuv pool, while this thread hashes on. */
+function writeAll(data: Buffer, position: number, done: (err: Error | null) => void): void {
+  write(fd, data, 0, data.length, position, (err, n) => {
+    if (err) return done(err);
+    if (n < data.length) return writeAll(data.subarray(n), position + n, done);
+    done(null);
+  });
+}
+
+function store(id: number, index: number, data: Buffer): void {
+  if (createHash('sha256').update(data).digest('hex') !== init.chunkHashes[index]) {
+    return reply({ id, ok: false });
+  }
+  if (index === cursor) {
+    whole.update(data);
+    cursor++;
+    advance();
+  } else if (index > cursor && !held.has(index) && heldBytes + data.length <= init.budget) {
+    // The buffer is ours (transferred): kept as is, not copied.
+    held.set(index, data);
+    heldBytes += data.length;
+  }
+  writeAll(data, index * init.chunkSize, (err) => {
+    if (err) return reply({ id, error: err.message });
+    onDisk.set(index);
+    advance();
+    reply({ id, ok: true });
+  });
+}
+
+function reply(message: ChunkReply): void {
+  port.postMessage(message);
+}
+
+port.on('message', (req: ChunkRequest) => {
+  try {
+    if (req.op === 'store') {
+      store(req.id, req.index, Buffer.from(req.buffer, req.offset, req.length));
+      return;
+    }
+    advance();
+    if (cursor < count) throw new Error(`chunk ${cursor} is not on disk`);
+    closeSync(fd);
+    reply({ id: req.id, digest: whole.digest('hex') });
+  } catch (err) {
+    reply({ id: req.id, error: (err as Error).message });
+  }
+});
