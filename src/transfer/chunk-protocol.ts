@@ -8,15 +8,16 @@ export interface ChunkWorkerInit {
   chunkHashes: string[];
   /** Chunk map (base64) of the chunks verified on disk before any arrives. */
   onDisk: string;
-  /** Bytes of chunks received ahead of the whole-file hash that the thread keeps. */
-  budget: number;
+  /** Slots of `chunkSize` bytes that chunks are handed over in, shared with the thread. */
+  slots: SharedArrayBuffer;
 }
 
 export type ChunkRequest =
-  /** Check a chunk against its hash and, if it matches, write it. */
-  | { op: 'store'; id: number; index: number; buffer: ArrayBuffer; offset: number; length: number }
+  /** Check the chunk in a slot against its hash and, if it matches, write it. */
+  | { op: 'store'; id: number; index: number; slot: number; length: number }
   /** Every chunk is written: finish the whole-file hash. */
   | { op: 'digest'; id: number };
 
+/** A store's reply also frees its slot. */
 export type ChunkReply =
   { id: number; ok: boolean } | { id: number; digest: string } | { id: number; error: string };

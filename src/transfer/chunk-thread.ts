@@ -1,12 +1,15 @@
-// A fetch's chunk thread, seen from the event loop: chunks are handed to it
-// (transferred, not copied) to be checked and written; at the end it gives
-// the whole-file digest. One thread per fetch, stopped when the fetch ends.
+// A fetch's chunk thread, seen from the event loop: chunks are copied into
+// slots of a buffer shared with it, to be checked and written there; at the
+// end it gives the whole-file digest. One thread per fetch, stopped when the
+// fetch ends. The slots bound the memory a fetch holds for the thread.
 import { Worker } from 'node:worker_threads';
 import { InternalError } from '../errors.js';
 import type { ChunkReply, ChunkRequest, ChunkWorkerInit } from './chunk-protocol.js';
 
-/** A view this close to its whole ArrayBuffer owns it: it is sent as is, not copied. */
-const SLACK = 64;
+export interface ChunkThreadInit extends Omit<ChunkWorkerInit, 'slots'> {
+  /** Chunks handed over at once, at most. */
+  slots: number;
+}
 
 interface Pending {
   resolve(reply: ChunkReply): void;
@@ -15,12 +18,24 @@ interface Pending {
 
 export class ChunkThread {
   private readonly worker: Worker;
+  private readonly slots: Buffer;
+  private readonly free: number[];
+  private readonly waiting: (() => void)[] = [];
   private readonly pending = new Map<number, Pending>();
+  private readonly chunkSize: number;
   private nextId = 0;
   private failure: Error | undefined;
 
-  constructor(init: ChunkWorkerInit) {
-    this.worker = new Worker(new URL('./chunk-worker.js', import.meta.url), { workerData: init });
+  constructor(init: ChunkThreadInit) {
+    this.chunkSize = init.chunkSize;
+    const shared = new SharedArrayBuffer(Math.max(1, init.slots * init.chunkSize));
+    this.slots = Buffer.from(shared);
+    this.free = Array.from({ length: init.slots }, (_, i) => i);
+    this.worker = new Worker(new URL('./chunk-worker.js', import.meta.url), {
+      workerData: { ...init, slots: shared } satisfies ChunkWorkerInit,
+      // It holds few JS objects; a small heap keeps the daemon's memory down.
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 },
+    });
     this.worker.on('message', (reply: ChunkReply) => {
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);
@@ -34,42 +49,49 @@ export class ChunkThread {
 
   /**
    * Checks a chunk against its hash and writes it if it matches (false if
-   * not). Rejects when it cannot be written. `data` is empty afterwards.
+   * not). Rejects when it cannot be written. `data` is not kept.
    */
   async store(index: number, data: Buffer): Promise<boolean> {
-    const { length } = data;
-    let buffer = data.buffer as ArrayBuffer;
-    let offset = data.byteOffset;
-    if (buffer instanceof SharedArrayBuffer || buffer.byteLength - length > SLACK) {
-      buffer = new ArrayBuffer(length);
-      new Uint8Array(buffer).set(data);
-      offset = 0;
+    let slot = this.free.pop();
+    while (slot === undefined) {
+      if (this.failure) throw this.failure;
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+      slot = this.free.pop();
     }
-    const reply = await this.call(
-      { op: 'store', id: this.nextId++, index, buffer, offset, length },
-      [buffer],
-    );
-    if (!('ok' in reply)) throw new InternalError('the chunk thread answered out of turn');
-    return reply.ok;
+    try {
+      data.copy(this.slots, slot * this.chunkSize);
+      const reply = await this.call({
+        op: 'store',
+        id: this.nextId++,
+        index,
+        slot,
+        length: data.length,
+      });
+      if (!('ok' in reply)) throw new InternalError('the chunk thread answered out of turn');
+      return reply.ok;
+    } finally {
+      this.free.push(slot);
+      this.waiting.shift()?.();
+    }
   }
 
   /** The whole-file digest; every chunk must be stored. */
   async digest(): Promise<string> {
-    const reply = await this.call({ op: 'digest', id: this.nextId++ }, []);
+    const reply = await this.call({ op: 'digest', id: this.nextId++ });
     if (!('digest' in reply)) throw new InternalError('the chunk thread answered out of turn');
     return reply.digest;
   }
 
   async close(): Promise<void> {
-    this.failure ??= new Error('the chunk thread was stopped');
+    this.fail(new Error('the chunk thread was stopped'));
     await this.worker.terminate();
   }
 
-  private call(req: ChunkRequest, transfer: ArrayBuffer[]): Promise<ChunkReply> {
+  private call(req: ChunkRequest): Promise<ChunkReply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<ChunkReply>((resolve, reject) => {
       this.pending.set(req.id, { resolve, reject });
-      this.worker.postMessage(req, transfer);
+      this.worker.postMessage(req);
     });
   }
 
@@ -77,5 +99,6 @@ export class ChunkThread {
     this.failure ??= err;
     for (const p of this.pending.values()) p.reject(this.failure);
     this.pending.clear();
+    for (const wake of this.waiting.splice(0)) wake();
   }
 }

@@ -1,8 +1,9 @@
 // The body of a fetch's chunk thread: checks each received chunk against its
 // SHA-256, writes it into the partial file, and feeds the whole-file hash in
 // file order, so neither hashing nor file writes run on the daemon's event
-// loop. Buffers arrive transferred, not copied. Chunks that arrive too far
-// ahead of the whole-file hash are kept up to a budget, else read back.
+// loop. Chunks come in slots of a buffer shared with the fetch and nothing is
+// allocated per chunk; chunks that arrive ahead of the whole-file hash are
+// read back from the file (the page cache) when their turn comes.
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, write } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -12,47 +13,35 @@ import type { ChunkReply, ChunkRequest, ChunkWorkerInit } from './chunk-protocol
 const init = workerData as ChunkWorkerInit;
 const port = parentPort!;
 const count = init.chunkHashes.length;
+const slots = Buffer.from(init.slots);
 /** Chunks verified on disk: there when the fetch started, or written since. */
 const onDisk = ChunkMap.fromBase64(count, init.onDisk);
 const whole = createHash('sha256');
-const held = new Map<number, Buffer>();
-let heldBytes = 0;
 let cursor = 0;
 const fd = openSync(init.path, 'r+');
+let readBuffer: Buffer | undefined;
 
 function chunkLength(index: number): number {
   return Math.min(init.chunkSize, init.size - index * init.chunkSize);
 }
 
 function readBack(index: number): Buffer {
-  const buffer = Buffer.allocUnsafe(chunkLength(index));
-  let at = 0;
-  while (at < buffer.length) {
-    const n = readSync(fd, buffer, at, buffer.length - at, index * init.chunkSize + at);
+  readBuffer ??= Buffer.allocUnsafeSlow(init.chunkSize);
+  const length = chunkLength(index);
+  for (let at = 0; at < length;) {
+    const n = readSync(fd, readBuffer, at, length - at, index * init.chunkSize + at);
     if (n === 0) throw new Error(`the partial file ends inside chunk ${index}`);
     at += n;
   }
-  return buffer;
+  return readBuffer.subarray(0, length);
 }
 
-/** Hashes forward while the next chunk is at hand, in memory or on disk. */
+/** Hashes forward over the chunks already on disk. */
 function advance(): void {
-  while (cursor < count) {
-    const data = held.get(cursor);
-    if (data) {
-      held.delete(cursor);
-      heldBytes -= data.length;
-      whole.update(data);
-    } else if (onDisk.has(cursor)) {
-      whole.update(readBack(cursor));
-    } else {
-      return;
-    }
-    cursor++;
-  }
+  while (cursor < count && onDisk.has(cursor)) whole.update(readBack(cursor++));
 }
 
-/** Writes all of `data` at `position`, on the libuv pool, while this thread hashes on. */
+/** Writes all of `data` at `position` on the libuv pool, while this thread hashes on. */
 function writeAll(data: Buffer, position: number, done: (err: Error | null) => void): void {
   write(fd, data, 0, data.length, position, (err, n) => {
     if (err) return done(err);
@@ -68,16 +57,15 @@ function store(id: number, index: number, data: Buffer): void {
   if (index === cursor) {
     whole.update(data);
     cursor++;
-    advance();
-  } else if (index > cursor && !held.has(index) && heldBytes + data.length <= init.budget) {
-    // The buffer is ours (transferred): kept as is, not copied.
-    held.set(index, data);
-    heldBytes += data.length;
   }
   writeAll(data, index * init.chunkSize, (err) => {
     if (err) return reply({ id, error: err.message });
     onDisk.set(index);
-    advance();
+    try {
+      advance();
+    } catch (e) {
+      return reply({ id, error: (e as Error).message });
+    }
     reply({ id, ok: true });
   });
 }
@@ -89,7 +77,8 @@ function reply(message: ChunkReply): void {
 port.on('message', (req: ChunkRequest) => {
   try {
     if (req.op === 'store') {
-      store(req.id, req.index, Buffer.from(req.buffer, req.offset, req.length));
+      const at = req.slot * init.chunkSize;
+      store(req.id, req.index, slots.subarray(at, at + req.length));
       return;
     }
     advance();

@@ -37,8 +37,8 @@ export class WrongDataError extends Error {}
 
 /** Chunk buffers of one fetch stay under this many bytes, whatever the chunk size. */
 const BUFFER_BUDGET = 96 * 1024 * 1024;
-/** Chunks received ahead of the whole-file hash that are kept rather than read back. */
-const HELD_BUDGET = 32 * 1024 * 1024;
+/** Bytes of chunks handed to the chunk thread at once (at least two chunks). */
+const SLOT_BUDGET = 8 * 1024 * 1024;
 /** How often the chunk map is saved while chunks arrive, ms. */
 const SAVE_INTERVAL_MS = 1000;
 
@@ -66,7 +66,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       chunkSize: meta.chunkSize,
       chunkHashes: meta.chunkHashes,
       onDisk: done.toBase64(),
-      budget: HELD_BUDGET,
+      slots: Math.max(2, Math.floor(SLOT_BUDGET / meta.chunkSize)),
     });
     const thread = chunks;
     saver = setInterval(
