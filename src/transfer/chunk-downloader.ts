@@ -11,13 +11,13 @@ import {
   InternalError,
   NotFoundError,
   P2pError,
-  TimeoutError,
   TooManyRequestsError,
   UnavailableError,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ChunkMap } from './chunk-map.js';
 import type { FileMeta } from './metadata.js';
+import { SourceFault, receiveRange } from './range-receiver.js';
 import type { SourceState } from './sources.js';
 import type { PeerTransport } from './transport.js';
 
@@ -61,13 +61,8 @@ interface Request {
 const SUPERSEDED = Symbol('superseded');
 const FINISHED = Symbol('finished');
 
-/** A source broke the protocol or lied: never ask it again in this fetch. */
-class SourceFault extends Error {}
-
 /** Bytes waiting for the hasher or the disk before requests pause. */
 const WRITE_BUDGET = 8 * 1024 * 1024;
-/** Slowest rate a request may run at before its deadline passes, bytes/s. */
-const MIN_RATE = 128 * 1024;
 
 export class ChunkDownloader {
   private readonly count: number;
@@ -111,10 +106,6 @@ export class ChunkDownloader {
   /** Verified and written: nobody needs to fetch it again. */
   private have(index: number): boolean {
     return this.done.has(index);
-  }
-
-  private chunkLength(index: number): number {
-    return Math.min(this.meta.chunkSize, this.meta.size - index * this.meta.chunkSize);
   }
 
   /** Starts requests while there are free slots and work. */
@@ -207,7 +198,16 @@ export class ChunkDownloader {
     for (let c = first; c < end; c++) this.holders[c]!++;
     this.requests.add(req);
     source.inFlight++;
-    const running = this.runRequest(req)
+    const running = receiveRange(
+      this.meta,
+      { address: source.address, first, end, controller: req.controller },
+      {
+        transport: this.io.transport,
+        stallTimeoutMs: this.init.stallTimeoutMs,
+        deliver: (index, data) => this.deliver(req, index, data),
+        room: () => this.room(),
+      },
+    )
       .then(
         () => this.onSuccess(req),
         (err: unknown) => this.onFailure(req, err),
@@ -218,97 +218,6 @@ export class ChunkDownloader {
         this.pump();
       });
     this.settled.add(running);
-  }
-
-  private async runRequest(req: Request): Promise<void> {
-    const { chunkSize, size, sha256 } = this.meta;
-    const offset = req.first * chunkSize;
-    const endByte = Math.min(size, req.end * chunkSize);
-    const length = endByte - offset;
-    let stall: NodeJS.Timeout | undefined;
-    const arm = (): void => {
-      clearTimeout(stall);
-      stall = setTimeout(
-        () =>
-          req.controller.abort(new TimeoutError(`sent nothing for ${this.init.stallTimeoutMs} ms`)),
-        this.init.stallTimeoutMs,
-      );
-    };
-    arm();
-    let pos = offset;
-    let chunk = req.first;
-    let buffer: Buffer | undefined;
-    let filled = 0;
-    // Chunks of this request being verified: the stream goes on meanwhile.
-    const checks = new Set<Promise<void>>();
-    let fault: unknown;
-    const check = (index: number, data: Buffer): void => {
-      // Never rejects: a bad chunk stops the stream through the abort signal.
-      const p: Promise<void> = this.deliver(req, index, data)
-        .catch((err: unknown) => {
-          fault ??= err;
-          req.controller.abort(err);
-        })
-        .finally(() => checks.delete(p));
-      checks.add(p);
-    };
-    try {
-      const pieces = this.io.transport.download(
-        req.source.address,
-        { sha256, offset, length },
-        {
-          signal: req.controller.signal,
-          timeoutMs: this.init.stallTimeoutMs + Math.ceil((length * 1000) / MIN_RATE),
-        },
-      );
-      for await (const piece of pieces) {
-        if (piece.offset !== pos) {
-          throw new SourceFault(`sent bytes at offset ${piece.offset} where ${pos} was due`);
-        }
-        if (piece.data.length > endByte - pos) {
-          throw new SourceFault('sent more bytes than were asked for');
-        }
-        let data = piece.data;
-        pos += data.length;
-        while (data.length > 0) {
-          const len = this.chunkLength(chunk);
-          if (filled === 0 && data.length >= len) {
-            // A whole chunk in one message: verified where it lies, no copy.
-            const whole = data.subarray(0, len);
-            data = data.subarray(len);
-            check(chunk++, whole);
-            continue;
-          }
-          buffer ??= Buffer.allocUnsafe(len);
-          const n = Math.min(len - filled, data.length);
-          data.copy(buffer, filled, 0, n);
-          filled += n;
-          data = data.subarray(n);
-          if (filled === len) {
-            check(chunk++, buffer);
-            buffer = undefined;
-            filled = 0;
-          }
-        }
-        // Waiting for our own hashing and disk is not the source's stall.
-        clearTimeout(stall);
-        await this.room();
-        arm();
-      }
-      if (pos < endByte) {
-        throw new UnavailableError(`stream ended after ${pos - offset} of ${length} bytes`);
-      }
-      await Promise.all(checks);
-      if (fault !== undefined) throw fault;
-    } catch (err) {
-      // An abort on purpose shows up as whatever the transport threw; report the reason.
-      if (req.controller.signal.aborted) throw req.controller.signal.reason;
-      throw err;
-    } finally {
-      clearTimeout(stall);
-      // Nothing of this request may still start a write once it is settled.
-      await Promise.allSettled(checks);
-    }
   }
 
   /** Resolves once the bytes being verified or written are under the budget. */
