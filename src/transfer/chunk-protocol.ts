@@ -5,7 +5,8 @@ export interface ChunkWorkerInit {
   path: string;
   size: number;
   chunkSize: number;
-  chunkHashes: string[];
+  /** The chunks' SHA-256 digests, 32 bytes each, in order (bytes, not strings: no heap for big files). */
+  chunkHashes: Uint8Array;
   /** Chunk map (base64) of the chunks verified on disk before any arrives. */
   onDisk: string;
   /** Slots of `chunkSize` bytes that chunks are handed over in, shared with the thread. */

@@ -6,7 +6,9 @@ import { Worker } from 'node:worker_threads';
 import { InternalError } from '../errors.js';
 import type { ChunkReply, ChunkRequest, ChunkWorkerInit } from './chunk-protocol.js';
 
-export interface ChunkThreadInit extends Omit<ChunkWorkerInit, 'slots'> {
+export interface ChunkThreadInit extends Omit<ChunkWorkerInit, 'slots' | 'chunkHashes'> {
+  /** Hex SHA-256 of each chunk. */
+  chunkHashes: readonly string[];
   /** Chunks handed over at once, at most. */
   slots: number;
 }
@@ -31,10 +33,12 @@ export class ChunkThread {
     const shared = new SharedArrayBuffer(Math.max(1, init.slots * init.chunkSize));
     this.slots = Buffer.from(shared);
     this.free = Array.from({ length: init.slots }, (_, i) => i);
+    const chunkHashes = Buffer.alloc(init.chunkHashes.length * 32);
+    init.chunkHashes.forEach((hex, i) => chunkHashes.write(hex, i * 32, 32, 'hex'));
     this.worker = new Worker(new URL('./chunk-worker.js', import.meta.url), {
-      workerData: { ...init, slots: shared } satisfies ChunkWorkerInit,
-      // It holds few JS objects; a small heap keeps the daemon's memory down.
-      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 },
+      workerData: { ...init, chunkHashes, slots: shared } satisfies ChunkWorkerInit,
+      // It allocates little per chunk; a small young generation keeps the daemon's memory down.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
     this.worker.on('message', (reply: ChunkReply) => {
       const p = this.pending.get(reply.id);

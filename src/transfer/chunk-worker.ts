@@ -12,7 +12,8 @@ import type { ChunkReply, ChunkRequest, ChunkWorkerInit } from './chunk-protocol
 
 const init = workerData as ChunkWorkerInit;
 const port = parentPort!;
-const count = init.chunkHashes.length;
+const count = init.chunkHashes.length / 32;
+const expected = Buffer.from(init.chunkHashes.buffer, init.chunkHashes.byteOffset, count * 32);
 const slots = Buffer.from(init.slots);
 /** Chunks verified on disk: there when the fetch started, or written since. */
 const onDisk = ChunkMap.fromBase64(count, init.onDisk);
@@ -51,7 +52,8 @@ function writeAll(data: Buffer, position: number, done: (err: Error | null) => v
 }
 
 function store(id: number, index: number, data: Buffer): void {
-  if (createHash('sha256').update(data).digest('hex') !== init.chunkHashes[index]) {
+  const digest = createHash('sha256').update(data).digest();
+  if (!digest.equals(expected.subarray(index * 32, index * 32 + 32))) {
     return reply({ id, ok: false });
   }
   if (index === cursor) {
