@@ -6,19 +6,18 @@
 // sends a wrong chunk is dropped and its chunks go back to the pool. Near the
 // end, idle sources duplicate the chunks slower ones still hold (end-game),
 // and whichever copy arrives first wins.
-import { createHash } from 'node:crypto';
 import {
   CancelledError,
   InternalError,
   NotFoundError,
   P2pError,
-  TimeoutError,
   TooManyRequestsError,
   UnavailableError,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ChunkMap } from './chunk-map.js';
 import type { FileMeta } from './metadata.js';
+import { SourceFault, receiveRange } from './range-receiver.js';
 import type { SourceState } from './sources.js';
 import type { PeerTransport } from './transport.js';
 
@@ -35,10 +34,14 @@ export interface DownloaderInit {
 
 export interface DownloaderIo {
   transport: PeerTransport;
-  /** Writes verified bytes at their file offset. */
-  write(data: Buffer, offset: number): Promise<void>;
+  /**
+   * Checks a chunk against its hash and, if it matches, writes it at its
+   * offset. Resolves false when the bytes do not match; rejects when they
+   * cannot be written. `data` may be unusable once this is called.
+   */
+  store(index: number, data: Buffer): Promise<boolean>;
   /** A chunk was verified and written. */
-  onChunk(index: number, data: Buffer, source: SourceState): void;
+  onChunk(index: number, length: number, source: SourceState): void;
 }
 
 interface Request {
@@ -58,22 +61,16 @@ interface Request {
 const SUPERSEDED = Symbol('superseded');
 const FINISHED = Symbol('finished');
 
-/** A source broke the protocol or lied: never ask it again in this fetch. */
-class SourceFault extends Error {}
-
-/** Verified bytes waiting for the disk before requests pause. */
+/** Bytes waiting for the hasher or the disk before requests pause. */
 const WRITE_BUDGET = 8 * 1024 * 1024;
-/** Slowest rate a request may run at before its deadline passes, bytes/s. */
-const MIN_RATE = 128 * 1024;
 
 export class ChunkDownloader {
   private readonly count: number;
   /** Requests holding each chunk (0, 1, or 2 in the end-game). */
   private readonly holders: Uint8Array;
-  /** Chunks verified and being written (not yet in `done`). */
-  private readonly writing: Uint8Array;
-  private readonly writes = new Set<Promise<void>>();
-  private writeBytes = 0;
+  /** Bytes being verified or written. */
+  private heldBytes = 0;
+  private readonly roomWaiters: (() => void)[] = [];
   private readonly requests = new Set<Request>();
   private readonly settled = new Set<Promise<void>>();
   private scanFrom = 0;
@@ -93,7 +90,6 @@ export class ChunkDownloader {
   ) {
     this.count = meta.chunkHashes.length;
     this.holders = new Uint8Array(this.count);
-    this.writing = new Uint8Array(this.count);
   }
 
   /** Resolves once every chunk is verified and written; rejects when no source can go on. */
@@ -107,13 +103,9 @@ export class ChunkDownloader {
     });
   }
 
-  /** Verified (written or being written): nobody needs to fetch it again. */
+  /** Verified and written: nobody needs to fetch it again. */
   private have(index: number): boolean {
-    return this.writing[index] === 1 || this.done.has(index);
-  }
-
-  private chunkLength(index: number): number {
-    return Math.min(this.meta.chunkSize, this.meta.size - index * this.meta.chunkSize);
+    return this.done.has(index);
   }
 
   /** Starts requests while there are free slots and work. */
@@ -128,8 +120,7 @@ export class ChunkDownloader {
       if (!span) break;
       this.start(source, span.first, span.end, span.duplicate);
     }
-    // Chunks still being written will pump again when they land.
-    if (this.requests.size > 0 || this.writes.size > 0) return;
+    if (this.requests.size > 0) return;
     const live = this.sources.filter((s) => !s.dropped);
     if (live.length === 0) return this.finish(this.exhausted());
     // Every live source is backing off: come back when the first may be asked again.
@@ -207,7 +198,16 @@ export class ChunkDownloader {
     for (let c = first; c < end; c++) this.holders[c]!++;
     this.requests.add(req);
     source.inFlight++;
-    const running = this.runRequest(req)
+    const running = receiveRange(
+      this.meta,
+      { address: source.address, first, end, controller: req.controller },
+      {
+        transport: this.io.transport,
+        stallTimeoutMs: this.init.stallTimeoutMs,
+        deliver: (index, data) => this.deliver(req, index, data),
+        room: () => this.room(),
+      },
+    )
       .then(
         () => this.onSuccess(req),
         (err: unknown) => this.onFailure(req, err),
@@ -220,122 +220,52 @@ export class ChunkDownloader {
     this.settled.add(running);
   }
 
-  private async runRequest(req: Request): Promise<void> {
-    const { chunkSize, size, sha256 } = this.meta;
-    const offset = req.first * chunkSize;
-    const endByte = Math.min(size, req.end * chunkSize);
-    const length = endByte - offset;
-    let stall: NodeJS.Timeout | undefined;
-    const arm = (): void => {
-      clearTimeout(stall);
-      stall = setTimeout(
-        () =>
-          req.controller.abort(new TimeoutError(`sent nothing for ${this.init.stallTimeoutMs} ms`)),
-        this.init.stallTimeoutMs,
-      );
-    };
-    arm();
-    let pos = offset;
-    let chunk = req.first;
-    let buffer: Buffer | undefined;
-    let filled = 0;
-    try {
-      const pieces = this.io.transport.download(
-        req.source.address,
-        { sha256, offset, length },
-        {
-          signal: req.controller.signal,
-          timeoutMs: this.init.stallTimeoutMs + Math.ceil((length * 1000) / MIN_RATE),
-        },
-      );
-      for await (const piece of pieces) {
-        if (piece.offset !== pos) {
-          throw new SourceFault(`sent bytes at offset ${piece.offset} where ${pos} was due`);
-        }
-        if (piece.data.length > endByte - pos) {
-          throw new SourceFault('sent more bytes than were asked for');
-        }
-        let data = piece.data;
-        pos += data.length;
-        // Waiting for our own disk is not the source's stall.
-        clearTimeout(stall);
-        while (data.length > 0) {
-          const len = this.chunkLength(chunk);
-          if (filled === 0 && data.length >= len) {
-            // A whole chunk in one message: verify it where it lies, no copy.
-            await this.deliver(req, chunk++, data.subarray(0, len));
-            data = data.subarray(len);
-            continue;
-          }
-          buffer ??= Buffer.allocUnsafe(len);
-          const n = Math.min(len - filled, data.length);
-          data.copy(buffer, filled, 0, n);
-          filled += n;
-          data = data.subarray(n);
-          if (filled === len) {
-            await this.deliver(req, chunk++, buffer);
-            buffer = undefined;
-            filled = 0;
-          }
-        }
-        arm();
-      }
-      if (pos < endByte) {
-        throw new UnavailableError(`stream ended after ${pos - offset} of ${length} bytes`);
-      }
-    } catch (err) {
-      // An abort on purpose shows up as whatever the transport threw; report the reason.
-      if (req.controller.signal.aborted) throw req.controller.signal.reason;
-      throw err;
-    } finally {
-      clearTimeout(stall);
+  /** Resolves once the bytes being verified or written are under the budget. */
+  private async room(): Promise<void> {
+    while (this.heldBytes > WRITE_BUDGET && !this.finished) {
+      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
     }
   }
 
+  private releaseBytes(n: number): void {
+    this.heldBytes -= n;
+    if (this.heldBytes > WRITE_BUDGET) return;
+    for (const wake of this.roomWaiters.splice(0)) wake();
+  }
+
   /**
-   * Verifies one chunk and starts writing it, unless another request was
-   * first. Writes run behind the network: the request only waits when too
-   * many bytes are waiting for the disk.
+   * Verifies and writes one chunk, unless another request was first. This
+   * runs behind the network: requests only wait when too many bytes are
+   * waiting to be verified and written.
    */
   private async deliver(req: Request, index: number, data: Buffer): Promise<void> {
     req.next = index + 1;
     if (this.have(index) || this.finished) return;
-    const actual = createHash('sha256').update(data).digest('hex');
-    if (actual !== this.meta.chunkHashes[index]) {
+    const { length } = data;
+    this.heldBytes += length;
+    let stored: boolean;
+    try {
+      stored = await this.io.store(index, data);
+    } catch (err) {
+      this.finish(
+        new InternalError(`cannot write the partial file: ${(err as Error).message}`, {
+          cause: err,
+        }),
+      );
+      return;
+    } finally {
+      this.releaseBytes(length);
+      this.pump();
+    }
+    if (!stored) {
       throw new SourceFault(`sent chunk ${index} with content that does not match its hash`);
     }
-    this.writing[index] = 1;
-    this.writeBytes += data.length;
-    const source = req.source;
-    const write: Promise<void> = this.io
-      .write(data, index * this.meta.chunkSize)
-      .then(
-        () => {
-          this.writing[index] = 0;
-          if (this.finished) return;
-          this.done.set(index);
-          source.bytes += data.length;
-          source.chunks++;
-          this.io.onChunk(index, data, source);
-          this.supersede(index);
-        },
-        (err: unknown) => {
-          this.writing[index] = 0;
-          this.finish(
-            new InternalError(`cannot write the partial file: ${(err as Error).message}`, {
-              cause: err,
-            }),
-          );
-        },
-      )
-      .finally(() => {
-        this.writeBytes -= data.length;
-        this.writes.delete(write);
-        this.pump();
-      });
-    this.writes.add(write);
+    if (this.finished || this.done.has(index)) return;
+    this.done.set(index);
+    req.source.bytes += length;
+    req.source.chunks++;
+    this.io.onChunk(index, length, req.source);
     this.supersede(index);
-    while (this.writeBytes > WRITE_BUDGET && !this.finished) await Promise.race(this.writes);
   }
 
   /** Stops requests whose every remaining chunk another request just delivered. */
@@ -408,7 +338,8 @@ export class ChunkDownloader {
     this.failure = err;
     clearTimeout(this.wake);
     for (const r of this.requests) r.controller.abort(FINISHED);
-    void Promise.allSettled([...this.settled, ...this.writes]).then(() => {
+    for (const wake of this.roomWaiters.splice(0)) wake();
+    void Promise.allSettled([...this.settled]).then(() => {
       if (this.failure) this.rejectRun?.(this.failure);
       else this.resolveRun?.();
     });

@@ -9,14 +9,8 @@ import { toRelPosix, resolveInside } from '../index/paths.js';
 import { placeUnique } from '../index/place-file.js';
 import type { Logger } from '../logger.js';
 import { ChunkMap } from './chunk-map.js';
-import {
-  checkRemoteInfo,
-  metaKey,
-  pickFileName,
-  rankCandidates,
-  type FileMeta,
-  type MetaCandidate,
-} from './metadata.js';
+import { metaKey, pickFileName, type FileMeta } from './metadata.js';
+import { pollMetadata } from './metadata-poll.js';
 import type { PartialState, PartialStore } from './partial-store.js';
 import { RateMeter } from './rate-meter.js';
 import { resolveSources } from './source-finder.js';
@@ -81,10 +75,6 @@ export class FetchJob {
   private interrupted = false;
   private readonly rate = new RateMeter();
   private readonly wanted: string | undefined;
-  /** Metadata as each source reported it, once checked. */
-  private readonly reported = new Map<string, FileMeta>();
-  /** The names each source gave the file. */
-  private readonly names = new Map<string, string[]>();
   private resumed: PartialState | undefined;
 
   constructor(
@@ -201,19 +191,28 @@ export class FetchJob {
     const other = this.hooks.claim(this.sha256);
     if (other) return this.follow(other);
     await this.saveState(this.resumed?.meta, this.resumed?.verified ?? '');
-    const candidates = await this.collectMetadata();
+    const { candidates, reported, names } = await pollMetadata(
+      this.components.transport,
+      this.sources,
+      this.sha256,
+      {
+        signal,
+        timeoutMs: this.settings.metadataTimeoutMs,
+        chunkSize: this.settings.chunkSize,
+        ...(this.resumed?.meta ? { previous: this.resumed.meta } : {}),
+      },
+    );
     const excluded = new Set<string>();
     for (let i = 0; i < candidates.length; i++) {
       const candidate = candidates[i]!;
       const usable = [...this.sources.values()].filter(
-        (s) =>
-          !excluded.has(s.address) && this.reported.get(s.address)?.size === candidate.meta.size,
+        (s) => !excluded.has(s.address) && reported.get(s.address)?.size === candidate.meta.size,
       );
       if (usable.length === 0) continue;
       // Named the way the sources that vouch for the metadata in use name it.
       if (!this.name || i > 0) {
         this.name = pickFileName(
-          candidate.vouchers.flatMap((a) => this.names.get(a) ?? []),
+          candidate.vouchers.flatMap((a) => names.get(a) ?? []),
           this.sha256,
         );
       }
@@ -238,49 +237,6 @@ export class FetchJob {
       }
     }
     throw new UnavailableError('no source reports metadata that matches this hash');
-  }
-
-  /** Asks every source for the metadata, checks it, and ranks the versions. */
-  private async collectMetadata(): Promise<MetaCandidate[]> {
-    const { signal } = this.controller;
-    await Promise.all(
-      [...this.sources.values()].map(async (source) => {
-        try {
-          const info = await this.components.transport.getFile(source.address, this.sha256, {
-            signal,
-            timeoutMs: this.settings.metadataTimeoutMs,
-          });
-          const meta = checkRemoteInfo(info, this.sha256);
-          this.reported.set(source.address, meta);
-          this.names.set(source.address, info.names.slice(0, 16));
-        } catch (err) {
-          if (signal.aborted) return;
-          source.drop(describeMetadataFailure(err));
-        }
-      }),
-    );
-    if (signal.aborted) throw signal.reason;
-    const reports = [...this.reported].map(([address, meta]) => ({ address, meta }));
-    const candidates = rankCandidates(reports, this.settings.chunkSize);
-    // A fetch resumed against metadata some source still vouches for keeps its chunks.
-    const previous = this.resumed?.meta ? metaKey(this.resumed.meta) : undefined;
-    const keep = candidates.findIndex((c) => metaKey(c.meta) === previous);
-    if (keep > 0) candidates.unshift(...candidates.splice(keep, 1));
-    if (candidates.length === 0) {
-      const reasons = [...this.sources.values()]
-        .map((s) => `${s.address}: ${s.error ?? 'no answer'}`)
-        .join('; ');
-      throw new UnavailableError(`no source can serve sha256 ${this.sha256} (${reasons})`);
-    }
-    const top = candidates[0]!.meta;
-    for (const [address, meta] of this.reported) {
-      if (meta.size !== top.size) {
-        this.sources
-          .get(address)
-          ?.drop(`reports ${meta.size} bytes where the other sources report ${top.size}`);
-      }
-    }
-    return candidates;
   }
 
   private async attempt(meta: FileMeta, usable: SourceState[]): Promise<void> {
@@ -409,11 +365,4 @@ export class FetchJob {
       createdAt: this.startedAt,
     });
   }
-}
-
-function describeMetadataFailure(err: unknown): string {
-  const e = toP2pError(err);
-  if (e.code === 'NOT_FOUND') return 'does not have the file';
-  if (e.code === 'INVALID_ARGUMENT') return `sent inconsistent metadata: ${e.message}`;
-  return `metadata request failed: ${e.message}`;
 }

@@ -1,6 +1,8 @@
 // The overlay as the transfer core's source finder: a network search by
 // name, or by hash (a query that is a whole sha256 matches that file on
-// every peer), and neighbor ids as push targets.
+// every peer), and neighbor ids as push targets. A search by hash is always
+// flooded: routing tables (search.routing 'bloom') hold name keywords, not
+// hashes, so a routed hash query would be pruned before it reached anyone.
 import type { Overlay } from '../overlay/overlay.js';
 import type { FindSources, ResolvePeer, SourceHit } from './types.js';
 
@@ -8,8 +10,9 @@ type Searcher = Pick<Overlay, 'collect' | 'self'>;
 
 export function overlaySources(overlay: Searcher): FindSources {
   return async (query, signal) => {
-    const text = 'sha256' in query ? query.sha256 : query.name;
-    const { hits } = await overlay.collect(text, { signal });
+    const byHash = 'sha256' in query;
+    const text = byHash ? query.sha256 : query.name;
+    const { hits } = await overlay.collect(text, { signal, ...(byHash ? { flood: true } : {}) });
     const self = overlay.self?.id;
     const out: SourceHit[] = [];
     for (const hit of hits) {

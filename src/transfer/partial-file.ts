@@ -1,7 +1,7 @@
-// The bytes of an unfinished fetch, written at their offsets. Writeback to
-// disk is started in the background as data comes in, so the final fsync
-// has little left to do; the chunk map never depends on it (a resumed fetch
-// re-verifies every chunk it finds on disk).
+// The bytes of an unfinished fetch (written at their offsets by the fetch's
+// chunk thread). Writeback to disk is started in the background as data
+// comes in, so the final fsync has little left to do; the chunk map never
+// depends on it (a resumed fetch re-verifies every chunk it finds on disk).
 import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 
@@ -27,13 +27,9 @@ export class PartialFile {
     return new PartialFile(handle);
   }
 
-  async write(data: Buffer, offset: number): Promise<void> {
-    let at = 0;
-    while (at < data.length) {
-      const { bytesWritten } = await this.handle.write(data, at, data.length - at, offset + at);
-      at += bytesWritten;
-    }
-    this.unflushed += data.length;
+  /** Notes bytes written through another descriptor, to flush them in the background. */
+  wrote(bytes: number): void {
+    this.unflushed += bytes;
     if (this.unflushed >= FLUSH_EVERY && !this.flushing && !this.closed) {
       this.unflushed = 0;
       this.flushing = this.handle

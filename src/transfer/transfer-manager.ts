@@ -1,17 +1,17 @@
 // Every fetch and push of this daemon: starts, queues, resumes after a
 // restart, cancels, and reports progress to the facades and the event bus.
-import { randomBytes } from 'node:crypto';
-import { PEER_ID_PATTERN, isValidHostPort } from '../config/schema.js';
 import type { Startable } from '../core.js';
 import { InvalidArgumentError, NotFoundError, UnavailableError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
-import { checkSha256, type FileIndex } from '../index/file-index.js';
+import type { FileIndex } from '../index/file-index.js';
 import { checkShareName } from '../index/paths.js';
 import type { Logger } from '../logger.js';
 import { FetchJob, type FetchSettings } from './fetch-job.js';
 import { PartialStore, type PartialState } from './partial-store.js';
 import { PushJob } from './push-job.js';
 import { ServeLimiter } from './serve-limiter.js';
+import { checkFetchInput, newId, pushTarget } from './transfer-input.js';
+import { TransferRegistry, type Entry } from './transfer-registry.js';
 import type { PeerTransport } from './transport.js';
 import {
   TERMINAL_STATES,
@@ -59,21 +59,6 @@ export interface TransferHandle {
   done: Promise<TransferOutcome>;
 }
 
-type Job = FetchJob | PushJob;
-
-interface Entry {
-  job: Job;
-  listeners: Set<(s: TransferSnapshot) => void>;
-  lastReport: number;
-  lastEvent: number;
-  timer: NodeJS.Timeout | undefined;
-  done: Promise<TransferOutcome>;
-  settle: (outcome: TransferOutcome) => void;
-  running?: Promise<void>;
-}
-
-const MAX_SOURCES = 32;
-const MAX_NAME_LENGTH = 1024;
 /** Slowest rate a push may go at before its deadline passes, bytes/s. */
 const PUSH_MIN_RATE = 128 * 1024;
 
@@ -81,7 +66,7 @@ export class TransferManager implements Startable {
   readonly uploads: UploadReceiver;
   readonly serving: ServeLimiter;
   private readonly store: PartialStore;
-  private readonly entries = new Map<string, Entry>();
+  private readonly entries: TransferRegistry;
   private readonly queue: FetchJob[] = [];
   /** Which fetch owns each hash (its partial files are keyed by hash). */
   private readonly owners = new Map<string, string>();
@@ -94,6 +79,7 @@ export class TransferManager implements Startable {
   ) {
     const { index, events, logger } = components;
     this.store = new PartialStore(init.dataDir, logger);
+    this.entries = new TransferRegistry({ events, logger }, init);
     this.uploads = new UploadReceiver(
       { index, events, logger },
       {
@@ -120,14 +106,14 @@ export class TransferManager implements Startable {
     this.stopped = true;
     this.queue.length = 0;
     const running: Promise<void>[] = [];
-    for (const entry of this.entries.values()) {
+    for (const entry of this.entries.all()) {
       if (entry.job instanceof FetchJob) entry.job.interrupt();
       else entry.job.cancel();
       if (entry.running) running.push(entry.running);
       clearTimeout(entry.timer);
     }
     await Promise.allSettled(running);
-    for (const entry of this.entries.values()) {
+    for (const entry of this.entries.all()) {
       entry.settle({
         snapshot: entry.job.snapshot(),
         error: new UnavailableError('the daemon is stopping'),
@@ -139,20 +125,14 @@ export class TransferManager implements Startable {
   /** Starts a fetch (or joins the one already fetching that hash). Throws InvalidArgumentError. */
   fetch(input: FetchInput): TransferHandle {
     this.assertRunning();
-    const sha256 = input.sha256 ? checkSha256(input.sha256) : undefined;
-    const name = input.name?.trim() || undefined;
-    if (!sha256 && !name) throw new InvalidArgumentError('give a sha256 or a name to fetch');
-    if (name && name.length > MAX_NAME_LENGTH) {
-      throw new InvalidArgumentError(`name is longer than ${MAX_NAME_LENGTH} characters`);
-    }
-    const sources = checkAddresses(input.sources ?? []);
+    const { sha256, name, sources } = checkFetchInput(input);
     if (sha256) {
       const existing = this.activeFetch(sha256);
       if (existing) return { id: existing.job.id, created: false, done: existing.done };
     }
     const job = this.newFetch({ id: newId('f'), sources, sha256, name });
     this.enqueue(job);
-    return { id: job.id, created: true, done: this.entries.get(job.id)!.done };
+    return { id: job.id, created: true, done: this.entries.get(job.id).done };
   }
 
   /** Starts pushing a shared file to a peer. Throws InvalidArgument / NotFound errors. */
@@ -165,7 +145,7 @@ export class TransferManager implements Startable {
       entry = index.byName(checkShareName(input.name));
       if (!entry) throw new NotFoundError(`no shared file is named ${input.name}`);
     } else throw new InvalidArgumentError('give the sha256 or the name of a shared file to push');
-    const address = this.resolvePeer(input.peer);
+    const address = pushTarget(input.peer, this.components.resolvePeer);
     const job: PushJob = new PushJob(
       this.components,
       {
@@ -175,25 +155,24 @@ export class TransferManager implements Startable {
         self: this.init.self(),
         timeoutMs: 60_000 + Math.ceil((entry.size * 1000) / PUSH_MIN_RATE),
       },
-      (important) => this.report(job.id, important),
+      (important) => this.entries.report(job.id, important),
     );
-    const record = this.track(job);
+    const record = this.entries.add(job);
     record.running = job.run().then(() => this.finished(job.id));
     return { id: job.id, created: true, done: record.done };
   }
 
   list(): TransferSnapshot[] {
-    return [...this.entries.values()].map((e) => e.job.snapshot());
+    return [...this.entries.all()].map((e) => e.job.snapshot());
   }
 
   get(id: string): TransferSnapshot {
-    return this.entry(id).job.snapshot();
+    return this.entries.get(id).job.snapshot();
   }
 
   /** Cancels a transfer; a fetch loses its partial state. Finished ones are left as they are. */
   cancel(id: string): TransferSnapshot {
-    const entry = this.entry(id);
-    const { job } = entry;
+    const { job } = this.entries.get(id);
     if (!TERMINAL_STATES.has(job.state)) {
       const queued = this.queue.indexOf(job as FetchJob);
       if (queued >= 0) this.queue.splice(queued, 1);
@@ -206,9 +185,7 @@ export class TransferManager implements Startable {
 
   /** Calls `listener` with snapshots (throttled) until unsubscribed. */
   watch(id: string, listener: (s: TransferSnapshot) => void): () => void {
-    const entry = this.entry(id);
-    entry.listeners.add(listener);
-    return () => entry.listeners.delete(listener);
+    return this.entries.watch(id, listener);
   }
 
   private resume(state: PartialState): void {
@@ -239,7 +216,7 @@ export class TransferManager implements Startable {
       },
       spec,
       {
-        changed: (important) => this.report(job.id, important),
+        changed: (important) => this.entries.report(job.id, important),
         claim: (sha256) => this.claim(sha256, job.id),
         started: () => {
           const s = job.snapshot();
@@ -252,34 +229,17 @@ export class TransferManager implements Startable {
         },
       },
     );
-    this.track(job);
+    this.entries.add(job);
     if (spec.sha256) this.owners.set(spec.sha256, job.id);
     return job;
   }
 
   /** Makes `id` the owner of a hash, or returns the outcome of the fetch that owns it. */
   private claim(sha256: string, id: string): Promise<TransferOutcome> | undefined {
-    const owner = this.entries.get(this.owners.get(sha256) ?? '');
+    const owner = this.entries.find(this.owners.get(sha256) ?? '');
     if (owner && owner.job.id !== id && !TERMINAL_STATES.has(owner.job.state)) return owner.done;
     this.owners.set(sha256, id);
     return undefined;
-  }
-
-  private track(job: Job): Entry {
-    let settle!: (outcome: TransferOutcome) => void;
-    const done = new Promise<TransferOutcome>((resolve) => (settle = resolve));
-    const entry: Entry = {
-      job,
-      listeners: new Set(),
-      lastReport: 0,
-      lastEvent: 0,
-      timer: undefined,
-      done,
-      settle,
-    };
-    this.entries.set(job.id, entry);
-    this.forgetOld();
-    return entry;
   }
 
   private enqueue(job: FetchJob): void {
@@ -290,7 +250,7 @@ export class TransferManager implements Startable {
   private pumpQueue(): void {
     while (!this.stopped && this.active < this.init.maxActiveFetches && this.queue.length > 0) {
       const job = this.queue.shift()!;
-      const entry = this.entries.get(job.id)!;
+      const entry = this.entries.get(job.id);
       this.active++;
       entry.running = job.run().finally(() => {
         this.active--;
@@ -300,140 +260,23 @@ export class TransferManager implements Startable {
     }
   }
 
-  /** Reports a change to listeners (throttled unless important) and as events. */
-  private report(id: string, important: boolean): void {
-    const entry = this.entries.get(id);
-    if (!entry) return;
-    const interval = this.init.progressIntervalMs ?? 250;
-    const wait = interval - (Date.now() - entry.lastReport);
-    if (important || wait <= 0) {
-      clearTimeout(entry.timer);
-      entry.timer = undefined;
-      this.deliver(entry, interval);
-    } else {
-      entry.timer ??= setTimeout(() => {
-        entry.timer = undefined;
-        this.deliver(entry, interval);
-      }, wait);
-    }
-  }
-
-  private deliver(entry: Entry, interval: number): void {
-    const now = Date.now();
-    entry.lastReport = now;
-    const snapshot = entry.job.snapshot();
-    for (const listener of entry.listeners) {
-      try {
-        listener(snapshot);
-      } catch (err) {
-        this.components.logger.warn({ err }, 'transfer listener failed');
-      }
-    }
-    if (
-      snapshot.kind === 'fetch' &&
-      snapshot.state === 'running' &&
-      snapshot.size > 0 &&
-      now - entry.lastEvent >= interval
-    ) {
-      entry.lastEvent = now;
-      this.components.events.emit('download.progress', {
-        transferId: snapshot.id,
-        sha256: snapshot.sha256,
-        bytesDone: snapshot.bytesDone,
-        size: snapshot.size,
-        rateBps: snapshot.rateBps,
-      });
-    }
-  }
-
-  /** A job reached its end: final report, events, and the waiters. */
+  /** A job reached its end: its hash is free again; final report, events and waiters. */
   private finished(id: string): void {
-    const entry = this.entries.get(id);
+    const entry = this.entries.find(id);
     if (!entry || !TERMINAL_STATES.has(entry.job.state)) return;
-    clearTimeout(entry.timer);
-    entry.timer = undefined;
-    const snapshot = entry.job.snapshot();
-    if (entry.job instanceof FetchJob) {
-      if (this.owners.get(snapshot.sha256) === id) this.owners.delete(snapshot.sha256);
-      const { events } = this.components;
-      if (snapshot.state === 'completed') {
-        events.emit('download.completed', {
-          transferId: id,
-          sha256: snapshot.sha256,
-          name: snapshot.name,
-          size: snapshot.size,
-        });
-      } else {
-        events.emit('download.failed', {
-          transferId: id,
-          sha256: snapshot.sha256,
-          reason: snapshot.error,
-        });
-      }
+    if (entry.job instanceof FetchJob && this.owners.get(entry.job.sha256) === id) {
+      this.owners.delete(entry.job.sha256);
     }
-    entry.settle({ snapshot, ...(entry.job.error ? { error: entry.job.error } : {}) });
-    this.forgetOld();
+    this.entries.finished(id);
   }
 
   /** The unfinished fetch of a hash. */
   private activeFetch(sha256: string): Entry | undefined {
-    const owner = this.entries.get(this.owners.get(sha256) ?? '');
+    const owner = this.entries.find(this.owners.get(sha256) ?? '');
     return owner && !TERMINAL_STATES.has(owner.job.state) ? owner : undefined;
-  }
-
-  private entry(id: string): Entry {
-    const entry = this.entries.get(id);
-    if (!entry) throw new NotFoundError(`no transfer has id ${id}`);
-    return entry;
-  }
-
-  private resolvePeer(peer: string): string {
-    if (typeof peer !== 'string' || peer.trim() === '') {
-      throw new InvalidArgumentError('give the peer to push to (host:port or a neighbor id)');
-    }
-    if (isValidHostPort(peer)) return peer;
-    if (!PEER_ID_PATTERN.test(peer)) {
-      throw new InvalidArgumentError(`"${peer}" is neither host:port nor a peer id`);
-    }
-    const address = this.components.resolvePeer?.(peer);
-    if (address) return address;
-    if (!this.components.resolvePeer) {
-      throw new InvalidArgumentError(
-        `"${peer}" is not host:port, and peer ids cannot be resolved until the network overlay is available`,
-      );
-    }
-    throw new NotFoundError(`no neighbor has id ${peer}`);
-  }
-
-  /** Drops the oldest finished transfers beyond the number kept. */
-  private forgetOld(): void {
-    const keep = this.init.keepFinished ?? 100;
-    const finished = [...this.entries.values()].filter((e) => TERMINAL_STATES.has(e.job.state));
-    for (const e of finished.slice(0, Math.max(0, finished.length - keep))) {
-      this.entries.delete(e.job.id);
-    }
   }
 
   private assertRunning(): void {
     if (this.stopped) throw new UnavailableError('the daemon is stopping');
   }
-}
-
-function newId(prefix: string): string {
-  return `${prefix}-${randomBytes(6).toString('hex')}`;
-}
-
-/** Checks peer addresses given by a user; returns them deduplicated. */
-export function checkAddresses(addresses: unknown): string[] {
-  if (!Array.isArray(addresses))
-    throw new InvalidArgumentError('sources must be a list of host:port');
-  if (addresses.length > MAX_SOURCES) {
-    throw new InvalidArgumentError(`at most ${MAX_SOURCES} sources can be given`);
-  }
-  for (const a of addresses) {
-    if (typeof a !== 'string' || !isValidHostPort(a)) {
-      throw new InvalidArgumentError(`source ${JSON.stringify(a)} is not host:port`);
-    }
-  }
-  return [...new Set(addresses as string[])];
 }

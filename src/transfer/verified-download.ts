@@ -6,11 +6,11 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { ChunkDownloader } from './chunk-downloader.js';
 import type { ChunkMap } from './chunk-map.js';
+import { ChunkThread } from './chunk-thread.js';
 import type { FileMeta } from './metadata.js';
 import { PartialFile } from './partial-file.js';
 import type { SourceState } from './sources.js';
 import type { PeerTransport } from './transport.js';
-import { WholeHasher } from './whole-hasher.js';
 
 export interface VerifiedDownloadOptions {
   meta: FileMeta;
@@ -37,17 +37,19 @@ export class WrongDataError extends Error {}
 
 /** Chunk buffers of one fetch stay under this many bytes, whatever the chunk size. */
 const BUFFER_BUDGET = 96 * 1024 * 1024;
+/** Bytes of chunks handed to the chunk thread at once (at least two chunks). */
+const SLOT_BUDGET = 8 * 1024 * 1024;
 /** How often the chunk map is saved while chunks arrive, ms. */
 const SAVE_INTERVAL_MS = 1000;
 
 export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void> {
   const { meta, done, logger } = o;
-  const count = meta.chunkHashes.length;
   const chunkLength = (i: number): number =>
     Math.min(meta.chunkSize, meta.size - i * meta.chunkSize);
   const file = await PartialFile.open(o.path, meta.size);
   const read = (i: number): Promise<Buffer> => file.read(i * meta.chunkSize, chunkLength(i));
   let saver: NodeJS.Timeout | undefined;
+  let chunks: ChunkThread | undefined;
   try {
     const kept = await recheck(done, meta, read, o.signal);
     let dirty = true;
@@ -58,7 +60,15 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
     };
     await save();
     o.onStart(kept);
-    const whole = new WholeHasher(done, { count, chunkLength, read });
+    chunks = new ChunkThread({
+      path: o.path,
+      size: meta.size,
+      chunkSize: meta.chunkSize,
+      chunkHashes: meta.chunkHashes,
+      onDisk: done.toBase64(),
+      slots: Math.max(2, Math.floor(SLOT_BUDGET / meta.chunkSize)),
+    });
+    const thread = chunks;
     saver = setInterval(
       () => void save().catch((err: unknown) => logger.warn({ err }, 'cannot save fetch state')),
       SAVE_INTERVAL_MS,
@@ -77,11 +87,11 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       },
       {
         transport: o.transport,
-        write: (data, offset) => file.write(data, offset),
-        onChunk: (index, data) => {
+        store: (index, data) => thread.store(index, data),
+        onChunk: (_index, length) => {
           dirty = true;
-          whole.offer(index, data);
-          o.onChunk(data.length);
+          file.wrote(length);
+          o.onChunk(length);
         },
       },
       logger,
@@ -92,7 +102,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       clearInterval(saver);
       await save().catch(() => undefined);
     }
-    const digest = await whole.digest();
+    const digest = await thread.digest();
     if (digest !== meta.sha256) {
       throw new WrongDataError(
         `the assembled file hashes to ${digest}, not ${meta.sha256}: the sources' metadata was wrong`,
@@ -101,6 +111,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
     await file.sync();
   } finally {
     clearInterval(saver);
+    await chunks?.close().catch(() => undefined);
     await file.close().catch(() => undefined);
   }
 }

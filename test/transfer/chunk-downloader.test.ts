@@ -84,7 +84,11 @@ async function download(
     },
     {
       transport,
-      write: async (data, offset) => void data.copy(assembled, offset),
+      store: async (index, data) => {
+        if (sha256Of(data) !== meta.chunkHashes[index]) return false;
+        data.copy(assembled, index * CHUNK);
+        return true;
+      },
       onChunk: () => undefined,
     },
     pino({ level: 'silent' }),

@@ -3,12 +3,13 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
+import { waitFor, type TestPeer } from '../fixtures/peers.js';
 import {
   KiB,
   MiB,
   controlStream,
   filesUnder,
+  peerPool,
   randomContent,
   sha256Of,
   sha256OfFile,
@@ -18,20 +19,7 @@ const CHUNK = 256 * KiB;
 
 describe('transfer: fetch', function () {
   this.timeout(120_000);
-  const peers: TestPeer[] = [];
-
-  afterEach(async () => {
-    await Promise.all(peers.splice(0).map((p) => p.stop()));
-  });
-
-  async function peer(files: Record<string, Buffer> = {}, config: Record<string, unknown> = {}) {
-    const p = await startPeer({
-      files,
-      config: { index: { chunkSize: CHUNK, watch: false }, ...config },
-    });
-    peers.push(p);
-    return p;
-  }
+  const { peer } = peerPool(CHUNK);
 
   async function expectFetched(fetcher: TestPeer, content: Buffer, name: string) {
     const sha = sha256Of(content);

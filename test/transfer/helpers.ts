@@ -7,6 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createControlClient, deadline } from '../../src/grpc/clients.js';
 import type { TransferProgress__Output } from '../../src/generated/p2p/v1/TransferProgress.js';
+import { startPeer, type TestPeer } from '../fixtures/peers.js';
 
 export const KiB = 1024;
 export const MiB = 1024 * 1024;
@@ -33,6 +34,36 @@ export function chunkHashesOf(data: Buffer, chunkSize: number): string[] {
     out.push(sha256Of(data.subarray(at, at + chunkSize)));
   }
   return out;
+}
+
+/**
+ * The peers of one describe block. Call it in the block: `peer()` starts a
+ * daemon indexing with `chunkSize` (no watcher) and `base` config, merged with
+ * its own; those peers and whatever else went through `track()` are stopped
+ * after each test.
+ */
+export function peerPool(chunkSize: number, base: Record<string, unknown> = {}) {
+  const running: { stop(): Promise<unknown> }[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.stop()));
+  });
+  const track = <T extends { stop(): Promise<unknown> }>(started: T): T => {
+    running.push(started);
+    return started;
+  };
+  return {
+    track,
+    peer: async (
+      files: Record<string, Buffer> = {},
+      config: Record<string, unknown> = {},
+    ): Promise<TestPeer> =>
+      track(
+        await startPeer({
+          files,
+          config: { index: { chunkSize, watch: false }, ...base, ...config },
+        }),
+      ),
+  };
 }
 
 export interface StreamResult {

@@ -2,13 +2,14 @@
 // the honest ones; with only liars it fails cleanly and no file appears.
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { startPeer, type TestPeer } from '../fixtures/peers.js';
+import type { TestPeer } from '../fixtures/peers.js';
 import { startFakeSource, type FakeSource } from './fake-source.js';
 import {
   KiB,
   MiB,
   controlStream,
   filesUnder,
+  peerPool,
   randomContent,
   sha256Of,
   sha256OfFile,
@@ -18,30 +19,11 @@ const CHUNK = 64 * KiB;
 
 describe('transfer: lying and dying sources', function () {
   this.timeout(120_000);
-  const peers: TestPeer[] = [];
-  const fakes: FakeSource[] = [];
-
-  afterEach(async () => {
-    await Promise.all([...peers.splice(0), ...fakes.splice(0)].map((p) => p.stop()));
+  const { peer, track } = peerPool(CHUNK, {
+    transfer: { requestBytes: 256 * KiB, stallTimeoutMs: 10_000 },
   });
-
-  async function peer(files: Record<string, Buffer> = {}) {
-    const p = await startPeer({
-      files,
-      config: {
-        index: { chunkSize: CHUNK, watch: false },
-        transfer: { requestBytes: 256 * KiB, stallTimeoutMs: 10_000 },
-      },
-    });
-    peers.push(p);
-    return p;
-  }
-
-  async function fake(options: Parameters<typeof startFakeSource>[0]) {
-    const f = await startFakeSource(options);
-    fakes.push(f);
-    return f;
-  }
+  const fake = async (options: Parameters<typeof startFakeSource>[0]): Promise<FakeSource> =>
+    track(await startFakeSource(options));
 
   async function expectNothingLeft(fetcher: TestPeer) {
     expect(await filesUnder(fetcher.shared)).to.deep.equal([]);

@@ -12,25 +12,33 @@ import { controlStream, randomContent, sha256Of, sha256OfFile } from './helpers.
 describe('transfer: over the network', function () {
   this.timeout(90_000);
 
+  const content = randomContent(2 * 1024 * 1024 + 3);
+  const sha256 = sha256Of(content);
+
+  /** p1 - p2 - p3: p1 reaches p3's files only through p2. Each goes into `peers` once started. */
+  async function startLine(peers: TestPeer[], search?: Record<string, unknown>): Promise<void> {
+    const p3 = await startNetPeer({ id: 'p3', files: { 'Only On Three.iso': content }, search });
+    peers.unshift(p3);
+    const p2 = await startNetPeer({ id: 'p2', bootstrap: [p3.grpcAddress], search });
+    peers.unshift(p2);
+    const p1 = await startNetPeer({
+      id: 'p1',
+      bootstrap: [p2.grpcAddress],
+      overlay: { maxPeers: 1, minPeers: 1 },
+      search,
+    });
+    peers.unshift(p1);
+    await waitFor(() => neighborIds(p1).includes('p2') && neighborIds(p2).includes('p3'), {
+      timeoutMs: 20_000,
+      what: 'the line to form',
+    });
+  }
+
   describe('a line of three in-process peers', () => {
     const peers: TestPeer[] = [];
-    const content = randomContent(2 * 1024 * 1024 + 3);
-    const sha256 = sha256Of(content);
 
     beforeEach(async () => {
-      // p1 - p2 - p3: p1 reaches p3's files only through p2.
-      const p3 = await startNetPeer({ id: 'p3', files: { 'Only On Three.iso': content } });
-      const p2 = await startNetPeer({ id: 'p2', bootstrap: [p3.grpcAddress] });
-      const p1 = await startNetPeer({
-        id: 'p1',
-        bootstrap: [p2.grpcAddress],
-        overlay: { maxPeers: 1, minPeers: 1 },
-      });
-      peers.push(p1, p2, p3);
-      await waitFor(() => neighborIds(p1).includes('p2') && neighborIds(p2).includes('p3'), {
-        timeoutMs: 20_000,
-        what: 'the line to form',
-      });
+      await startLine(peers);
     });
     afterEach(async () => {
       await Promise.all(peers.splice(0).map((p) => p.stop()));
@@ -65,6 +73,34 @@ describe('transfer: over the network', function () {
       );
       const unknown = await controlStream(p3!.grpcAddress, 'Push', { sha256, peer: 'p9' });
       expect(unknown.error?.code).to.equal(5); // NOT_FOUND
+    });
+  });
+
+  describe('a line of three routing searches by keyword tables (bloom)', () => {
+    const peers: TestPeer[] = [];
+
+    afterEach(async () => {
+      await Promise.all(peers.splice(0).map((p) => p.stop()));
+    });
+
+    it('fetches by hash with no sources given: the hash search is flooded, not pruned', async () => {
+      await startLine(peers, { routing: 'bloom', routesIntervalMs: 100 });
+      const [p1] = peers;
+      // Once p1 prunes a search for a word nobody has, it routes by p2's table (names only).
+      const overlay = p1!.daemon.overlay;
+      await waitFor(
+        async () => {
+          const pruned = overlay.stats().pruned;
+          await overlay.collect('nobody-shares-this', { timeoutMs: 300 });
+          return overlay.stats().pruned > pruned;
+        },
+        { timeoutMs: 30_000, intervalMs: 100, what: "p2's routing table to reach p1" },
+      );
+      const result = await controlStream(p1!.grpcAddress, 'Fetch', { sha256 });
+      expect(result.error, result.error?.message).to.equal(undefined);
+      expect(result.last?.state).to.equal('completed');
+      expect(result.last?.sources.map((s) => s.peerId)).to.deep.equal(['p3']);
+      expect(await sha256OfFile(join(p1!.shared, 'Only On Three.iso'))).to.equal(sha256);
     });
   });
 
