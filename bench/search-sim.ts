@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { compileQuery } from '../src/index/keywords.js';
 import { startPeer, waitFor, type TestPeer } from '../test/fixtures/peers.js';
+import { waitForRoutes } from '../test/overlay/network.js';
 
 export interface SimOptions {
   peers: number;
@@ -141,26 +142,6 @@ export async function startNetwork(o: SimOptions): Promise<Network> {
     await stop();
     throw err;
   }
-}
-
-/** Waits until every peer holds every neighbor's table and no table changed for a few rounds. */
-export async function waitForRoutes(
-  peers: readonly TestPeer[],
-  intervalMs: number,
-  timeoutMs: number,
-): Promise<void> {
-  await waitFor(
-    () =>
-      peers.every((p) => {
-        const r = p.daemon.overlay.stats().routing;
-        return (
-          r !== undefined &&
-          r.knownNeighbors === p.daemon.overlay.neighborCount &&
-          Date.now() - r.changedAtMs > 4 * intervalMs
-        );
-      }),
-    { timeoutMs, intervalMs: 100, what: 'routing tables to settle' },
-  );
 }
 
 /** Peers within `ttl` hops of `origin` over the current neighbor graph. */

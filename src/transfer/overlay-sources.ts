@@ -1,8 +1,7 @@
 // The overlay as the transfer core's source finder: a network search by
 // name, or by hash (a query that is a whole sha256 matches that file on
-// every peer), and neighbor ids as push targets. A search by hash is always
-// flooded: routing tables (search.routing 'bloom') hold name keywords, not
-// hashes, so a routed hash query would be pruned before it reached anyone.
+// every peer; routing tables list each file's hash, so it is routed to the
+// holders), and neighbor ids as push targets.
 import type { Overlay } from '../overlay/overlay.js';
 import type { FindSources, ResolvePeer, SourceHit } from './types.js';
 
@@ -10,9 +9,8 @@ type Searcher = Pick<Overlay, 'collect' | 'self'>;
 
 export function overlaySources(overlay: Searcher): FindSources {
   return async (query, signal) => {
-    const byHash = 'sha256' in query;
-    const text = byHash ? query.sha256 : query.name;
-    const { hits } = await overlay.collect(text, { signal, ...(byHash ? { flood: true } : {}) });
+    const text = 'sha256' in query ? query.sha256 : query.name;
+    const { hits } = await overlay.collect(text, { signal });
     const self = overlay.self?.id;
     const out: SourceHit[] = [];
     for (const hit of hits) {

@@ -139,3 +139,23 @@ export function percentile(values: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
+
+/** Waits until every peer holds every neighbor's table and no table changed for a few rounds. */
+export async function waitForRoutes(
+  peers: readonly TestPeer[],
+  intervalMs: number,
+  timeoutMs: number,
+): Promise<void> {
+  await waitFor(
+    () =>
+      peers.every((p) => {
+        const r = p.daemon.overlay.stats().routing;
+        return (
+          r !== undefined &&
+          r.knownNeighbors === p.daemon.overlay.neighborCount &&
+          Date.now() - r.changedAtMs > 4 * intervalMs
+        );
+      }),
+    { timeoutMs, intervalMs: 100, what: 'routing tables to settle' },
+  );
+}

@@ -8,13 +8,12 @@ import { join } from 'node:path';
 import {
   runQueries,
   startNetwork,
-  waitForRoutes,
   type Network,
   type QueryFigures,
 } from '../../bench/search-sim.js';
 import { waitFor } from '../fixtures/peers.js';
 import { startFakePeer, type FakePeer } from './fake-peer.js';
-import { startNetPeer, stopAll } from './network.js';
+import { startNetPeer, stopAll, waitForRoutes } from './network.js';
 import type { TestPeer } from '../fixtures/peers.js';
 
 const PATIENT = 10_000;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { waitFor, type TestPeer } from '../fixtures/peers.js';
 import { startSampleNetwork, type SampleNetwork } from '../fixtures/sample-network.js';
 import { runP2pd } from '../fixtures/spawn.js';
-import { neighborIds, startNetPeer } from '../overlay/network.js';
+import { neighborIds, startNetPeer, waitForRoutes } from '../overlay/network.js';
 import { controlStream, randomContent, sha256Of, sha256OfFile } from './helpers.js';
 
 describe('transfer: over the network', function () {
@@ -76,31 +76,30 @@ describe('transfer: over the network', function () {
     });
   });
 
-  describe('a line of three routing searches by keyword tables (bloom)', () => {
+  describe('a line of three routing searches by keyword tables', () => {
     const peers: TestPeer[] = [];
 
     afterEach(async () => {
       await Promise.all(peers.splice(0).map((p) => p.stop()));
     });
 
-    it('fetches by hash with no sources given: the hash search is flooded, not pruned', async () => {
+    it('fetches by hash with no sources given: the hash search is routed to its holder', async () => {
       await startLine(peers, { routing: 'bloom', routesIntervalMs: 100 });
       const [p1] = peers;
-      // Once p1 prunes a search for a word nobody has, it routes by p2's table (names only).
+      // Once the tables settle p1 routes by them: a word nobody has goes nowhere,
+      // and the hash (listed in p3's table) goes along p1 -> p2 -> p3 only.
+      await waitForRoutes(peers, 100, 30_000);
       const overlay = p1!.daemon.overlay;
-      await waitFor(
-        async () => {
-          const pruned = overlay.stats().pruned;
-          await overlay.collect('nobody-shares-this', { timeoutMs: 300 });
-          return overlay.stats().pruned > pruned;
-        },
-        { timeoutMs: 30_000, intervalMs: 100, what: "p2's routing table to reach p1" },
-      );
+      const pruned = overlay.stats().pruned;
+      await overlay.collect('nobody-shares-this', { timeoutMs: 300 });
+      expect(overlay.stats().pruned).to.be.above(pruned);
+      const targeted = overlay.stats().targeted;
       const result = await controlStream(p1!.grpcAddress, 'Fetch', { sha256 });
       expect(result.error, result.error?.message).to.equal(undefined);
       expect(result.last?.state).to.equal('completed');
       expect(result.last?.sources.map((s) => s.peerId)).to.deep.equal(['p3']);
       expect(await sha256OfFile(join(p1!.shared, 'Only On Three.iso'))).to.equal(sha256);
+      expect(overlay.stats().targeted).to.be.above(targeted);
     });
   });
 
