@@ -44,6 +44,8 @@ export async function startDaemon(
   const child = spawn(
     process.execPath,
     [
+      // Tuning experiments: P2PD_BENCH_NODE_ARGS='--single-threaded-gc'.
+      ...(process.env.P2PD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       ...(process.env.P2PD_BENCH_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.P2PD_BENCH_PROF}`]
         : []),
