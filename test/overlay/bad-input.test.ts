@@ -6,9 +6,15 @@ import { createControlClient, createPeerClient, deadline } from '../../src/grpc/
 import type { JoinResponse__Output } from '../../src/generated/p2p/v1/JoinResponse.js';
 import type { SearchHit__Output } from '../../src/generated/p2p/v1/SearchHit.js';
 import { PROTOCOL_VERSION } from '../../src/grpc/proto.js';
-import { waitFor, type TestPeer } from '../fixtures/peers.js';
-import { startFakePeer, type FakePeer } from './fake-peer.js';
-import { controlSearch, neighborIds, recordEvents, startNetPeer, stopAll } from './network.js';
+import { waitFor } from '../fixtures/peers.js';
+import { startFakePeer } from './fake-peer.js';
+import {
+  controlSearch,
+  neighborIds,
+  recordEvents,
+  startNetPeer,
+  stoppedAfterEach,
+} from './network.js';
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   try {
@@ -55,15 +61,7 @@ const manual = { minPeers: 0 };
 
 describe('overlay bad input', function () {
   this.timeout(30_000);
-  let peers: TestPeer[] = [];
-  let fakes: FakePeer[] = [];
-
-  afterEach(async () => {
-    await stopAll(peers);
-    await Promise.allSettled(fakes.map((f) => f.stop(true)));
-    peers = [];
-    fakes = [];
-  });
+  const { peers, fakes } = stoppedAfterEach();
 
   describe('identities', () => {
     it('refuses a peer dialling itself, by its own address or an alias', async () => {

@@ -11,9 +11,15 @@ import type { JoinResponse__Output } from '../../src/generated/p2p/v1/JoinRespon
 import type { ListPeersResponse__Output } from '../../src/generated/p2p/v1/ListPeersResponse.js';
 import { PROTOCOL_VERSION } from '../../src/grpc/proto.js';
 import { freePort } from '../fixtures/ports.js';
-import { waitFor, type TestPeer } from '../fixtures/peers.js';
-import { startFakePeer, type FakePeer } from './fake-peer.js';
-import { isSymmetric, neighborIds, recordEvents, startNetPeer, stopAll } from './network.js';
+import { waitFor } from '../fixtures/peers.js';
+import { startFakePeer } from './fake-peer.js';
+import {
+  isSymmetric,
+  neighborIds,
+  recordEvents,
+  startNetPeer,
+  stoppedAfterEach,
+} from './network.js';
 
 type Unary<Req, Res> = (
   req: Req,
@@ -33,15 +39,7 @@ function call<Req, Res>(
 
 describe('overlay membership', function () {
   this.timeout(30_000);
-  let peers: TestPeer[] = [];
-  let fakes: FakePeer[] = [];
-
-  afterEach(async () => {
-    await stopAll(peers);
-    await Promise.allSettled(fakes.map((f) => f.stop(true)));
-    peers = [];
-    fakes = [];
-  });
+  const { peers, fakes } = stoppedAfterEach();
 
   it('joins through a bootstrap peer; both sides count each other and report RTT', async () => {
     const a = await startNetPeer({ id: 'a' });

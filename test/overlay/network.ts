@@ -5,6 +5,7 @@ import { createControlClient, deadline } from '../../src/grpc/clients.js';
 import type { NetworkSearchHit__Output } from '../../src/generated/p2p/v1/NetworkSearchHit.js';
 import type { EventEnvelope } from '../../src/events/types.js';
 import { startPeer, waitFor, type PeerOptions, type TestPeer } from '../fixtures/peers.js';
+import type { FakePeer } from './fake-peer.js';
 
 /** Overlay timers short enough for tests; no folder watching (nothing changes). */
 export function fastConfig(overlay: Record<string, unknown> = {}): Record<string, unknown> {
@@ -131,6 +132,16 @@ export async function waitForOverlay(
 
 export async function stopAll(peers: readonly (TestPeer | undefined)[]): Promise<void> {
   await Promise.allSettled(peers.map((p) => p?.stop()));
+}
+
+/** Lists for the peers and fake peers a suite starts, all stopped after each test. */
+export function stoppedAfterEach(): { peers: TestPeer[]; fakes: FakePeer[] } {
+  const started = { peers: [] as TestPeer[], fakes: [] as FakePeer[] };
+  afterEach(async () => {
+    await stopAll(started.peers.splice(0));
+    await Promise.allSettled(started.fakes.splice(0).map((f) => f.stop(true)));
+  });
+  return started;
 }
 
 /** Percentile of a sorted-or-not list of numbers. */
