@@ -16,8 +16,12 @@
 import { deflateSync, inflateSync } from 'node:zlib';
 import { fnv1a } from './bloom.js';
 
-/** Holders listed per key: a rare name (a handful of copies) stays listed. */
-export const MAX_HOLDERS = 8;
+/**
+ * Holders listed per key: a rare name and a fairly popular one stay listed
+ * (64 rather than 8 cut a 13-holder query at 64 peers from 97 % of flooding's
+ * messages to 9 %, for about the same routing state).
+ */
+export const MAX_HOLDERS = 64;
 /** The holder id of "more than maxHolders peers". */
 export const MANY = 0;
 /** Bytes per entry on the wire: key, holder, distance. */

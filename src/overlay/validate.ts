@@ -2,6 +2,7 @@
 // failure is an InvalidArgumentError naming the field.
 import { PEER_ID_PATTERN } from '../config/schema.js';
 import { InvalidArgumentError } from '../errors.js';
+import { MAX_HOLDERS } from './holder-table.js';
 import { tokenize } from '../index/keywords.js';
 import type { PeerRecord, SearchHitMessage, UncheckedHit, UncheckedPeer } from './types.js';
 
@@ -11,7 +12,7 @@ const QUERY_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_NAMES = 64;
 const MAX_NAME_LENGTH = 4096;
 /** Holder ids one routed copy may name (a key lists at most MAX_HOLDERS). */
-const MAX_TARGETS = 64;
+const MAX_TARGETS = MAX_HOLDERS;
 
 export function checkPeerId(value: unknown, field = 'peer id'): string {
   if (typeof value !== 'string' || !PEER_ID_PATTERN.test(value)) {
