@@ -7,7 +7,7 @@ import { InvalidArgumentError, NotFoundError, RangeNotSatisfiableError } from '.
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { HashCache, type CachedFile } from './cache.js';
-import { hashFile } from './hasher.js';
+import { HashPool } from './hash-pool.js';
 import { compileQuery } from './keywords.js';
 import { statShared, walkShare, type FoundFile } from './scanner.js';
 import { SortedFiles } from './sorted-files.js';
@@ -58,6 +58,7 @@ export class FileIndex {
   private readonly watcher: ShareWatcher | undefined;
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private lock: Promise<unknown> = Promise.resolve();
+  private readonly hashPool = new HashPool();
   private scanning = false;
   private bytesShared = 0;
   private dirty = false;
@@ -97,6 +98,7 @@ export class FileIndex {
     this.pending.clear();
     await this.watcher?.stop();
     await this.lock.catch(() => undefined);
+    await this.hashPool.close();
     await this.flush();
   }
 
@@ -315,16 +317,25 @@ export class FileIndex {
       let hashed = 0;
       try {
         const seen = new Set<string>();
+        // Up to one file per hashing thread at once.
+        const hashing = new Set<Promise<void>>();
         for await (const found of walkShare(this.init.sharedDir)) {
-          if (this.stopped) return;
+          if (this.stopped) break;
           seen.add(found.rel);
           const cached = this.byPath.get(found.rel) ?? previous.get(found.rel);
           if (cached && this.isCurrent(cached, found)) {
             if (!this.byPath.has(found.rel)) this.put(found.rel, cached, true);
-          } else {
-            hashed += (await this.hashInto(found)) ?? 0;
+            continue;
           }
+          const job: Promise<void> = this.hashInto(found).then((n) => {
+            hashed += n ?? 0;
+            hashing.delete(job);
+          });
+          hashing.add(job);
+          if (hashing.size >= this.hashPool.size) await Promise.race(hashing);
         }
+        await Promise.all(hashing);
+        if (this.stopped) return;
         for (const rel of [...this.byPath.keys()]) {
           if (!seen.has(rel)) this.remove(rel);
         }
@@ -373,7 +384,9 @@ export class FileIndex {
     const { metrics } = this.components;
     let hashes;
     try {
-      hashes = await hashFile(found.abs, this.init.chunkSize, (n) => metrics.hashedBytes.inc(n));
+      hashes = await this.hashPool.hash(found.abs, found.size, this.init.chunkSize, (n) =>
+        metrics.hashedBytes.inc(n),
+      );
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         this.components.logger.warn({ err, file: found.rel }, 'cannot read file');
