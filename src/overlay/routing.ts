@@ -70,6 +70,8 @@ export interface RoutingStats {
 /** Earlier versions kept to answer with a delta (a neighbor is rarely more behind). */
 const HISTORY = 4;
 const EMPTY: Buffer = Buffer.alloc(0);
+/** Polls held at once; beyond it (a peer opening poll after poll) answers come at once. */
+const MAX_WAITERS = 1024;
 const LIST_PAGE = 1000;
 
 export class Routing {
@@ -162,7 +164,8 @@ export class Routing {
    * when `haveVersion` is current, held up to `waitMs` for a change first.
    */
   async answer(haveVersion: number, waitMs = 0, signal?: AbortSignal): Promise<RoutesAnswer> {
-    if (haveVersion === this.counters.version && waitMs > 0 && this.timer) {
+    const canWait = this.timer !== undefined && this.waiters.size < MAX_WAITERS;
+    if (haveVersion === this.counters.version && waitMs > 0 && canWait) {
       await this.nextVersion(Math.min(waitMs, WAIT_MS), signal);
     }
     const unchanged = haveVersion === this.counters.version;
