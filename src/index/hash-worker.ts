@@ -1,7 +1,7 @@
 // A hashing thread of the index's pool (hash-pool.ts): hashes the files it
 // is sent and reports progress in bytes read.
 import { parentPort } from 'node:worker_threads';
-import { hashFile } from './hasher.js';
+import { hashFile, type FileHashes } from './hasher.js';
 
 export interface HashJob {
   id: number;
@@ -11,7 +11,7 @@ export interface HashJob {
 
 export type HashReply =
   | { id: number; bytes: number }
-  | { id: number; done: Awaited<ReturnType<typeof hashFile>> }
+  | { id: number; done: FileHashes }
   | { id: number; error: { message: string; code?: string } };
 
 const port = parentPort!;

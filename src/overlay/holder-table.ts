@@ -27,7 +27,7 @@ export const MANY = 0;
 /** Bytes per entry on the wire: key, holder, distance. */
 const ENTRY_BYTES = 9;
 /** Largest table accepted from a neighbor (entries). */
-export const MAX_ENTRIES = 4_000_000;
+const MAX_ENTRIES = 4_000_000;
 
 export interface HolderTable {
   keys: Uint32Array;

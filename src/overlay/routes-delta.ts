@@ -23,7 +23,7 @@ export interface RoutesDelta {
 }
 
 /** The positions where `to` differs from `from`, with their new distances. */
-export function changedPositions(from: Uint8Array, to: Uint8Array): Buffer {
+function changedPositions(from: Uint8Array, to: Uint8Array): Buffer {
   if (from.length !== to.length || to.length > 1 << 16) {
     throw new Error(`tables of ${from.length} and ${to.length} bytes`);
   }
@@ -38,7 +38,7 @@ export function changedPositions(from: Uint8Array, to: Uint8Array): Buffer {
 }
 
 /** `table` with the changes of changedPositions put in (a copy). */
-export function applyPositions(table: Uint8Array, changes: Uint8Array): Uint8Array {
+function applyPositions(table: Uint8Array, changes: Uint8Array): Uint8Array {
   if (changes.length % 3 !== 0) throw new Error(`a filter delta of ${changes.length} bytes`);
   const out = Uint8Array.from(table);
   const view = Buffer.from(changes.buffer, changes.byteOffset, changes.length);

@@ -4,6 +4,7 @@
 // made and an idle link costs one small call per WAIT_MS. A neighbor that
 // answers "unchanged" at once (a peer that does not wait) is polled every
 // intervalMs instead; one that fails is retried after intervalMs.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { inflateSync } from 'node:zlib';
 import type { Logger } from '../logger.js';
 import { HASHES, MAX_PREFIX, POSITIONS } from './bloom.js';
@@ -22,6 +23,12 @@ export interface Held {
   /** Undefined when the neighbor sent none (a peer that predates them). */
   holders: HolderTable | undefined;
   fetchedAtMs: number;
+  /**
+   * Whether this peer's own tables were rebuilt from this one. Until then
+   * they disagree (a holder behind the neighbor missing from our lists), so
+   * routing treats the neighbor as unknown.
+   */
+  merged: boolean;
 }
 
 export interface PullerComponents {
@@ -114,7 +121,8 @@ export class RoutesPuller {
         );
         pause = true;
       }
-      if (pause) await delay(this.init.intervalMs, signal);
+      // An abort ends the wait early; the loop condition then ends the poll.
+      if (pause) await sleep(this.init.intervalMs, undefined, { signal }).catch(() => undefined);
     }
   }
 
@@ -152,19 +160,7 @@ export class RoutesPuller {
     if (table.length !== POSITIONS) throw new Error(`a routing table of ${table.length} bytes`);
     // Still a neighbor? It may have left while the call was out.
     if (!this.c.neighbors.get(id)) return false;
-    this.held.set(id, { version: answer.version, table, holders, fetchedAtMs: now });
+    this.held.set(id, { version: answer.version, table, holders, fetchedAtMs: now, merged: false });
     return true;
   }
-}
-
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

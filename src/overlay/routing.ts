@@ -151,7 +151,7 @@ export class Routing {
   ): Map<string, number[]> {
     const neighbors: NeighborRoutes[] = candidates.map((id) => {
       const held = this.puller.held.get(id);
-      return !held || this.puller.isStale(held)
+      return !held || !held.merged || this.puller.isStale(held)
         ? { id }
         : { id, table: held.table, ...(held.holders ? { holders: held.holders } : {}) };
     });
@@ -263,6 +263,7 @@ export class Routing {
       held.flatMap((h) => (h.holders ? [h.holders] : [])),
       { self: this.self, maxDistance: this.init.holderDistance, maxHolders: this.init.maxHolders },
     );
+    for (const h of held) h.merged = true;
     const sameHolderLists = sameHolders(holders, this.holders);
     if (sameTable(next, this.table) && sameHolderLists) return;
     this.history = [
