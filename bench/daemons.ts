@@ -23,6 +23,12 @@ export interface BenchDaemon {
   stop(): Promise<void>;
 }
 
+/** The node flags in bin/p2pd's `#!/usr/bin/env -S node <flags>` line. */
+async function shebangFlags(): Promise<string[]> {
+  const first = (await readFile(BIN, 'utf8')).split('\n', 1)[0]!;
+  return /^#!\S*env -S node(.*)$/.exec(first)?.[1]?.split(' ').filter(Boolean) ?? [];
+}
+
 export async function startDaemon(
   dir: string,
   id: string,
@@ -44,7 +50,9 @@ export async function startDaemon(
   const child = spawn(
     process.execPath,
     [
-      // Tuning experiments: P2PD_BENCH_NODE_ARGS='--single-threaded-gc'.
+      // As a user runs it: the node flags bin/p2pd's shebang sets.
+      ...(await shebangFlags()),
+      // Tuning experiments: P2PD_BENCH_NODE_ARGS='--max-semi-space-size=8'.
       ...(process.env.P2PD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       ...(process.env.P2PD_BENCH_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${process.env.P2PD_BENCH_PROF}`]
@@ -53,9 +61,7 @@ export async function startDaemon(
       '--config',
       configFile,
     ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+    { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   // The startup line (log level info or finer) names both bound addresses.

@@ -1,7 +1,8 @@
 // Transfer benchmark: one file fetched over loopback by a real p2pd daemon
 // from 1 (and 3) real source daemons, verified chunk by chunk and whole,
-// beside a plain HTTP download of the same file in the same run.
-import { fork } from 'node:child_process';
+// beside a plain HTTP download of the same file in the same run. Cases take
+// turns, several rounds, and each reports its median run.
+import { fork, type ChildProcess } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
@@ -18,7 +19,7 @@ import { MiB, envInt, type Bench, type BenchRow } from './table.js';
 export const transferBench: Bench = {
   name: 'transfer',
   describe:
-    'verified p2pd fetch over loopback beside plain HTTP (BENCH_TRANSFER_MIB, default 1024; BENCH_TRANSFER_SOURCES, default 1,3)',
+    'verified p2pd fetch over loopback beside plain HTTP, median of BENCH_TRANSFER_RUNS (default 3) interleaved runs (BENCH_TRANSFER_MIB, default 1024; BENCH_TRANSFER_SOURCES, default 1,3)',
   async run(): Promise<BenchRow[]> {
     const sources = (process.env.BENCH_TRANSFER_SOURCES ?? '1,3')
       .split(',')
@@ -27,11 +28,13 @@ export const transferBench: Bench = {
     const rows = await runTransferBench({
       sizeBytes: envInt('BENCH_TRANSFER_MIB', 1024) * MiB,
       sourceCounts: sources.length > 0 ? sources : [1, 3],
+      runs: envInt('BENCH_TRANSFER_RUNS', 3),
     });
     const http = rows[0]!.mibPerSecond;
     return rows.map((r) => ({
       case: r.label,
       'MiB/s': Math.round(r.mibPerSecond),
+      'runs MiB/s': r.runs.map(Math.round).join(' '),
       seconds: r.seconds,
       'x HTTP': r.mibPerSecond / http,
       'fetcher peak RSS MiB': r.fetcherRss === undefined ? '' : Math.round(r.fetcherRss / MiB),
@@ -46,12 +49,14 @@ export interface TransferBenchOptions {
   sizeBytes: number;
   /** Source counts to run, e.g. [1, 3]. */
   sourceCounts: number[];
+  /** Runs of each case, interleaved so that a noisy spell hits every case alike. */
+  runs: number;
   /** Parent of the temp folder (default the OS temp folder). */
   dir?: string;
 }
 
-export interface TransferBenchRow {
-  label: string;
+/** One run of a case. */
+interface TransferRun {
   mibPerSecond: number;
   seconds: number;
   /** Peak RSS of the fetching daemon and of the (largest) source daemon, bytes. */
@@ -62,19 +67,57 @@ export interface TransferBenchRow {
   sourcesCpu?: number;
 }
 
+/** A case's median run, with every run's MiB/s. */
+export interface TransferBenchRow extends TransferRun {
+  label: string;
+  runs: number[];
+}
+
 export async function runTransferBench(options: TransferBenchOptions): Promise<TransferBenchRow[]> {
   const dir = await mkdtemp(join(options.dir ?? tmpdir(), 'p2pd-bench-'));
-  const rows: TransferBenchRow[] = [];
+  const sources: BenchDaemon[] = [];
+  let http: { server: ChildProcess; port: number } | undefined;
   try {
     const file = join(dir, 'origin.bin');
     log(`writing ${fmtMiB(options.sizeBytes)} MiB of random data`);
     const sha256 = await writeRandomFile(file, options.sizeBytes);
-    rows.push(...(await httpBaselines(dir, file, options.sizeBytes)));
-    for (const count of options.sourceCounts) {
-      rows.push(await p2pFetch(dir, file, sha256, options.sizeBytes, count));
+    http = await startHttpServer(file);
+    // Sources start once and serve every run, from the page cache as the HTTP server does.
+    const count = Math.max(...options.sourceCounts);
+    for (let i = 1; i <= count; i++) {
+      const shared = join(dir, `source${i}`, 'shared');
+      await mkdir(shared, { recursive: true });
+      await link(file, join(shared, 'bench.bin'));
+      sources.push(await startDaemon(dir, `source${i}`, { index: { watch: false } }));
     }
-    return rows;
+    log(`${count} source daemon(s) indexing`);
+    await Promise.all(sources.map((d) => waitIndexed(d, 1)));
+    const cases: { label: string; run: () => Promise<TransferRun> }[] = [
+      ...[false, true].map((fsync) => ({
+        label: `plain HTTP (node http, no verification${fsync ? ', fsync' : ''})`,
+        run: () => httpDownload(dir, http!.port, options.sizeBytes, fsync),
+      })),
+      ...options.sourceCounts.map((n) => ({
+        label: `p2pd verified fetch, ${n} source${n > 1 ? 's' : ''}`,
+        run: () => p2pFetch(dir, sha256, options.sizeBytes, sources.slice(0, n)),
+      })),
+    ];
+    const runs: TransferRun[][] = cases.map(() => []);
+    for (let r = 1; r <= options.runs; r++) {
+      log(`run ${r} of ${options.runs}`);
+      for (const [i, c] of cases.entries()) runs[i]!.push(await c.run());
+    }
+    return cases.map((c, i) => {
+      const sorted = [...runs[i]!].sort((a, b) => a.mibPerSecond - b.mibPerSecond);
+      return {
+        label: c.label,
+        ...sorted[Math.floor((sorted.length - 1) / 2)]!,
+        runs: runs[i]!.map((run) => run.mibPerSecond),
+      };
+    });
   } finally {
+    http?.server.kill();
+    await Promise.all(sources.map((d) => d.stop()));
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -97,101 +140,88 @@ async function writeRandomFile(path: string, size: number): Promise<string> {
   return hash.digest('hex');
 }
 
-/**
- * Node's http server (own process) streaming the file, this process saving
- * it: once as curl -o would (page cache only), once fsynced at the end as the
- * verified fetch does, so both baselines are in the table.
- */
-async function httpBaselines(dir: string, file: string, size: number): Promise<TransferBenchRow[]> {
+/** Node's http server, in its own process, serving the file. */
+async function startHttpServer(file: string): Promise<{ server: ChildProcess; port: number }> {
   const server = fork(fileURLToPath(new URL('./http-server.js', import.meta.url)), [file], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      server.once('message', (m: { port: number }) => resolve(m.port));
-      server.once('exit', (code) => reject(new Error(`http server exited (${code})`)));
-    });
-    const rows: TransferBenchRow[] = [];
-    for (const fsync of [false, true]) {
-      const target = join(dir, 'http-download.bin');
-      const started = performance.now();
-      await new Promise<void>((resolve, reject) => {
-        get(`http://127.0.0.1:${port}/`, (res) => {
-          pipeline(res, createWriteStream(target, { highWaterMark: MiB })).then(resolve, reject);
-        }).on('error', reject);
-      });
-      if (fsync) {
-        const handle = await open(target, 'r+');
-        await handle.sync();
-        await handle.close();
-      }
-      const seconds = (performance.now() - started) / 1000;
-      await rm(target);
-      rows.push({
-        label: `plain HTTP (node http, no verification${fsync ? ', fsync' : ''})`,
-        seconds,
-        mibPerSecond: size / MiB / seconds,
-      });
-    }
-    return rows;
-  } finally {
-    server.kill();
-  }
+  const port = await new Promise<number>((resolve, reject) => {
+    server.once('message', (m: { port: number }) => resolve(m.port));
+    server.once('exit', (code) => reject(new Error(`http server exited (${code})`)));
+  });
+  return { server, port };
 }
 
+/**
+ * This process saving the file from the HTTP server as curl -o would (page
+ * cache only), or fsynced at the end as the verified fetch does.
+ */
+async function httpDownload(
+  dir: string,
+  port: number,
+  size: number,
+  fsync: boolean,
+): Promise<TransferRun> {
+  const target = join(dir, 'http-download.bin');
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    get(`http://127.0.0.1:${port}/`, (res) => {
+      pipeline(res, createWriteStream(target, { highWaterMark: MiB })).then(resolve, reject);
+    }).on('error', reject);
+  });
+  if (fsync) {
+    const handle = await open(target, 'r+');
+    await handle.sync();
+    await handle.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await rm(target);
+  return { seconds, mibPerSecond: size / MiB / seconds };
+}
+
+/** A fresh fetcher daemon fetching the file from `sources`. */
 async function p2pFetch(
   dir: string,
-  file: string,
   sha256: string,
   size: number,
-  sources: number,
-): Promise<TransferBenchRow> {
-  const runDir = join(dir, `run-${sources}`);
-  const daemons: BenchDaemon[] = [];
+  sources: BenchDaemon[],
+): Promise<TransferRun> {
+  const fetcherDir = join(dir, 'fetch');
+  let fetcher: BenchDaemon | undefined;
   try {
-    for (let i = 1; i <= sources; i++) {
-      const shared = join(runDir, `source${i}`, 'shared');
-      await mkdir(shared, { recursive: true });
-      await link(file, join(shared, 'bench.bin'));
-      daemons.push(await startDaemon(runDir, `source${i}`, { index: { watch: false } }));
-    }
-    log(`${sources} source daemon(s) indexing`);
-    await Promise.all(daemons.map((d) => waitIndexed(d, 1)));
-    const fetcher = await startDaemon(runDir, 'fetcher', {
+    await mkdir(fetcherDir, { recursive: true });
+    fetcher = await startDaemon(fetcherDir, 'fetcher', {
       index: { watch: false },
       // Tuning experiments: P2PD_BENCH_TRANSFER='{"maxRequestsPerSource":2}'.
       ...(process.env.P2PD_BENCH_TRANSFER
         ? { transfer: JSON.parse(process.env.P2PD_BENCH_TRANSFER) as object }
         : {}),
     });
-    daemons.push(fetcher);
-    log(`fetching from ${sources} source(s)`);
+    const daemons = [...sources, fetcher];
     const cpu = async () => Promise.all(daemons.map((d) => d.cpuSeconds()));
     const cpuBefore = await cpu();
     const started = performance.now();
-    const last = await fetch(fetcher.grpcAddress, sha256, daemons.slice(0, sources));
+    const last = await fetch(fetcher.grpcAddress, sha256, sources);
     const seconds = (performance.now() - started) / 1000;
     const cpuUsed = (await cpu()).map((c, i) => c - cpuBefore[i]!);
     if (last?.state !== 'completed') {
       throw new Error(`fetch did not complete: ${last?.state} ${last?.error}`);
     }
     const fetcherRss = await fetcher.peakRss();
-    const sourceRss = Math.max(
-      ...(await Promise.all(daemons.slice(0, sources).map((d) => d.peakRss()))),
-    );
+    // Peak over the whole bench for sources: they serve every run.
+    const sourceRss = Math.max(...(await Promise.all(sources.map((d) => d.peakRss()))));
     if ((await hashFile(last.path)) !== sha256) throw new Error('fetched file differs');
     return {
-      label: `p2pd verified fetch, ${sources} source${sources > 1 ? 's' : ''}`,
       seconds,
       mibPerSecond: size / MiB / seconds,
       fetcherRss,
       sourceRss,
-      fetcherCpu: cpuUsed[sources]!,
-      sourcesCpu: cpuUsed.slice(0, sources).reduce((a, b) => a + b, 0),
+      fetcherCpu: cpuUsed[sources.length]!,
+      sourcesCpu: cpuUsed.slice(0, sources.length).reduce((a, b) => a + b, 0),
     };
   } finally {
-    await Promise.all(daemons.map((d) => d.stop()));
-    await rm(runDir, { recursive: true, force: true });
+    await fetcher?.stop();
+    await rm(fetcherDir, { recursive: true, force: true });
   }
 }
 

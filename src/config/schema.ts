@@ -111,6 +111,11 @@ export const configSchema = z.strictObject({
         .min(16 * 1024)
         .max(256 * MiB)
         .default(4 * MiB),
+      /**
+       * Write fetched chunks to disk with direct I/O (O_DIRECT), past the page
+       * cache, where the file system allows it; otherwise plain writes.
+       */
+      directIo: z.boolean().default(true),
       /** A request that brings no byte for this long is abandoned and its chunks go elsewhere, ms. */
       stallTimeoutMs: z.int().min(100).max(600_000).default(20_000),
       /** Deadline of a metadata (GetFile) call, ms. */

@@ -37,9 +37,11 @@ export interface DownloaderIo {
   /**
    * Checks a chunk against its hash and, if it matches, writes it at its
    * offset. Resolves false when the bytes do not match; rejects when they
-   * cannot be written. `data` may be unusable once this is called.
+   * cannot be written. `data` may be unusable once this is called; if
+   * `owned` (no other bytes still needed share its memory), its memory may
+   * be moved elsewhere.
    */
-  store(index: number, data: Buffer): Promise<boolean>;
+  store(index: number, data: Buffer, owned: boolean): Promise<boolean>;
   /** A chunk was verified and written. */
   onChunk(index: number, length: number, source: SourceState): void;
 }
@@ -204,7 +206,7 @@ export class ChunkDownloader {
       {
         transport: this.io.transport,
         stallTimeoutMs: this.init.stallTimeoutMs,
-        deliver: (index, data) => this.deliver(req, index, data),
+        deliver: (index, data, owned) => this.deliver(req, index, data, owned),
         room: () => this.room(),
       },
     )
@@ -238,14 +240,14 @@ export class ChunkDownloader {
    * runs behind the network: requests only wait when too many bytes are
    * waiting to be verified and written.
    */
-  private async deliver(req: Request, index: number, data: Buffer): Promise<void> {
+  private async deliver(req: Request, index: number, data: Buffer, owned: boolean): Promise<void> {
     req.next = index + 1;
     if (this.have(index) || this.finished) return;
     const { length } = data;
     this.heldBytes += length;
     let stored: boolean;
     try {
-      stored = await this.io.store(index, data);
+      stored = await this.io.store(index, data, owned);
     } catch (err) {
       this.finish(
         new InternalError(`cannot write the partial file: ${(err as Error).message}`, {

@@ -9,15 +9,40 @@ export interface ChunkWorkerInit {
   chunkHashes: Uint8Array;
   /** Chunk map (base64) of the chunks verified on disk before any arrives. */
   onDisk: string;
-  /** Slots of `chunkSize` bytes that chunks are handed over in, shared with the thread. */
+  /** Write whole blocks with direct I/O where the file system allows it. */
+  directIo: boolean;
+  /**
+   * Slots of `chunkSize` bytes that chunks are handed over in, shared with
+   * the thread; they start at the offset its first reply names (aligned for
+   * direct I/O), so the buffer has DIRECT_BLOCK bytes of room beyond them.
+   */
   slots: SharedArrayBuffer;
 }
 
 export type ChunkRequest =
-  /** Check the chunk in a slot against its hash and, if it matches, write it. */
-  | { op: 'store'; id: number; index: number; slot: number; length: number }
+  /**
+   * Check the chunk against its hash and, if it matches, write it. The chunk
+   * is in the slot, or `moved` here at `movedOffset` (and the slot is free
+   * for the thread to use meanwhile).
+   */
+  | {
+      op: 'store';
+      id: number;
+      index: number;
+      slot: number;
+      length: number;
+      moved?: ArrayBuffer;
+      movedOffset?: number;
+    }
   /** Every chunk is written: finish the whole-file hash. */
-  | { op: 'digest'; id: number };
+  | { op: 'digest'; id: number }
+  /** Close the file once writes in flight are done (answered `ok`). */
+  | { op: 'close'; id: number };
+
+/** The thread's first message: where the slots start in the shared buffer. */
+export interface ChunkThreadReady {
+  slotsOffset: number;
+}
 
 /** A store's reply also frees its slot. */
 export type ChunkReply =

@@ -3,34 +3,62 @@
 // file order, so neither hashing nor file writes run on the daemon's event
 // loop. Chunks come in slots of a buffer shared with the fetch and nothing is
 // allocated per chunk; chunks that arrive ahead of the whole-file hash are
-// read back from the file (the page cache) when their turn comes.
+// read back from the file when their turn comes. Whole blocks go to the disk
+// by direct I/O where the file system allows it (see direct-io.ts).
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, write } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChunkMap } from './chunk-map.js';
-import type { ChunkReply, ChunkRequest, ChunkWorkerInit } from './chunk-protocol.js';
+import type {
+  ChunkReply,
+  ChunkRequest,
+  ChunkThreadReady,
+  ChunkWorkerInit,
+} from './chunk-protocol.js';
+import { DIRECT_BLOCK, findAlignedOffset, isBlockAligned, openDirect } from './direct-io.js';
 
 const init = workerData as ChunkWorkerInit;
 const port = parentPort!;
 const count = init.chunkHashes.length / 32;
 const expected = Buffer.from(init.chunkHashes.buffer, init.chunkHashes.byteOffset, count * 32);
-const slots = Buffer.from(init.slots);
 /** Chunks verified on disk: there when the fetch started, or written since. */
 const onDisk = ChunkMap.fromBase64(count, init.onDisk);
 const whole = createHash('sha256');
 let cursor = 0;
 const fd = openSync(init.path, 'r+');
-let readBuffer: Buffer | undefined;
+const shared = Buffer.from(init.slots);
+
+/** The direct descriptor; slots and read-back buffer are aligned for it. */
+const directFd = init.directIo && init.size >= DIRECT_BLOCK ? openDirect(init.path) : undefined;
+/** directFd while direct I/O works. */
+let direct = directFd;
+/** Writes on the libuv pool: the file is closed only once they are done. */
+let writing = 0;
+let closing = false;
+let closed: (() => void) | undefined;
+const slotsOffset = alignFor(shared) ?? 0;
+const readSpace = Buffer.allocUnsafeSlow(init.chunkSize + DIRECT_BLOCK);
+const readBuffer = readSpace.subarray(alignFor(readSpace) ?? 0);
+
+/** The aligned offset into `buffer`; without one, direct I/O is given up. */
+function alignFor(buffer: Buffer): number | undefined {
+  if (direct === undefined) return undefined;
+  const at = findAlignedOffset(direct, fd, buffer);
+  if (at === undefined) direct = undefined;
+  return at;
+}
 
 function chunkLength(index: number): number {
   return Math.min(init.chunkSize, init.size - index * init.chunkSize);
 }
 
 function readBack(index: number): Buffer {
-  readBuffer ??= Buffer.allocUnsafeSlow(init.chunkSize);
   const length = chunkLength(index);
+  const position = index * init.chunkSize;
+  // Direct reads only where direct writes went: a short last chunk sits in the page cache.
+  const from = direct !== undefined && isBlockAligned(position, length) ? direct : fd;
   for (let at = 0; at < length;) {
-    const n = readSync(fd, readBuffer, at, length - at, index * init.chunkSize + at);
+    const n = readSync(from, readBuffer, at, length - at, position + at);
     if (n === 0) throw new Error(`the partial file ends inside chunk ${index}`);
     at += n;
   }
@@ -44,11 +72,32 @@ function advance(): void {
 
 /** Writes all of `data` at `position` on the libuv pool, while this thread hashes on. */
 function writeAll(data: Buffer, position: number, done: (err: Error | null) => void): void {
-  write(fd, data, 0, data.length, position, (err, n) => {
-    if (err) return done(err);
-    if (n < data.length) return writeAll(data.subarray(n), position + n, done);
-    done(null);
+  const to = direct !== undefined && isBlockAligned(position, data.length) ? direct : fd;
+  writing++;
+  write(to, data, 0, data.length, position, (err, n) => {
+    writing--;
+    if (err && to === directFd && err.code === 'EINVAL') {
+      // The file system took the descriptor but not this write: write plainly from now on.
+      direct = undefined;
+      return writeAll(data, position, done);
+    }
+    if (err) done(err);
+    else if (n < data.length) writeAll(data.subarray(n), position + n, done);
+    else done(null);
+    if (writing === 0) closed?.();
   });
+}
+
+/** Closes the file once no write is in flight (a closed descriptor's number can be reused). */
+function close(then: () => void): void {
+  closing = true;
+  closed = () => {
+    closed = undefined;
+    if (directFd !== undefined) closeSync(directFd);
+    closeSync(fd);
+    then();
+  };
+  if (writing === 0) closed();
 }
 
 function store(id: number, index: number, data: Buffer): void {
@@ -76,16 +125,24 @@ function reply(message: ChunkReply): void {
   port.postMessage(message);
 }
 
+port.postMessage({ slotsOffset } satisfies ChunkThreadReady);
 port.on('message', (req: ChunkRequest) => {
   try {
+    if (closing) throw new Error('the partial file is closed');
     if (req.op === 'store') {
-      const at = req.slot * init.chunkSize;
-      store(req.id, req.index, slots.subarray(at, at + req.length));
-      return;
+      const at = slotsOffset + req.slot * init.chunkSize;
+      const slot = shared.subarray(at, at + req.length);
+      if (req.moved) {
+        const moved = Buffer.from(req.moved, req.movedOffset, req.length);
+        // Direct writes need the slot's alignment; otherwise the moved bytes do.
+        if (direct === undefined) return store(req.id, req.index, moved);
+        moved.copy(slot);
+      }
+      return store(req.id, req.index, slot);
     }
+    if (req.op === 'close') return close(() => reply({ id: req.id, ok: true }));
     advance();
     if (cursor < count) throw new Error(`chunk ${cursor} is not on disk`);
-    closeSync(fd);
     reply({ id: req.id, digest: whole.digest('hex') });
   } catch (err) {
     reply({ id: req.id, error: (err as Error).message });

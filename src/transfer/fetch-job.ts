@@ -37,6 +37,8 @@ export interface FetchSettings {
   requestBytes: number;
   stallTimeoutMs: number;
   metadataTimeoutMs: number;
+  /** Write chunks with direct I/O where the file system allows it. */
+  directIo: boolean;
 }
 
 export interface FetchSpec {
@@ -259,6 +261,7 @@ export class FetchJob {
       maxRequests: this.settings.maxRequests,
       requestBytes: this.settings.requestBytes,
       stallTimeoutMs: this.settings.stallTimeoutMs,
+      directIo: this.settings.directIo,
       signal: this.controller.signal,
       save: (verified) => this.saveState(meta, verified),
       onStart: (kept) => {

@@ -24,8 +24,11 @@ export interface RangeRequest {
 export interface RangeReceiverIo {
   transport: PeerTransport;
   stallTimeoutMs: number;
-  /** Verifies and keeps one chunk; rejects (e.g. with a SourceFault) to stop the request. */
-  deliver(index: number, data: Buffer): Promise<void>;
+  /**
+   * Verifies and keeps one chunk; rejects (e.g. with a SourceFault) to stop
+   * the request. `owned`: no other bytes still needed share `data`'s memory.
+   */
+  deliver(index: number, data: Buffer, owned: boolean): Promise<void>;
   /** Resolves when more received bytes may be handed on. */
   room(): Promise<void>;
 }
@@ -57,10 +60,10 @@ export async function receiveRange(
   // Chunks of this request being verified: the stream goes on meanwhile.
   const checks = new Set<Promise<void>>();
   let fault: unknown;
-  const check = (index: number, data: Buffer): void => {
+  const check = (index: number, data: Buffer, owned: boolean): void => {
     // Never rejects: a bad chunk stops the stream through the abort signal.
     const p: Promise<void> = io
-      .deliver(index, data)
+      .deliver(index, data, owned)
       .catch((err: unknown) => {
         fault ??= err;
         req.controller.abort(err);
@@ -92,7 +95,7 @@ export async function receiveRange(
           // A whole chunk in one message: handed on where it lies, no copy.
           const whole = data.subarray(0, len);
           data = data.subarray(len);
-          check(chunk++, whole);
+          check(chunk++, whole, data.length === 0);
           continue;
         }
         buffer ??= Buffer.allocUnsafe(len);
@@ -101,7 +104,7 @@ export async function receiveRange(
         filled += n;
         data = data.subarray(n);
         if (filled === len) {
-          check(chunk++, buffer);
+          check(chunk++, buffer, true);
           buffer = undefined;
           filled = 0;
         }

@@ -213,6 +213,7 @@ export class TransferManager implements Startable {
         requestBytes: init.requestBytes,
         stallTimeoutMs: init.stallTimeoutMs,
         metadataTimeoutMs: init.metadataTimeoutMs,
+        directIo: init.directIo,
       },
       spec,
       {

@@ -13,6 +13,7 @@ export interface RemoteFileInfo {
 /** Bytes of a file starting at `offset`. */
 export interface DataPiece {
   offset: number;
+  /** Handed over: the transport does not use this memory again. */
   data: Buffer;
 }
 

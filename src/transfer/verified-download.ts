@@ -24,6 +24,8 @@ export interface VerifiedDownloadOptions {
   maxRequests: number;
   requestBytes: number;
   stallTimeoutMs: number;
+  /** Write chunks with direct I/O where the file system allows it. */
+  directIo: boolean;
   signal: AbortSignal;
   /** Persists the chunk map (base64). */
   save(verified: string): Promise<void>;
@@ -66,6 +68,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       chunkSize: meta.chunkSize,
       chunkHashes: meta.chunkHashes,
       onDisk: done.toBase64(),
+      directIo: o.directIo,
       slots: Math.max(2, Math.floor(SLOT_BUDGET / meta.chunkSize)),
     });
     const thread = chunks;
@@ -87,7 +90,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       },
       {
         transport: o.transport,
-        store: (index, data) => thread.store(index, data),
+        store: (index, data, owned) => thread.store(index, data, owned),
         onChunk: (_index, length) => {
           dirty = true;
           file.wrote(length);

@@ -1,0 +1,167 @@
+// A fetch's chunk thread on real files: chunks checked, written (direct I/O
+// or plain) in any order, the whole-file digest, and buffers moved to the
+// thread rather than copied when they may be.
+import { expect } from 'chai';
+import { closeSync, constants } from 'node:fs';
+import { mkdtemp, open, readFile, readdir, readlink, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChunkMap } from '../../src/transfer/chunk-map.js';
+import { ChunkThread } from '../../src/transfer/chunk-thread.js';
+import { DIRECT_BLOCK, findAlignedOffset, openDirect } from '../../src/transfer/direct-io.js';
+import { KiB, chunkHashesOf, randomContent, sha256Of } from './helpers.js';
+
+const CHUNK = 64 * KiB;
+
+describe('chunk thread', () => {
+  let dir: string;
+  const threads: ChunkThread[] = [];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'p2pd-chunks-'));
+  });
+
+  afterEach(async () => {
+    await Promise.all(threads.splice(0).map((t) => t.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** A partial file of `content`'s size (holes), and a thread for it. */
+  async function start(
+    content: Buffer,
+    options: { chunkSize?: number; directIo?: boolean; onDisk?: ChunkMap } = {},
+  ): Promise<{ thread: ChunkThread; path: string }> {
+    const chunkSize = options.chunkSize ?? CHUNK;
+    const path = join(dir, `partial-${threads.length}`);
+    const handle = await open(path, constants.O_RDWR | constants.O_CREAT);
+    await handle.truncate(content.length);
+    await handle.close();
+    const hashes = chunkHashesOf(content, chunkSize);
+    const thread = new ChunkThread({
+      path,
+      size: content.length,
+      chunkSize,
+      chunkHashes: hashes,
+      onDisk: (options.onDisk ?? new ChunkMap(hashes.length)).toBase64(),
+      directIo: options.directIo ?? true,
+      slots: 4,
+    });
+    threads.push(thread);
+    return { thread, path };
+  }
+
+  const chunkOf = (content: Buffer, i: number, size = CHUNK): Buffer =>
+    Buffer.from(content.subarray(i * size, (i + 1) * size));
+
+  /** The open-file flags of each descriptor this process holds on `path` (Linux's /proc). */
+  async function openFlags(path: string): Promise<number[]> {
+    const flags: number[] = [];
+    for (const fd of await readdir('/proc/self/fd')) {
+      const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
+      if (target !== path) continue;
+      const info = await readFile(`/proc/self/fdinfo/${fd}`, 'utf8').catch(() => '');
+      flags.push(parseInt(/flags:\s+(\d+)/.exec(info)?.[1] ?? '0', 8));
+    }
+    return flags;
+  }
+
+  const openedDirect = async (path: string): Promise<boolean> =>
+    (await openFlags(path)).some((f) => (f & constants.O_DIRECT) !== 0);
+
+  for (const directIo of [true, false]) {
+    it(`writes chunks in any order and hashes the whole file (directIo ${directIo})`, async () => {
+      // Five whole chunks and a short last one that no block size divides.
+      const content = randomContent(5 * CHUNK + 1000);
+      const { thread, path } = await start(content, { directIo });
+      for (const i of [2, 0, 5, 4, 1, 3]) {
+        expect(await thread.store(i, chunkOf(content, i), i % 2 === 0)).to.equal(true);
+      }
+      expect(await openedDirect(path)).to.equal(directIo);
+      expect(await thread.digest()).to.equal(sha256Of(content));
+      expect(sha256Of(await readFile(path))).to.equal(sha256Of(content));
+    });
+  }
+
+  it('closes the file when stopped before the end, with writes in flight', async () => {
+    const content = randomContent(4 * CHUNK);
+    const { thread, path } = await start(content);
+    expect(await thread.store(0, chunkOf(content, 0))).to.equal(true);
+    expect(await openFlags(path)).to.have.length(2);
+    const late = thread.store(1, chunkOf(content, 1), true).catch(() => 'stopped');
+    await thread.close();
+    await late;
+    expect(await openFlags(path)).to.deep.equal([]);
+  });
+
+  it('refuses a chunk that does not match its hash and writes nothing of it', async () => {
+    const content = randomContent(3 * CHUNK);
+    const { thread, path } = await start(content);
+    const wrong = chunkOf(content, 1);
+    wrong[100] = wrong[100]! ^ 0xff;
+    expect(await thread.store(1, wrong, true)).to.equal(false);
+    expect((await readFile(path)).subarray(CHUNK, 2 * CHUNK).equals(Buffer.alloc(CHUNK))).to.equal(
+      true,
+    );
+    for (const i of [0, 1, 2]) expect(await thread.store(i, chunkOf(content, i))).to.equal(true);
+    expect(await thread.digest()).to.equal(sha256Of(content));
+  });
+
+  it('hashes chunks a previous run left on disk, read back past the page cache', async () => {
+    const content = randomContent(4 * CHUNK);
+    const onDisk = new ChunkMap(4);
+    const path = join(dir, `partial-${threads.length}`);
+    const handle = await open(path, 'w');
+    await handle.write(content.subarray(0, 2 * CHUNK), 0, 2 * CHUNK, 0);
+    await handle.close();
+    onDisk.set(0);
+    onDisk.set(1);
+    const { thread } = await start(content, { onDisk });
+    expect(await thread.store(3, chunkOf(content, 3), true)).to.equal(true);
+    expect(await thread.store(2, chunkOf(content, 2), true)).to.equal(true);
+    expect(await thread.digest()).to.equal(sha256Of(content));
+    expect(sha256Of(await readFile(path))).to.equal(sha256Of(content));
+  });
+
+  it('moves a buffer it may take, and copies pooled or borrowed ones', async () => {
+    const content = randomContent(3 * CHUNK);
+    const { thread } = await start(content);
+    const owned = chunkOf(content, 0);
+    expect(await thread.store(0, owned, true)).to.equal(true);
+    expect(owned.length, 'moved to the thread').to.equal(0);
+    const borrowed = chunkOf(content, 1);
+    expect(await thread.store(1, borrowed, false)).to.equal(true);
+    expect(borrowed.equals(content.subarray(CHUNK, 2 * CHUNK))).to.equal(true);
+    // Part of a larger buffer: the rest of it must stay usable.
+    const two = Buffer.from(content.subarray(CHUNK, 3 * CHUNK));
+    expect(await thread.store(2, two.subarray(CHUNK), true)).to.equal(true);
+    expect(two.subarray(0, CHUNK).equals(content.subarray(CHUNK, 2 * CHUNK))).to.equal(true);
+
+    // Chunks under 4 KiB come from Node's shared pool, which must never move.
+    const small = randomContent(3 * KiB);
+    const { thread: smallThread } = await start(small, { chunkSize: KiB });
+    const pooled = Buffer.from(small.subarray(0, KiB));
+    expect(await smallThread.store(0, pooled, true)).to.equal(true);
+    expect(pooled.equals(small.subarray(0, KiB))).to.equal(true);
+  });
+
+  it('finds the offset of a buffer that direct writes accept, leaving the file as it was', async () => {
+    const path = join(dir, 'probe');
+    const content = randomContent(2 * DIRECT_BLOCK);
+    const handle = await open(path, 'w');
+    await handle.write(content);
+    await handle.close();
+    const direct = openDirect(path);
+    expect(direct, 'direct I/O on the test folder').to.be.a('number');
+    const plain = await open(path, 'r');
+    try {
+      const buffer = Buffer.alloc(3 * DIRECT_BLOCK);
+      const at = findAlignedOffset(direct!, plain.fd, buffer);
+      expect(at).to.be.a('number');
+      expect(at! % 16).to.equal(0);
+      expect((await readFile(path)).equals(content)).to.equal(true);
+    } finally {
+      await plain.close();
+      closeSync(direct!);
+    }
+  });
+});
