@@ -98,7 +98,7 @@ export function daemonTarget(args: DaemonFlags): { address: string; token?: stri
   if (args.config !== undefined) {
     let config;
     try {
-      config = loadConfigFile(args.config);
+      config = loadConfigFile(args.config, {}, { prepareFolders: false });
     } catch (err) {
       if (err instanceof ConfigError)
         throw new CliError(`config error: ${err.message}`, EXIT.usage);

@@ -18,7 +18,20 @@ export interface ConfigOverrides {
   id?: string;
 }
 
-export function loadConfigFile(file: string, overrides: ConfigOverrides = {}): Config {
+export interface LoadOptions {
+  /**
+   * Create the folders the config names and check they are usable (default),
+   * or only resolve their paths: a client reading a daemon's address from its
+   * config must not create that daemon's folders.
+   */
+  prepareFolders?: boolean;
+}
+
+export function loadConfigFile(
+  file: string,
+  overrides: ConfigOverrides = {},
+  options: LoadOptions = {},
+): Config {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -32,7 +45,7 @@ export function loadConfigFile(file: string, overrides: ConfigOverrides = {}): C
   } catch (err) {
     throw new ConfigError(file, '', `invalid JSON: ${(err as Error).message}`);
   }
-  return resolveConfig(raw, file, dirname(resolve(file)), overrides);
+  return resolveConfig(raw, file, dirname(resolve(file)), overrides, options);
 }
 
 /** Validates a config object; relative paths resolve from baseDir. */
@@ -41,6 +54,7 @@ export function resolveConfig(
   source: string,
   baseDir: string,
   overrides: ConfigOverrides = {},
+  options: LoadOptions = {},
 ): Config {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(source, '', 'expected a JSON object');
@@ -58,14 +72,17 @@ export function resolveConfig(
     );
   }
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const prepare = (field: string, dir: string): void => {
+    if (options.prepareFolders !== false) ensureDir(source, field, dir);
+  };
   const sharedDir = abs(overrides.sharedDir ?? parsed.sharedDir);
-  ensureDir(source, 'sharedDir', sharedDir);
+  prepare('sharedDir', sharedDir);
   const dataDir = parsed.dataDir ? abs(parsed.dataDir) : resolve(sharedDir, '.p2pd');
-  ensureDir(source, 'dataDir', dataDir);
+  prepare('dataDir', dataDir);
   const downloadDir = parsed.transfer.downloadDir ? abs(parsed.transfer.downloadDir) : sharedDir;
-  ensureDir(source, 'transfer.downloadDir', downloadDir);
+  prepare('transfer.downloadDir', downloadDir);
   const logFile = parsed.log.file ? abs(parsed.log.file) : resolve(dataDir, 'p2pd.log');
-  ensureDir(source, 'log.file', dirname(logFile));
+  prepare('log.file', dirname(logFile));
   const id = parsed.id ?? defaultId(sharedDir);
 
   return {

@@ -4,8 +4,8 @@
 // caching it only costs CPU: here (a VM whose freed memory is handed back to
 // the host) filling 1 GiB of fresh page cache took ~2 CPU-s, the same bytes
 // written direct next to none (dd: 1.98 s system time vs ~0, at 2 GB/s).
-// Where the file system refuses it (tmpfs, some FUSE) or a buffer cannot be
-// aligned, plain writes are used.
+// Where the file system refuses it (tmpfs before Linux 6.6, some FUSE and
+// network file systems) or a buffer cannot be aligned, plain writes are used.
 import { constants, openSync, readSync, writeSync } from 'node:fs';
 
 /** Offsets and lengths of direct I/O are multiples of this (any sector size up to a page). */

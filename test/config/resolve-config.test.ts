@@ -11,7 +11,7 @@ import type { StatusResponse__Output } from '../../src/generated/p2p/v1/StatusRe
 import { createControlClient, deadline, unaryCall } from '../../src/grpc/clients.js';
 import { waitFor } from '../fixtures/peers.js';
 import { freePort } from '../fixtures/ports.js';
-import { spawnP2pd } from '../fixtures/spawn.js';
+import { runP2pd, spawnP2pd } from '../fixtures/spawn.js';
 
 describe('config resolution', function () {
   let dir: string;
@@ -119,6 +119,24 @@ describe('config resolution', function () {
     expect(bad).to.be.instanceOf(ConfigError);
     expect(bad!.field).to.equal('grpc.port');
     expect(bad!.file).to.equal(file);
+  });
+
+  it('leaves the folders alone when only their paths are wanted (a client reading the config)', async () => {
+    const file = join(dir, 'peer.json');
+    await writeFile(
+      file,
+      JSON.stringify({ sharedDir: 'share', dataDir: 'data', grpc: { port: 7 } }),
+    );
+    const c = loadConfigFile(file, {}, { prepareFolders: false });
+    expect(c.sharedDir).to.equal(join(dir, 'share'));
+    expect(c.dataDir).to.equal(join(dir, 'data'));
+    expect(existsSync(c.sharedDir)).to.equal(false);
+    expect(existsSync(c.dataDir)).to.equal(false);
+    // A client command with --config: the daemon is not there, and nothing is created.
+    const run = await runP2pd(['status', '--config', file]);
+    expect(run.code).to.not.equal(0);
+    expect(existsSync(c.sharedDir)).to.equal(false);
+    expect(existsSync(c.dataDir)).to.equal(false);
   });
 
   it('throws ConfigError with file and field for bad values', () => {
