@@ -22,8 +22,8 @@ export interface ChunkWorkerInit {
 export type ChunkRequest =
   /**
    * Check the chunk against its hash and, if it matches, write it. The chunk
-   * is in the slot, or `moved` here at `movedOffset` (and the slot is free
-   * for the thread to use meanwhile).
+   * is in the slot, or `moved` here at `movedOffset`; the slot stays reserved
+   * either way (a moved chunk is copied there when direct writes need it).
    */
   | {
       op: 'store';
