@@ -93,6 +93,27 @@ describe('chunk thread', () => {
     expect(await openFlags(path)).to.deep.equal([]);
   });
 
+  it('rejects a store whose write the disk refuses, with the reason', async () => {
+    // /dev/full: every write fails with ENOSPC, as a full disk's would.
+    const content = randomContent(2 * CHUNK);
+    const thread = new ChunkThread({
+      path: '/dev/full',
+      size: content.length,
+      chunkSize: CHUNK,
+      chunkHashes: chunkHashesOf(content, CHUNK),
+      onDisk: new ChunkMap(2).toBase64(),
+      directIo: true,
+      slots: 2,
+    });
+    threads.push(thread);
+    const err = await thread.store(0, chunkOf(content, 0), true).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.name).to.equal('InternalError');
+    expect(err?.message).to.match(/ENOSPC/);
+  });
+
   it('refuses a chunk that does not match its hash and writes nothing of it', async () => {
     const content = randomContent(3 * CHUNK);
     const { thread, path } = await start(content);
