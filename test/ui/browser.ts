@@ -34,14 +34,20 @@ export interface Browser {
 
 export async function launchBrowser(): Promise<Browser> {
   const profile = await mkdtemp(join(tmpdir(), 'p2pd-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ARGS,
-    acceptDownloads: true,
-    viewport: { width: 1200, height: 800 },
-    timeout: 60_000,
-  });
+  const context = await chromium
+    .launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      acceptDownloads: true,
+      viewport: { width: 1200, height: 800 },
+      timeout: 60_000,
+    })
+    .catch(async (err: unknown) => {
+      // No browser, no profile left behind.
+      await rm(profile, { recursive: true, force: true });
+      throw err;
+    });
   const requests: string[] = [];
   const errors: string[] = [];
   const watch = (page: Page): void => {
