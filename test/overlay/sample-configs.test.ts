@@ -1,6 +1,7 @@
 // The three sample configs in config/ form a network: `p2pd search` from
 // peer1 finds the files of peer3 (see test/fixtures/sample-network.ts).
 import { expect } from 'chai';
+import { connectClient, readStream } from '../fixtures/nats-client.js';
 import { waitFor } from '../fixtures/peers.js';
 import { startSampleNetwork, type SampleNetwork } from '../fixtures/sample-network.js';
 import { runP2pd } from '../fixtures/spawn.js';
@@ -47,5 +48,30 @@ describe('sample configs', function () {
       new RegExp(`\\speer3\\s+${addresses[2]}\\s+peer3-holiday-photo\\.jpg$`, 'm'),
     );
     expect(cli.stdout).to.match(/^3 hits from 3 peers in \d+ ms$/m);
+
+    // The three publish into one JetStream stream: each event is there once, under its peer.
+    const nc = await connectClient(net.nats.url);
+    try {
+      const stored = await waitFor(
+        async () => {
+          const all = await readStream(nc, 'P2P_EVENTS');
+          const starts = all.filter((s) => s.event.type === 'daemon.started').length;
+          return starts === 3 && all.filter((s) => s.event.type === 'file.added').length >= 3
+            ? all
+            : undefined;
+        },
+        { timeoutMs: 15_000, what: "every peer's events in the stream" },
+      );
+      const ids = stored.map((s) => s.event.id);
+      expect(new Set(ids).size).to.equal(ids.length);
+      for (const s of stored) expect(s.subject).to.equal(`p2p.${s.event.peer}.${s.event.type}`);
+      for (const peer of ['peer1', 'peer2', 'peer3']) {
+        const types = stored.filter((s) => s.event.peer === peer).map((s) => s.event.type);
+        expect(types[0], peer).to.equal('daemon.started');
+        expect(types, peer).to.include.members(['file.added', 'peer.joined']);
+      }
+    } finally {
+      await nc.close();
+    }
   });
 });
