@@ -40,6 +40,7 @@ async function measure(
         maxBytes: 0,
         maxMsgs: 0,
         duplicateWindowMs: 120_000,
+        replicas: 1,
       },
       outboxFile: join(dir, `outbox-${c.mode}-${c.burst}.jsonl`),
       outboxMaxEvents: events * 2,

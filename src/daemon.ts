@@ -56,7 +56,8 @@ export class Daemon {
     });
     this.logger = logger;
     this.closeLog = close;
-    this.events = new EventBus({ peerId: config.id });
+    // Held until start() succeeds, so `daemon.started` is the first event anyone sees.
+    this.events = new EventBus({ peerId: config.id, held: true });
     const metrics = new Metrics();
     this.index = new FileIndex(
       { events: this.events, metrics, logger: logger.child({ component: 'index' }) },
@@ -176,7 +177,7 @@ export class Daemon {
     );
     // Startup is over: from now on load, not loading, decides how large it grows.
     releaseYoungGeneration();
-    this.events.emit('daemon.started', {
+    this.events.open('daemon.started', {
       version: this.version,
       grpcAddress: this.grpcAddress,
       restAddress: this.restAddress,

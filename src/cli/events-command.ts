@@ -1,7 +1,7 @@
-// `p2pd events [--types download.*] [--json]`: the daemon's events as they
-// happen, one line each, over ControlService.WatchEvents.
+// `p2pd events [--types download.*] [--after <id>] [--json]`: the daemon's events as
+// they happen, one line each, over ControlService.WatchEvents.
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { parseTypeFilters } from '../events/watch.js';
+import { parseAfterId, parseTypeFilters } from '../events/watch.js';
 import type { Event__Output } from '../generated/p2p/v1/Event.js';
 import { CliError, clientCommand } from './daemon-client.js';
 
@@ -44,6 +44,7 @@ export function eventJson(e: Event__Output): string {
 
 interface EventsArgs {
   types?: string[];
+  after?: string;
   count?: number;
 }
 
@@ -59,12 +60,17 @@ export const eventsCommand = clientCommand<EventsArgs>({
         describe:
           'Only these types: file.added, download.*, peer.> (repeatable or comma-separated)',
       })
+      .option('after', {
+        type: 'string',
+        describe: 'First replay the events the daemon still holds after this event id',
+      })
       .option('count', {
         type: 'number',
         describe: 'Exit after this many events',
       })
       .check((a) => {
         parseTypeFilters(a.types);
+        parseAfterId(a.after, '--after');
         if (a.count !== undefined && !(Number.isInteger(a.count) && a.count >= 1)) {
           throw new Error('--count must be a positive integer');
         }
@@ -72,7 +78,7 @@ export const eventsCommand = clientCommand<EventsArgs>({
       }),
   run: ({ control, metadata, address, args, print }) => {
     const types = parseTypeFilters(args.types);
-    const call = control.WatchEvents({ types }, metadata);
+    const call = control.WatchEvents({ types, afterId: args.after ?? '' }, metadata);
     return new Promise<void>((resolve, reject) => {
       let seen = 0;
       let leaving = false;

@@ -270,6 +270,8 @@ export const configSchema = z.strictObject({
           maxMsgs: z.int().min(0).default(0),
           /** How long JetStream remembers message ids to discard a retried publish, ms. */
           duplicateWindowMs: z.int().min(1000).default(120_000),
+          /** Copies a NATS cluster keeps of each event (1-5; more than 1 needs a cluster). */
+          replicas: z.int().min(1).max(5).default(1),
         })
         .prefault({}),
       outbox: z

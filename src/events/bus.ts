@@ -1,4 +1,5 @@
 // The one in-process event log: components emit, facades subscribe.
+import { randomBytes } from 'node:crypto';
 import type { EventEnvelope, EventPayloads, EventType } from './types.js';
 
 export type EventListener = (event: EventEnvelope) => void;
@@ -8,26 +9,67 @@ export interface EventBusInit {
   peerId: string;
   /** How many recent events to keep for late subscribers (SSE Last-Event-ID). Default 1000. */
   historySize?: number;
+  /**
+   * Hold every event until open(), so the opening event (`daemon.started`) is the first
+   * one any subscriber sees, and the events of startup follow it in order. Default false.
+   */
+  held?: boolean;
 }
 
-/** `<13-digit ms>-<6-digit sequence>`: fixed width, so string order is emission order. */
-const ID_PATTERN = /^(\d{13})-(\d{6})$/;
+/**
+ * `<13-digit ms>-<6-digit sequence>-<16 hex digits>`. The fixed-width time and sequence
+ * make string order emission order per peer; the last part is random per bus (per daemon
+ * run), so peers sharing one JetStream stream, which drops a message whose id it has seen,
+ * never reuse each other's ids. Ids from before that part (`<ms>-<seq>`) are still read.
+ */
+export const EVENT_ID_PATTERN = /^(\d{13})-(\d{6})(?:-[0-9a-f]{16})?$/;
 const MAX_SEQ = 999_999;
+
+/** Whether a string is an event id (of this version or the earlier `<ms>-<seq>` form). */
+export function isEventId(value: string): boolean {
+  return EVENT_ID_PATTERN.test(value);
+}
+
+interface HeldEvent {
+  type: EventType;
+  data: EventPayloads[EventType];
+}
 
 export class EventBus {
   private readonly peerId: string;
   private readonly historySize: number;
   private readonly listeners = new Set<EventListener>();
   private readonly history: EventEnvelope[] = [];
+  private readonly runTag = randomBytes(8).toString('hex');
   private lastMs = 0;
   private seq = 0;
+  private held: HeldEvent[] | undefined;
 
   constructor(init: EventBusInit) {
     this.peerId = init.peerId;
     this.historySize = init.historySize ?? 1000;
+    if (init.held) this.held = [];
   }
 
-  emit<T extends EventType>(type: T, data: EventPayloads[T]): EventEnvelope<T> {
+  /**
+   * Stamps the event and hands it to every subscriber. While held, it waits for open()
+   * and the result is undefined.
+   */
+  emit<T extends EventType>(type: T, data: EventPayloads[T]): EventEnvelope<T> | undefined {
+    if (!this.held) return this.dispatch(type, data);
+    this.held.push({ type, data });
+    return undefined;
+  }
+
+  /** Emits the opening event, then every held one in emission order; later events flow. */
+  open<T extends EventType>(type: T, data: EventPayloads[T]): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    this.dispatch(type, data);
+    for (const event of held) this.dispatch(event.type, event.data);
+  }
+
+  private dispatch<T extends EventType>(type: T, data: EventPayloads[T]): EventEnvelope<T> {
     const now = Date.now();
     // The union cannot be built from a generic T; this is the one place that pairs them.
     const envelope = {
@@ -67,7 +109,7 @@ export class EventBus {
    * discard the new event as a duplicate of the old one).
    */
   resumeAfter(id: string | undefined): void {
-    const m = id === undefined ? null : ID_PATTERN.exec(id);
+    const m = id === undefined ? null : EVENT_ID_PATTERN.exec(id);
     if (!m) return;
     const ms = Number(m[1]);
     const seq = Number(m[2]);
@@ -88,7 +130,7 @@ export class EventBus {
       this.lastMs++;
       this.seq = 0;
     }
-    return `${String(this.lastMs).padStart(13, '0')}-${String(this.seq).padStart(6, '0')}`;
+    return `${String(this.lastMs).padStart(13, '0')}-${String(this.seq).padStart(6, '0')}-${this.runTag}`;
   }
 }
 

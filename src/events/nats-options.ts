@@ -29,6 +29,7 @@ export function connectionOptions(init: NatsLinkInit): ConnectionOptions {
     reconnect: true,
     maxReconnectAttempts: -1,
     reconnectTimeWait: init.reconnectWaitMs,
+    reconnectDelayHandler: reconnectBackoff(init.reconnectWaitMs),
     // A dead peer on a silent network is found within ~30 s instead of the default 4 min.
     pingInterval: 10_000,
     maxPingOut: 3,
@@ -50,6 +51,28 @@ export function connectionOptions(init: NatsLinkInit): ConnectionOptions {
     };
   }
   return options;
+}
+
+const FIRST_RECONNECT_WAIT_MS = 100;
+
+/**
+ * The pause nats.js keeps between two attempts at one server: short at first, so losing
+ * a cluster node moves to another at once (nats.js tries the lost node first and would
+ * wait out the full pause if it connected to it recently), then doubling up to maxMs
+ * while an outage lasts. A quiet spell of twice maxMs ends an outage.
+ */
+export function reconnectBackoff(maxMs: number, now = Date.now): () => number {
+  const first = Math.min(FIRST_RECONNECT_WAIT_MS, maxMs);
+  let next = first;
+  let lastAsked = 0;
+  return () => {
+    const t = now();
+    if (t - lastAsked > 2 * maxMs) next = first;
+    lastAsked = t;
+    const wait = next;
+    next = Math.min(next * 2, maxMs);
+    return wait;
+  };
 }
 
 /** The URLs without credentials, for log lines. */

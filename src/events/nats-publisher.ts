@@ -46,6 +46,17 @@ export interface NatsPublisherInit extends NatsLinkInit {
 /** How events go out on the current connection; undefined until set up. */
 type Mode = 'jetstream' | 'core' | 'blocked';
 
+interface BatchResult {
+  /** Ids the server confirmed. */
+  delivered: string[];
+  /** The connection dropped or moved meanwhile: retry at once on the new one. */
+  cut: boolean;
+}
+
+/** Pauses before retrying a failed batch: the first, doubling up to the last (or reconnectWaitMs). */
+const FIRST_RETRY_MS = 100;
+const MAX_RETRY_MS = 1000;
+
 const JS_NOT_ENABLED_FOR_ACCOUNT = 10039;
 const STATES: readonly NatsState[] = ['disabled', 'connecting', 'connected', 'disconnected'];
 
@@ -67,6 +78,11 @@ export class NatsPublisher implements Startable {
   private retryTimer: NodeJS.Timeout | undefined;
   private wakeSleep: (() => void) | undefined;
   private flushWaiters = new Set<() => void>();
+  /** Batches in flight, told when the connection drops or moves to another server. */
+  private readonly linkWatchers = new Set<() => void>();
+  /** Pause before the next retry of a failed batch; grows while failures last. */
+  private retryDelayMs = 0;
+  private rechecking: Promise<void> | undefined;
   /** Keys of warnings already logged in the current streak, so each is said once. */
   private readonly warned = new Set<string>();
   private opened = false;
@@ -83,6 +99,11 @@ export class NatsPublisher implements Startable {
 
   get state(): NatsState {
     return this.currentState;
+  }
+
+  /** The server the connection is on (`host:port`), if connected. */
+  get server(): string | undefined {
+    return this.nc?.getServer();
   }
 
   /** Events waiting for NATS. */
@@ -216,7 +237,7 @@ export class NatsPublisher implements Startable {
     for await (const s of nc.status()) {
       if (this.stopped) return;
       if (s.type === Events.Disconnect) {
-        this.mode = undefined;
+        this.linkChanged();
         this.setState('disconnected');
         this.warnOnce(
           'lost',
@@ -224,6 +245,7 @@ export class NatsPublisher implements Startable {
           'NATS connection lost: events are queued until it is back',
         );
       } else if (s.type === Events.Reconnect) {
+        this.linkChanged();
         this.onConnected(nc, 'reconnected');
       } else if (s.type === Events.Error) {
         this.warnOnce(`async:${String(s.data)}`, { err: s.data }, 'NATS reported an error');
@@ -231,10 +253,17 @@ export class NatsPublisher implements Startable {
     }
   }
 
+  /**
+   * JetStream publishing survives a reconnect: the stream is there, or a publish fails and
+   * sets it up again. Asking first would wait on the JetStream API, which a cluster that
+   * lost its metadata leader cannot answer for seconds while the stream takes messages.
+   * Other modes are decided again: the new server may have JetStream.
+   */
   private onConnected(nc: NatsConnection, how: string): void {
     this.warned.delete('unreachable');
     this.warned.delete('lost');
-    this.mode = undefined;
+    if (this.mode !== 'jetstream') this.mode = undefined;
+    this.retryDelayMs = 0;
     this.setState('connected');
     this.log.info(
       { server: nc.getServer(), queued: this.outbox.size },
@@ -263,7 +292,11 @@ export class NatsPublisher implements Startable {
       try {
         if (this.mode === undefined || this.mode === 'blocked') this.mode = await this.setUp(nc);
       } catch (err) {
-        this.warnOnce('setup', { err: describe(err) }, 'cannot set up NATS publishing; retrying');
+        this.warnOnce(
+          'setup',
+          { err: describe(err) },
+          `cannot set up NATS publishing (${describe(err)}); events stay queued and it is retried`,
+        );
         this.retryLater();
         return;
       }
@@ -273,7 +306,7 @@ export class NatsPublisher implements Startable {
       }
       if (!this.canPublish()) return;
       const batch = this.outbox.take(this.init.maxInFlight ?? 256);
-      const delivered =
+      const { delivered, cut } =
         this.mode === 'jetstream'
           ? await this.publishJetStream(batch)
           : await this.publishCore(nc, batch);
@@ -281,9 +314,11 @@ export class NatsPublisher implements Startable {
       metrics.natsAcknowledged.inc(delivered.length);
       metrics.natsQueued.set(this.outbox.size);
       if (this.outbox.size === 0) for (const done of [...this.flushWaiters]) done();
+      if (cut) continue;
       if (delivered.length < batch.length) {
-        // Set up again before the retry: the server may have lost the stream.
-        this.mode = undefined;
+        // The server may have lost the stream, or it is electing a leader for it.
+        if (this.mode === 'jetstream') this.recheckStream(nc);
+        else this.mode = undefined;
         if (this.canPublish()) {
           this.warnOnce(
             'publish',
@@ -294,34 +329,53 @@ export class NatsPublisher implements Startable {
         this.retryLater();
         return;
       }
+      this.retryDelayMs = 0;
       this.warned.delete('publish');
       this.warned.delete('setup');
     }
   }
 
-  private async publishJetStream(batch: EventEnvelope[]): Promise<string[]> {
+  /**
+   * Looks the stream up again (creating it if it is gone) beside the retries, not before
+   * them: in a cluster the JetStream API can take seconds longer than the stream to come
+   * back after a node dies, and the retries should not wait for it.
+   */
+  private recheckStream(nc: NatsConnection): void {
+    this.rechecking ??= this.setUp(nc)
+      .then(
+        (mode) => {
+          if (this.nc === nc && this.mode === 'jetstream') this.mode = mode;
+        },
+        (err: unknown) => this.log.debug({ err: describe(err) }, 'stream check failed'),
+      )
+      .finally(() => (this.rechecking = undefined));
+  }
+
+  /**
+   * Publishes a batch with the event ids as message ids and collects the acks. When the
+   * connection drops or moves to another server meanwhile, the acks still missing will
+   * never come: the batch is cut there and retried on the new connection at once instead
+   * of after the ack timeout. JetStream drops the retries it already stored, by id.
+   */
+  private async publishJetStream(batch: EventEnvelope[]): Promise<BatchResult> {
     const js = this.js!;
     const { metrics } = this.components;
-    const results = await Promise.allSettled(
-      batch.map((event) => {
-        metrics.natsPublished.inc();
-        return js.publish(subjectOf(event), encode(event), {
-          msgID: event.id,
-          timeout: this.init.ackTimeoutMs,
-        });
-      }),
-    );
-    const delivered: string[] = [];
-    results.forEach((r, i) => {
-      if (r.status !== 'fulfilled') return;
-      delivered.push(batch[i]!.id);
-      if (r.value.duplicate) metrics.natsDuplicates.inc();
+    const acked = new Set<string>();
+    const publishes = batch.map(async (event) => {
+      metrics.natsPublished.inc();
+      const ack = await js.publish(subjectOf(event), encode(event), {
+        msgID: event.id,
+        timeout: this.init.ackTimeoutMs,
+      });
+      acked.add(event.id);
+      if (ack.duplicate) metrics.natsDuplicates.inc();
     });
-    return delivered;
+    const cut = await this.untilLinkChange(Promise.allSettled(publishes));
+    return { delivered: batch.filter((e) => acked.has(e.id)).map((e) => e.id), cut };
   }
 
   /** Without JetStream a flush is the only confirmation: the server has the messages. */
-  private async publishCore(nc: NatsConnection, batch: EventEnvelope[]): Promise<string[]> {
+  private async publishCore(nc: NatsConnection, batch: EventEnvelope[]): Promise<BatchResult> {
     try {
       for (const event of batch) {
         this.components.metrics.natsPublished.inc();
@@ -329,10 +383,28 @@ export class NatsPublisher implements Startable {
         h.set('Nats-Msg-Id', event.id);
         nc.publish(subjectOf(event), encode(event), { headers: h });
       }
-      await withDeadline(nc.flush(), this.init.ackTimeoutMs);
-      return batch.map((e) => e.id);
     } catch {
-      return [];
+      return { delivered: [], cut: false };
+    }
+    let flushed = false;
+    const cut = await this.untilLinkChange(
+      withDeadline(nc.flush(), this.init.ackTimeoutMs).then(
+        () => (flushed = true),
+        () => undefined,
+      ),
+    );
+    return { delivered: flushed && !cut ? batch.map((e) => e.id) : [], cut };
+  }
+
+  /** Waits for `work`; true when the connection dropped or moved to another server first. */
+  private async untilLinkChange(work: Promise<unknown>): Promise<boolean> {
+    let changed!: () => void;
+    const cut = new Promise<true>((resolve) => (changed = () => resolve(true)));
+    this.linkWatchers.add(changed);
+    try {
+      return await Promise.race([work.then(() => false), cut]);
+    } finally {
+      this.linkWatchers.delete(changed);
     }
   }
 
@@ -377,8 +449,14 @@ export class NatsPublisher implements Startable {
       );
     } else if (outcome.created) {
       this.log.info(
-        { stream: name, subjects: this.init.stream.subjects },
+        { stream: name, subjects: this.init.stream.subjects, replicas: this.init.stream.replicas },
         `created JetStream stream ${name}`,
+      );
+    } else if (outcome.differences.length > 0) {
+      this.warnOnce(
+        'stream-differs',
+        { stream: name, differences: outcome.differences },
+        `JetStream stream ${name} already exists and is used as it is, never modified: ${outcome.differences.join('; ')}. Edit the stream (nats stream edit ${name}) or set nats.stream.name to use another`,
       );
     }
     this.warned.delete('no-jetstream');
@@ -387,12 +465,22 @@ export class NatsPublisher implements Startable {
     return 'jetstream';
   }
 
+  /** Retries soon after a first failure (a leader election takes a few seconds), then less often. */
   private retryLater(): void {
     if (this.stopped || this.retryTimer) return;
+    this.retryDelayMs = Math.min(
+      this.init.reconnectWaitMs,
+      MAX_RETRY_MS,
+      this.retryDelayMs === 0 ? FIRST_RETRY_MS : this.retryDelayMs * 2,
+    );
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.kick();
-    }, this.init.reconnectWaitMs);
+    }, this.retryDelayMs);
+  }
+
+  private linkChanged(): void {
+    for (const cut of [...this.linkWatchers]) cut();
   }
 
   private sleep(ms: number): Promise<void> {
@@ -424,8 +512,11 @@ function encode(event: EventEnvelope): Uint8Array {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof Error) return (err as { code?: string }).code ?? err.message;
-  return String(err);
+  if (!(err instanceof Error)) return String(err);
+  const code = (err as { code?: string }).code;
+  return code === undefined || err.message.includes(code)
+    ? err.message
+    : `${err.message} (${code})`;
 }
 
 function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {

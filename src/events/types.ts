@@ -1,56 +1,107 @@
-// Every event type the daemon emits, declared once with its payload.
-// NATS, SSE and WatchEvents all carry these as envelopes.
+// Every event type the daemon emits, declared once with its payload: the TypeScript
+// types and the AsyncAPI document both come from these schemas. NATS, SSE and
+// WatchEvents all carry these as envelopes.
+import { z } from 'zod';
 
-export interface FileEventData {
-  sha256: string;
-  name: string;
-  size: number;
-}
+const sha256 = z.string().describe('Hex SHA-256 of the content: the identity of a file');
+const bytes = z.int().min(0);
 
-export interface PeerEventData {
-  peerId: string;
-  address: string;
-  reason?: string;
-}
+const FileEventData = z.object({
+  sha256,
+  name: z.string().describe('Relative POSIX path in the shared folder'),
+  size: bytes,
+});
 
-export interface EventPayloads {
-  'daemon.started': { version: string; grpcAddress: string; restAddress: string };
-  'daemon.stopping': { reason: string };
-  'peer.joined': PeerEventData & { direction: 'inbound' | 'outbound' };
-  'peer.left': PeerEventData;
-  'peer.failed': PeerEventData;
-  'file.added': FileEventData;
-  'file.changed': FileEventData & { previousSha256: string };
-  'file.removed': FileEventData;
-  'index.scanned': { files: number; bytes: number; hashedBytes: number; durationMs: number };
-  'search.completed': { queryId: string; query: string; hits: number; durationMs: number };
-  /** Once per query per peer that processes it; `from` is the neighbor it came from. */
-  'search.served': {
-    queryId: string;
-    query: string;
-    origin: string;
-    from: string;
-    hits: number;
-    hops: number;
-  };
-  'download.started': { transferId: string; sha256: string; name: string; size: number };
-  'download.progress': {
-    transferId: string;
-    sha256: string;
-    bytesDone: number;
-    size: number;
-    rateBps: number;
-  };
-  'download.completed': { transferId: string; sha256: string; name: string; size: number };
-  'download.failed': { transferId: string; sha256: string; reason: string };
-  'upload.received': { sha256: string; name: string; size: number; from: string };
-  'upload.sent': { sha256: string; name: string; size: number; to: string };
-}
+const PeerEventData = z.object({
+  peerId: z.string().describe('The neighbor'),
+  address: z.string().describe('Its gRPC address, host:port'),
+  reason: z.string().optional().describe('Why it left or failed'),
+});
 
-export type EventType = keyof EventPayloads;
+const TransferRef = z.object({
+  transferId: z.string().describe('The transfer, as GET /api/v1/transfers/:id names it'),
+  sha256,
+});
+
+/** Each type: what it means (the AsyncAPI summary) and its `data`. */
+export const EVENT_DATA = {
+  'daemon.started': z
+    .object({
+      version: z.string(),
+      grpcAddress: z.string().describe('The address other peers dial'),
+      restAddress: z.string(),
+    })
+    .describe('The daemon is up. Always its first event: the events of startup follow it'),
+  'daemon.stopping': z
+    .object({ reason: z.string() })
+    .describe('The daemon is shutting down; its last event'),
+  'peer.joined': PeerEventData.extend({
+    direction: z.enum(['inbound', 'outbound']).describe('Who dialled whom'),
+  }).describe('A neighbor was added'),
+  'peer.left': PeerEventData.describe('A neighbor said goodbye or was disconnected'),
+  'peer.failed': PeerEventData.describe('A neighbor stopped answering and was dropped'),
+  'file.added': FileEventData.describe('A file appeared in the share'),
+  'file.changed': FileEventData.extend({ previousSha256: sha256 }).describe(
+    'A file in the share has new content',
+  ),
+  'file.removed': FileEventData.describe('A file left the share'),
+  'index.scanned': z
+    .object({
+      files: bytes,
+      bytes,
+      hashedBytes: bytes.describe('Bytes read and hashed (the rest came from the cache)'),
+      durationMs: z.number().min(0),
+    })
+    .describe('A full scan of the share finished'),
+  'search.completed': z
+    .object({
+      queryId: z.string(),
+      query: z.string(),
+      hits: bytes,
+      durationMs: z.number().min(0),
+    })
+    .describe('A search this peer started is over'),
+  'search.served': z
+    .object({
+      queryId: z.string(),
+      query: z.string(),
+      origin: z.string().describe('The peer that started the search'),
+      from: z.string().describe('The neighbor it came from'),
+      hits: bytes.describe('Hits from this peer'),
+      hops: bytes,
+    })
+    .describe('This peer answered a search (once per query)'),
+  'download.started': TransferRef.extend({ name: z.string(), size: bytes }).describe(
+    'A fetch began',
+  ),
+  'download.progress': TransferRef.extend({
+    bytesDone: bytes,
+    size: bytes,
+    rateBps: z.number().min(0),
+  }).describe('A fetch moved on (at most a few per second; the first dropped when NATS is away)'),
+  'download.completed': TransferRef.extend({ name: z.string(), size: bytes }).describe(
+    'A fetch is verified and in place',
+  ),
+  'download.failed': TransferRef.extend({ reason: z.string() }).describe(
+    'A fetch failed or was cancelled',
+  ),
+  'upload.received': FileEventData.extend({
+    from: z.string().describe('The peer that pushed it'),
+  }).describe('A file pushed by another peer landed here'),
+  'upload.sent': FileEventData.extend({
+    to: z.string().describe('The peer it went to'),
+  }).describe('A push to another peer completed'),
+} as const;
+
+export type EventType = keyof typeof EVENT_DATA;
+
+export type EventPayloads = { [K in EventType]: z.infer<(typeof EVENT_DATA)[K]> };
 
 interface Envelope<T extends EventType> {
-  /** Unique per peer and sortable: later events have larger ids. */
+  /**
+   * Unique across peers, sortable in emission order per peer: a subscriber that may see
+   * an event twice (a retried publish) drops repeats by it.
+   */
   id: string;
   type: T;
   /** RFC 3339 time of emission. */
@@ -63,22 +114,4 @@ interface Envelope<T extends EventType> {
 /** One event; without a type argument, a union that narrows `data` on `type`. */
 export type EventEnvelope<T extends EventType = EventType> = { [K in T]: Envelope<K> }[T];
 
-export const EVENT_TYPES: readonly EventType[] = [
-  'daemon.started',
-  'daemon.stopping',
-  'peer.joined',
-  'peer.left',
-  'peer.failed',
-  'file.added',
-  'file.changed',
-  'file.removed',
-  'index.scanned',
-  'search.completed',
-  'search.served',
-  'download.started',
-  'download.progress',
-  'download.completed',
-  'download.failed',
-  'upload.received',
-  'upload.sent',
-];
+export const EVENT_TYPES = Object.keys(EVENT_DATA) as readonly EventType[];

@@ -1,7 +1,7 @@
 // One filtered, bounded subscription to the bus, shared by the streaming
 // facades (gRPC WatchEvents, SSE): replay from history, then live events.
 import { InvalidArgumentError, UnavailableError } from '../errors.js';
-import { matchesTypes, type EventBus } from './bus.js';
+import { isEventId, matchesTypes, type EventBus } from './bus.js';
 import { EVENT_TYPES, type EventEnvelope } from './types.js';
 
 const MAX_FILTERS = 32;
@@ -37,6 +37,17 @@ export function parseTypeFilters(input: string | readonly string[] | undefined):
     }
   }
   return filters;
+}
+
+/** Checks a resume point (SSE Last-Event-ID, WatchEvents after_id); empty means none. */
+export function parseAfterId(value: string | undefined, field: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!isEventId(value)) {
+    throw new InvalidArgumentError(
+      `${field} must be an event id like 1764000000000-000000-0123456789abcdef`,
+    );
+  }
+  return value;
 }
 
 export interface WatchOptions {

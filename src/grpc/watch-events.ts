@@ -2,7 +2,7 @@
 // among NATS and SSE, with the same type filters.
 import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
 import type { Core } from '../core.js';
-import { parseTypeFilters, watchEvents } from '../events/watch.js';
+import { parseAfterId, parseTypeFilters, watchEvents } from '../events/watch.js';
 import type { EventEnvelope } from '../events/types.js';
 import type { Event } from '../generated/p2p/v1/Event.js';
 import type { WatchEventsRequest__Output } from '../generated/p2p/v1/WatchEventsRequest.js';
@@ -13,8 +13,8 @@ export function toEventMessage(e: EventEnvelope): Event {
 }
 
 /**
- * Streams events until the client cancels or the daemon stops (then the stream ends
- * OK). Response headers go out once subscribed, so a client knows from then on it
+ * Streams events (first what the history holds after `after_id`, when given) until the
+ * client cancels or the daemon stops (then the stream ends OK). Response headers go out once subscribed, so a client knows from then on it
  * misses nothing.
  */
 export async function watchEventsHandler(
@@ -23,6 +23,7 @@ export async function watchEventsHandler(
   call: ServerWritableStream<WatchEventsRequest__Output, Event>,
 ): Promise<void> {
   const types = parseTypeFilters(req.types);
+  const afterId = parseAfterId(req.afterId, 'after_id');
   const abort = new AbortController();
   const onGone = (): void => abort.abort();
   call.on('cancelled', onGone);
@@ -30,6 +31,7 @@ export async function watchEventsHandler(
   try {
     const watch = watchEvents(core.events, {
       types,
+      afterId,
       signal: abort.signal,
       onSubscribed: () => call.sendMetadata(new Metadata()),
     });

@@ -77,6 +77,38 @@ describe('cli events', function () {
     expect(printed).to.deep.equal(bus.slice(firstIndex, firstIndex + 5));
   });
 
+  it('replays the events after --after first, then goes on live', async () => {
+    for (let i = 0; i < 3; i++) {
+      peer.daemon.events.emit('upload.sent', {
+        sha256: sha('x'),
+        name: `u${i}`,
+        size: 1,
+        to: 'p2',
+      });
+    }
+    const held = peer.daemon.events.since();
+    const after = held.at(-3)!.id;
+    cli = spawnP2pd([
+      'events',
+      '--addr',
+      peer.grpcAddress,
+      '--json',
+      '--types',
+      'upload.*',
+      '--after',
+      after,
+      '--count',
+      '3',
+    ]);
+    // The replay comes first: once it is printed the watch is live.
+    await waitFor(() => lines().length >= 2, { timeoutMs: 20_000, what: 'the replay' });
+    peer.daemon.events.emit('upload.sent', { sha256: sha('x'), name: 'u3', size: 1, to: 'p2' });
+    const { code } = await cli.exited;
+    expect(code).to.equal(0);
+    const names = lines().map((l) => (JSON.parse(l) as { data: { name: string } }).data.name);
+    expect(names).to.deep.equal(['u1', 'u2', 'u3']);
+  });
+
   it('exits 0 when the daemon stops, after printing daemon.stopping', async () => {
     cli = spawnP2pd(['events', '--addr', peer.grpcAddress, '-t', 'daemon.*', '-t', 'search.*']);
     await untilWatching();

@@ -47,6 +47,7 @@ describe('config resolution', function () {
         maxBytes: 1024 ** 3,
         maxMsgs: 0,
         duplicateWindowMs: 120_000,
+        replicas: 1,
       },
       outbox: { maxEvents: 10_000 },
       reconnectWaitMs: 2000,

@@ -83,6 +83,15 @@ describe('NATS bad input', function () {
     )
       .to.throw()
       .with.property('field', 'nats.stream.subjects');
+    for (const replicas of [0, 6, 1.5, '3']) {
+      expect(
+        () =>
+          resolveConfig({ sharedDir: join(dir, 's'), nats: { stream: { replicas } } }, 'p', dir),
+        String(replicas),
+      )
+        .to.throw()
+        .with.property('field', 'nats.stream.replicas');
+    }
 
     // The real binary: exit code 2 and the field on stderr.
     const file = join(dir, 'peer.json');
@@ -152,6 +161,54 @@ describe('NATS bad input', function () {
     const info = await (await admin.jetstreamManager()).streams.info('P2P_EVENTS');
     expect(info.config.subjects).to.deep.equal(['other.>']);
     expect(info.state.messages).to.equal(0);
+  });
+
+  it('uses an existing stream as it is, saying once in plain words how it differs from the config', async () => {
+    server = await NatsServer.start();
+    const admin = await connectClient(server.url);
+    clients.push(admin);
+    await (
+      await admin.jetstreamManager()
+    ).streams.add({
+      name: 'P2P_EVENTS',
+      subjects: ['p2p.>'],
+      max_msgs: 5000,
+    });
+    const p = await peer('diff1', { url: server.url, stream: { replicas: 3 } });
+    await waitFor(() => p.daemon.nats!.queued === 0, { timeoutMs: 15_000, what: 'delivered' });
+    await server.restart();
+    await waitFor(() => p.daemon.status().natsState === 'connected', { what: 'reconnected' });
+    await writeFile(join(p.shared, 'after.txt'), 'x');
+    await waitFor(() => p.daemon.events.since().some((e) => e.type === 'file.added'), {
+      timeoutMs: 15_000,
+      what: 'file.added',
+    });
+    await waitFor(() => p.daemon.nats!.queued === 0, { timeoutMs: 15_000, what: 'delivered' });
+    // Once, though the reconnect sets publishing up again.
+    const w = (await warnings(p)).filter((m) => /already exists/.test(m));
+    expect(w).to.have.length(1);
+    expect(w[0]).to.include('JetStream stream P2P_EVENTS already exists and is used as it is');
+    expect(w[0]).to.include("nats.stream.replicas is 1 there, 3 in this peer's config");
+    expect(w[0]).to.include("nats.stream.maxMsgs is 5000 there, 0 in this peer's config");
+    const info = await (await admin.jetstreamManager()).streams.info('P2P_EVENTS');
+    expect(info.config.num_replicas).to.equal(1);
+    expect(info.config.max_msgs).to.equal(5000);
+  });
+
+  it('keeps events queued and says why when the server cannot keep nats.stream.replicas copies', async () => {
+    server = await NatsServer.start();
+    const p = await peer('rep1', { url: server.url, stream: { replicas: 3 } });
+    await waitFor(async () => (await warnings(p)).length > 0, {
+      timeoutMs: 15_000,
+      what: 'warning',
+    });
+    const w = await warnings(p);
+    expect(w).to.have.length(1);
+    expect(w[0]).to.match(
+      /the server refused to create JetStream stream P2P_EVENTS with 3 replicas: replicas > 1 not supported in non-clustered mode/,
+    );
+    expect(p.daemon.nats!.queued).to.be.at.least(1);
+    expect((await restStatus(p)).natsState).to.equal('connected');
   });
 
   it('with jetstream "on", keeps events queued while the stream is unusable', async () => {

@@ -12,7 +12,8 @@ import type { EventEnvelope } from '../../src/events/types.js';
 import { createControlClient, deadline } from '../../src/grpc/clients.js';
 import type { StatusResponse__Output } from '../../src/generated/p2p/v1/StatusResponse.js';
 import { collect, connectClient, ConsumerReader, readStream } from '../fixtures/nats-client.js';
-import { NatsServer, freePort } from '../fixtures/nats-server.js';
+import { NatsServer } from '../fixtures/nats-server.js';
+import { freePort } from '../fixtures/ports.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
 import { startNetPeer, type NetPeerOptions } from '../overlay/network.js';
 
@@ -112,10 +113,11 @@ describe('NATS publisher', function () {
     await waitFor(() => seen('daemon.stopping'), { timeoutMs: 15_000, what: 'daemon.stopping' });
 
     const types = received.map((r) => r.event.type);
+    // daemon.started first: the events of startup wait for it.
     expect(types).to.deep.equal([
+      'daemon.started',
       'file.added',
       'index.scanned',
-      'daemon.started',
       'file.added',
       'file.changed',
       'file.removed',
@@ -314,8 +316,13 @@ describe('NATS publisher', function () {
     // A previous run published `stored` but stopped before its ack came back,
     // so both events are still in its outbox.
     const old = new EventBus({ peerId: 'dup1' });
-    const stored = old.emit('file.added', { sha256: sha256('x'), name: 'x', size: 1 });
-    const unsent = old.emit('daemon.stopping', { reason: 'test' });
+    const stored = old.emit('file.added', { sha256: sha256('x'), name: 'x', size: 1 })!;
+    const unsent = old.emit('daemon.stopping', { reason: 'test' })!;
+    // Queued by a daemon from before ids had their random part: it still drains.
+    const older: EventEnvelope = {
+      ...old.emit('file.removed', { sha256: sha256('y'), name: 'y', size: 1 })!,
+      id: `${String(Date.now() - 1000).padStart(13, '0')}-000007`,
+    };
     await nc.jetstream().publish(`p2p.dup1.file.added`, JSON.stringify(stored), {
       msgID: stored.id,
     });
@@ -324,7 +331,7 @@ describe('NATS publisher', function () {
     await mkdir(join(dir, 'data'), { recursive: true });
     await writeFile(
       join(dir, 'data', 'nats-outbox.jsonl'),
-      [stored, unsent].map((e) => JSON.stringify({ e })).join('\n') + '\n',
+      [older, stored, unsent].map((e) => JSON.stringify({ e })).join('\n') + '\n',
     );
     const config = resolveConfig(
       {
@@ -343,7 +350,13 @@ describe('NATS publisher', function () {
     await daemon.start();
     await waitFor(() => daemon.nats!.queued === 0, { timeoutMs: 30_000, what: 'outbox drained' });
     const ids = (await readStream(nc, STREAM, 'dup1')).map((s) => s.event.id);
-    expect(ids).to.deep.equal([stored.id, unsent.id, ...daemon.events.since().map((e) => e.id)]);
+    expect(ids).to.deep.equal([
+      stored.id,
+      older.id,
+      unsent.id,
+      ...daemon.events.since().map((e) => e.id),
+    ]);
+    expect(daemon.events.since()[0]!.id > unsent.id).to.equal(true);
     const metrics = await daemon.core.metrics.registry.metrics();
     expect(metrics).to.match(/p2pd_nats_events_duplicate_total 1\b/);
   });

@@ -19,7 +19,7 @@ describe('Outbox', () => {
       bytesDone: n,
       size: 100,
       rateBps: 1,
-    });
+    })!;
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'p2pd-outbox-'));
@@ -31,7 +31,7 @@ describe('Outbox', () => {
   it('keeps undelivered events in order across a reopen, and forgets delivered ones', () => {
     const box = new Outbox({ file: path, maxEvents: 100 });
     expect(box.open()).to.deep.equal({ restored: 0, skippedLines: 0 });
-    const events = Array.from({ length: 10 }, () => bus.emit('file.added', file));
+    const events = Array.from({ length: 10 }, () => bus.emit('file.added', file)!);
     for (const e of events) box.append(e);
     const batch = box.take(4);
     expect(batch.map((e) => e.id)).to.deep.equal(events.slice(0, 4).map((e) => e.id));
@@ -48,7 +48,7 @@ describe('Outbox', () => {
   it('survives a crash: no close(), a torn last line', async () => {
     const box = new Outbox({ file: path, maxEvents: 100 });
     box.open();
-    const events = Array.from({ length: 3 }, () => bus.emit('file.added', file));
+    const events = Array.from({ length: 3 }, () => bus.emit('file.added', file)!);
     for (const e of events) box.append(e);
     box.settle([events[0]!.id]);
     await appendFile(path, '{"e":{"id":"9999');
@@ -62,12 +62,12 @@ describe('Outbox', () => {
     const box = new Outbox({ file: path, maxEvents: 5 });
     box.open();
     const kept: EventEnvelope[] = [
-      bus.emit('download.started', { transferId: 't', sha256: file.sha256, name: 'a', size: 100 }),
+      bus.emit('download.started', { transferId: 't', sha256: file.sha256, name: 'a', size: 100 })!,
     ];
     const p = [progress(1), progress(2), progress(3)];
     for (const e of [kept[0]!, ...p]) box.append(e);
     for (let i = 0; i < 3; i++) {
-      const e = bus.emit('file.added', file);
+      const e = bus.emit('file.added', file)!;
       kept.push(e);
       box.append(e);
     }
@@ -78,7 +78,7 @@ describe('Outbox', () => {
     );
     box.settle([]);
     // Nothing droppable left but progress 3: it goes, then the outbox grows.
-    for (let i = 0; i < 3; i++) box.append(bus.emit('file.removed', file));
+    for (let i = 0; i < 3; i++) box.append(bus.emit('file.removed', file)!);
     expect(box.dropped).to.equal(3);
     expect(box.size).to.equal(7);
     expect(box.take(10).every((e) => e.type !== 'download.progress')).to.equal(true);
@@ -107,11 +107,11 @@ describe('Outbox', () => {
     const box = new Outbox({ file: path, maxEvents: 100, compactAfter: 50 });
     box.open();
     for (let i = 0; i < 500; i++) {
-      box.append(bus.emit('file.added', file));
+      box.append(bus.emit('file.added', file)!);
       const [e] = box.take(1);
       box.settle([e!.id]);
     }
-    const last = bus.emit('file.added', file);
+    const last = bus.emit('file.added', file)!;
     box.append(last);
     const lines = (await readFile(path, 'utf8')).trim().split('\n');
     expect(lines.length).to.be.below(110);

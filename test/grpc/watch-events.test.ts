@@ -7,6 +7,7 @@ import { createControlClient } from '../../src/grpc/clients.js';
 import type { ControlServiceClient } from '../../src/generated/p2p/v1/ControlService.js';
 import type { Event__Output } from '../../src/generated/p2p/v1/Event.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
+import { servedData } from '../fixtures/events.js';
 
 interface Watch {
   events: Event__Output[];
@@ -16,8 +17,8 @@ interface Watch {
 }
 
 /** Opens a watch and resolves once the server is subscribed (its headers arrived). */
-async function watch(client: ControlServiceClient, types: string[]): Promise<Watch> {
-  const call = client.WatchEvents({ types });
+async function watch(client: ControlServiceClient, types: string[], afterId = ''): Promise<Watch> {
+  const call = client.WatchEvents({ types, afterId });
   const events: Event__Output[] = [];
   call.on('data', (e: Event__Output) => events.push(e));
   const ended = new Promise<number>((resolve) => {
@@ -71,7 +72,29 @@ describe('ControlService.WatchEvents', function () {
     expect(await files.ended).to.equal(status.CANCELLED);
   });
 
-  it('rejects a malformed or unknown filter with INVALID_ARGUMENT', async () => {
+  it('resumes after after_id: replays what the daemon holds after it, then live events, none twice', async () => {
+    const served = (n: number): void => {
+      peer.daemon.events.emit('search.served', servedData(`q${n}`));
+    };
+    for (let i = 0; i < 5; i++) served(i);
+    const history = peer.daemon.events.since();
+    const resumeAt = history.at(-4)!;
+    const w = await watch(client, ['search.*'], resumeAt.id);
+    served(5);
+    await waitFor(() => w.events.length >= 4, { what: 'replay and the live event' });
+    const queries = w.events.map((e) => (JSON.parse(e.dataJson) as { queryId: string }).queryId);
+    expect(queries).to.deep.equal(['q2', 'q3', 'q4', 'q5']);
+    expect(w.events[0]!.id > resumeAt.id).to.equal(true);
+    w.call.cancel();
+  });
+
+  it('rejects a malformed or unknown filter, or a bad after_id, with INVALID_ARGUMENT', async () => {
+    for (const afterId of ['x', '1764000000000-000000-XYZ', '1'.repeat(200)]) {
+      const call = client.WatchEvents({ afterId });
+      const err = await new Promise<ServiceError>((resolve) => call.on('error', resolve));
+      expect(err.code, afterId).to.equal(status.INVALID_ARGUMENT);
+      expect(err.details).to.match(/after_id must be an event id/);
+    }
     for (const types of [['download.'], ['downlod.*'], ['a b']]) {
       const call = client.WatchEvents({ types });
       const err = await new Promise<ServiceError>((resolve) => call.on('error', resolve));

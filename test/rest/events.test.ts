@@ -6,6 +6,7 @@ import type { EventEnvelope } from '../../src/events/types.js';
 import { expectProblem, http } from '../fixtures/http.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
 import { SseClient } from '../fixtures/sse-client.js';
+import { servedData } from '../fixtures/events.js';
 
 describe('REST events (SSE)', function () {
   this.timeout(30_000);
@@ -31,14 +32,7 @@ describe('REST events (SSE)', function () {
   }
 
   const served = (i: number): void => {
-    peer.daemon.events.emit('search.served', {
-      queryId: `q${i}`,
-      query: 'x',
-      origin: 'peer9',
-      from: 'p2',
-      hits: 0,
-      hops: 1,
-    });
+    peer.daemon.events.emit('search.served', servedData(`q${i}`));
   };
 
   it('streams each envelope with its id, in order, the same as the bus', async () => {

@@ -27,6 +27,7 @@ const MOUNTED = [
   '/api/v1/transfers',
   '/api/v1/transfers/{id}',
   '/api/v1/pushes',
+  '/api/v1/asyncapi.json',
   '/api/v1/events',
   '/api/v1/peers',
   '/api/v1/peers/{id}',

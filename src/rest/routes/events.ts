@@ -3,11 +3,10 @@ import { once } from 'node:events';
 import type { Response } from 'express';
 import { z } from 'zod';
 import type { Core } from '../../core.js';
-import { InvalidArgumentError } from '../../errors.js';
-import { parseTypeFilters, watchEvents } from '../../events/watch.js';
+import { buildAsyncApi } from '../../events/asyncapi.js';
+import { parseAfterId, parseTypeFilters, watchEvents } from '../../events/watch.js';
 import { defineRoute, problem, type Route } from '../route-table.js';
 
-const EVENT_ID = /^\d{13}-\d{6}$/;
 /** Comments that keep proxies from closing an idle stream and reveal a dead client. */
 const HEARTBEAT_MS = 15_000;
 
@@ -29,7 +28,27 @@ async function write(res: Response, chunk: string): Promise<void> {
 }
 
 export function eventRoutes(core: Core): Route[] {
+  let asyncApi: Record<string, unknown> | undefined;
+  const url = core.config.nats.url;
   return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/asyncapi.json',
+      operationId: 'asyncapi',
+      tag: 'events',
+      summary: 'The NATS side: subjects, the envelope and every event type (AsyncAPI 3)',
+      responses: {
+        200: {
+          description: 'The AsyncAPI document',
+          content: { 'application/json': { type: 'object' } },
+        },
+      },
+      handler: () =>
+        (asyncApi ??= buildAsyncApi({
+          version: core.status().version,
+          servers: url === undefined ? [] : typeof url === 'string' ? [url] : url,
+        })),
+    }),
     defineRoute({
       method: 'get',
       path: '/api/v1/events',
@@ -52,12 +71,10 @@ export function eventRoutes(core: Core): Route[] {
       },
       handler: async ({ query }, req, res) => {
         const types = parseTypeFilters(query.types);
-        const afterId = req.get('Last-Event-ID') ?? query.after;
-        if (afterId !== undefined && !EVENT_ID.test(afterId)) {
-          throw new InvalidArgumentError(
-            'Last-Event-ID (or after) must be an event id like 1764000000000-000000',
-          );
-        }
+        const afterId = parseAfterId(
+          req.get('Last-Event-ID') ?? query.after,
+          'Last-Event-ID (or after)',
+        );
         res.status(200).set({
           'Content-Type': 'text/event-stream; charset=utf-8',
           'Cache-Control': 'no-cache, no-transform',

@@ -3,8 +3,10 @@
 
 export interface WatchEventsRequest {
   'types'?: (string)[];
+  'afterId'?: (string);
 }
 
 export interface WatchEventsRequest__Output {
   'types': (string)[];
+  'afterId': (string);
 }
