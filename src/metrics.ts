@@ -68,6 +68,11 @@ export class Metrics {
     'gRPC calls served by method and status code',
     ['method', 'code'] as const,
   );
+  readonly connectionsClosed = new Counter(
+    'p2pd_connections_closed_total',
+    'Connections closed by the connection guard: evicted for a newcomer, refused (every slot busy) or silent (sent nothing)',
+    ['listener', 'reason'] as const,
+  );
   readonly natsPublished = new Counter(
     'p2pd_nats_events_published_total',
     'Event publishes sent to NATS (a retry counts again)',

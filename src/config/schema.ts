@@ -15,6 +15,19 @@ export function isValidHostPort(value: string): boolean {
 
 const port = z.int().min(0).max(65535);
 
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+
+/** `scheme://host[:port]` and nothing more, as a browser sends in `Origin`. */
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return /^https?:$/.test(url.protocol) && url.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
 /** Whether a NATS server URL is one the client can dial (scheme optional). */
 export function isNatsUrl(value: string): boolean {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : `nats://${value}`;
@@ -60,6 +73,9 @@ export const configSchema = z.strictObject({
       advertise: hostPort.optional(),
       /** Required as `authorization: Bearer <token>` on ControlService calls from non-loopback clients. */
       token: z.string().min(8).optional(),
+      /** Connections held at once, in all and per remote address (the quietest make way). */
+      maxConnections: z.int().min(1).max(100_000).default(1024),
+      maxConnectionsPerIp: z.int().min(1).max(100_000).default(64),
     })
     .prefault({}),
   rest: z
@@ -68,6 +84,21 @@ export const configSchema = z.strictObject({
       port: port.default(5001),
       /** Bearer token for /api/; required when host is not a loopback address. */
       token: z.string().min(8).optional(),
+      /**
+       * Host names (besides loopback names, IP addresses, this machine's name and rest.host)
+       * a request may be addressed to: anything else is refused, so a web page whose DNS
+       * name was rebound to this host cannot use the API.
+       */
+      allowedHosts: z
+        .array(z.string().regex(HOST_NAME, 'must be a host name like peer1.lan'))
+        .default([]),
+      /** Web origins (`https://dash.example:8443`) allowed to call the API from a browser (CORS). */
+      allowedOrigins: z
+        .array(z.string().refine(isOrigin, 'must be an origin like https://host:port'))
+        .default([]),
+      /** Connections held at once, in all and per remote address (the quietest make way). */
+      maxConnections: z.int().min(1).max(100_000).default(512),
+      maxConnectionsPerIp: z.int().min(1).max(100_000).default(64),
       /** Largest body `POST /api/v1/files` accepts, in bytes. */
       maxUploadBytes: z
         .int()

@@ -1,13 +1,22 @@
 // The gRPC listener: PeerService, ControlService, health and reflection on one port.
+// The TCP listener is ours and hands each admitted connection to grpc-js, so what a
+// remote side can hold (connections per address, silent sockets) is bounded here.
+import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Core, Startable } from '../core.js';
 import { UnavailableError } from '../errors.js';
+import { ConnectionGuard, LISTEN_BACKLOG } from '../net/connection-guard.js';
 import { controlServiceHandlers } from './control-service.js';
 import { withEncodedDataChunks } from './data-chunk-wire.js';
 import { peerServiceHandlers } from './peer-service.js';
 import { addLazyReflection } from './lazy-reflection.js';
 import { loadProto } from './proto.js';
+
+/** A connection must start talking HTTP/2 within this, ms. */
+const FIRST_BYTES_MS = 10_000;
+/** A connection with no call this long is closed (GOAWAY); peers reconnect as needed, ms. */
+const MAX_CONNECTION_IDLE_MS = 300_000;
 
 /** Health is reported for the whole server ('') and for each of our services. */
 const HEALTH_NAMES = ['', 'p2p.v1.PeerService', 'p2p.v1.ControlService'];
@@ -21,6 +30,8 @@ export interface GrpcServerInit {
 
 export class GrpcServer implements Startable {
   private server: Server | undefined;
+  private listener: NetServer | undefined;
+  private guard: ConnectionGuard | undefined;
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING' });
   /** The bound port, once started. */
   port = 0;
@@ -35,6 +46,7 @@ export class GrpcServer implements Startable {
     const server = new Server({
       'grpc.max_receive_message_length': 8 * 1024 * 1024,
       'grpc.keepalive_permit_without_calls': 1,
+      'grpc.max_connection_idle_ms': MAX_CONNECTION_IDLE_MS,
     });
     server.addService(
       withEncodedDataChunks(proto.p2p.v1.PeerService.service),
@@ -43,18 +55,45 @@ export class GrpcServer implements Startable {
     server.addService(proto.p2p.v1.ControlService.service, controlServiceHandlers(this.core));
     this.health.addToServer(server);
     addLazyReflection(server);
+    const { grpc } = this.core.config;
+    const closed = this.core.metrics.connectionsClosed;
+    const guard = new ConnectionGuard(
+      {
+        maxPerAddress: grpc.maxConnectionsPerIp,
+        maxTotal: grpc.maxConnections,
+        firstBytesMs: FIRST_BYTES_MS,
+        activity: 'bytes',
+      },
+      (reason) => closed.inc({ listener: 'grpc', reason }),
+    );
+    const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+    const listener = createServer({ noDelay: true }, (socket) => {
+      if (!guard.admit(socket)) return;
+      // grpc-js gives each connection an HTTP/2 session (buffers, timers, a SETTINGS
+      // frame) at once; a socket that never speaks should cost no more than itself.
+      // Node's HTTP/2 session takes over the bytes already buffered on the socket.
+      socket.once('readable', () => {
+        if (socket.readableLength > 0 && !socket.destroyed) injector.injectConnection(socket);
+      });
+    });
     const target = `${this.init.host.includes(':') ? `[${this.init.host}]` : this.init.host}:${this.init.port}`;
-    this.port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync(target, ServerCredentials.createInsecure(), (err, port) => {
-        if (!err) return resolve(port);
+    await new Promise<void>((resolve, reject) => {
+      listener.once('error', (err: NodeJS.ErrnoException) => {
+        guard.close();
         server.forceShutdown();
         reject(
-          new UnavailableError(`cannot listen for gRPC on ${target}: ${bindProblem(err)}`, {
+          new UnavailableError(`cannot listen for gRPC on ${target}: ${listenProblem(err)}`, {
             cause: err,
           }),
         );
-      }),
-    );
+      });
+      listener.listen({ port: this.init.port, host: this.init.host, backlog: LISTEN_BACKLOG }, () =>
+        resolve(),
+      );
+    });
+    this.port = (listener.address() as AddressInfo).port;
+    this.listener = listener;
+    this.guard = guard;
     this.server = server;
     for (const name of HEALTH_NAMES) this.health.setStatus(name, 'SERVING');
   }
@@ -64,6 +103,9 @@ export class GrpcServer implements Startable {
     if (!server) return;
     this.server = undefined;
     for (const name of HEALTH_NAMES) this.health.setStatus(name, 'NOT_SERVING');
+    this.listener?.close();
+    this.listener = undefined;
+    this.guard?.close();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         server.forceShutdown();
@@ -77,15 +119,19 @@ export class GrpcServer implements Startable {
   }
 }
 
-/**
- * grpc-js reports a failed bind as "No address added out of total 1 resolved
- * errors: [listen EADDRINUSE: ...]"; say what went wrong in plain words.
- */
-export function bindProblem(err: Error): string {
-  const m = err.message;
-  if (m.includes('EADDRINUSE')) return 'address already in use';
-  if (m.includes('EADDRNOTAVAIL')) return 'address not available on this host';
-  if (m.includes('EACCES')) return 'permission denied';
-  if (m.includes('ENOTFOUND') || m.includes('Name resolution failed')) return 'unknown host';
-  return m;
+/** A failed listen in plain words. */
+export function listenProblem(err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'EADDRINUSE':
+      return 'address already in use';
+    case 'EADDRNOTAVAIL':
+      return 'address not available on this host';
+    case 'EACCES':
+      return 'permission denied';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'unknown host';
+    default:
+      return err.message;
+  }
 }

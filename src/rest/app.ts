@@ -5,6 +5,7 @@ import type { Core } from '../core.js';
 import { countRequests, requireBearer } from './middleware.js';
 import { buildOpenApi } from './openapi.js';
 import { notFound, problemHandler } from './problem.js';
+import { requestGuard } from './request-guard.js';
 import { mountRoutes, type Route, type SchemaObject } from './route-table.js';
 import { eventRoutes } from './routes/events.js';
 import { fileRoutes } from './routes/files.js';
@@ -13,6 +14,7 @@ import { peerRoutes } from './routes/peers.js';
 import { searchRoutes } from './routes/search.js';
 import { statusRoutes } from './routes/status.js';
 import { transferRoutes } from './routes/transfers.js';
+import { Sessions, sessionRoutes } from './session.js';
 import { UI_SCRIPTS, UI_STATIC } from './ui-assets.js';
 
 export function createApp(core: Core): Express {
@@ -23,6 +25,7 @@ export function createApp(core: Core): Express {
   app.set('etag', false);
 
   let document: SchemaObject | undefined;
+  const sessions = new Sessions({ cookieName: `p2pd-session-${config.id}` });
   const routes: Route[] = [];
   routes.push(
     ...opsRoutes(
@@ -33,8 +36,10 @@ export function createApp(core: Core): Express {
           version: core.status().version,
           description: 'Control and content API of one p2pd peer',
           bearer: config.rest.token !== undefined,
+          ...(config.rest.token !== undefined ? { sessionCookie: sessions.init.cookieName } : {}),
         })),
     ),
+    ...(config.rest.token !== undefined ? sessionRoutes(sessions) : []),
     ...statusRoutes(core),
     ...fileRoutes(core),
     ...transferRoutes(core),
@@ -44,7 +49,16 @@ export function createApp(core: Core): Express {
   );
 
   app.use(countRequests(core.metrics));
-  if (config.rest.token !== undefined) app.use('/api', requireBearer(config.rest.token));
+  app.use(
+    requestGuard({
+      listenHost: config.rest.host,
+      allowedHosts: config.rest.allowedHosts,
+      allowedOrigins: config.rest.allowedOrigins,
+    }),
+  );
+  if (config.rest.token !== undefined) {
+    app.use('/api', requireBearer(config.rest.token, sessions));
+  }
   mountRoutes(app, routes);
   // The web UI's assets: no API behind them, so no token either.
   app.use('/js', express.static(UI_SCRIPTS, { index: false }));

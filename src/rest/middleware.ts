@@ -3,6 +3,7 @@ import type { RequestHandler } from 'express';
 import { bearerMatches } from '../auth.js';
 import { UnauthenticatedError } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import type { Sessions } from './session.js';
 
 /**
  * Counts every request once it is over (finished or cut), labelled with the
@@ -22,20 +23,23 @@ export function countRequests(metrics: Metrics): RequestHandler {
   };
 }
 
-/** The query parameter a browser uses where it cannot send headers (links, EventSource). */
+/** A query parameter some clients use for tokens; refused here, masked in the log. */
 export const TOKEN_PARAM = 'access_token';
 
 /**
- * `Authorization: Bearer <token>`, or on GET/HEAD only `?access_token=`
- * (RFC 6750 §2.3) for the web UI's download links and event streams.
+ * `Authorization: Bearer <token>`, or a browser session (see session.ts). Never a token
+ * in the URL: it would end up in logs, proxies and browser history.
  */
-export function requireBearer(token: string): RequestHandler {
+export function requireBearer(token: string, sessions: Sessions): RequestHandler {
   return (req, _res, next) => {
-    const fromQuery = req.method === 'GET' || req.method === 'HEAD' ? req.query[TOKEN_PARAM] : '';
-    const presented =
-      req.get('Authorization') ??
-      (typeof fromQuery === 'string' && fromQuery !== '' ? `Bearer ${fromQuery}` : undefined);
-    if (!bearerMatches(presented, token)) {
+    if (TOKEN_PARAM in req.query) {
+      throw new UnauthenticatedError(
+        `a token in the URL (${TOKEN_PARAM}) is not accepted: send "Authorization: Bearer <token>", or open a browser session with POST /api/v1/session`,
+      );
+    }
+    const header = req.get('Authorization');
+    if (header === undefined && sessions.validates(req)) return next();
+    if (!bearerMatches(header, token)) {
       throw new UnauthenticatedError('a valid "Authorization: Bearer <token>" header is required');
     }
     next();

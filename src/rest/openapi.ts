@@ -1,6 +1,5 @@
 // The OpenAPI 3.1 document, derived from the route table's zod schemas.
 import { z } from 'zod';
-import { TOKEN_PARAM } from './middleware.js';
 import { problem, type ResponseDoc, type Route, type SchemaObject } from './route-table.js';
 import { ProblemSchema } from './schemas.js';
 
@@ -8,8 +7,10 @@ export interface OpenApiInfo {
   title: string;
   version: string;
   description: string;
-  /** Document the bearer token on /api/ operations. */
+  /** Document the bearer token (and the session cookie) on /api/ operations. */
   bearer: boolean;
+  /** The session cookie's name, when sessions are on (with a bearer token). */
+  sessionCookie?: string;
 }
 
 type Components = Record<string, SchemaObject>;
@@ -110,9 +111,7 @@ export function buildOpenApi(routes: readonly Route[], info: OpenApiInfo): Schem
       responses,
       security: !(api && info.bearer)
         ? []
-        : route.method === 'get'
-          ? [{ bearer: [] }, { accessToken: [] }]
-          : [{ bearer: [] }],
+        : [{ bearer: [] }, ...(info.sessionCookie ? [{ session: [] }] : [])],
     };
   }
   return {
@@ -124,12 +123,17 @@ export function buildOpenApi(routes: readonly Route[], info: OpenApiInfo): Schem
       schemas: components,
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
-        accessToken: {
-          type: 'apiKey',
-          in: 'query',
-          name: TOKEN_PARAM,
-          description: 'The same token, for GET links and event streams a browser opens',
-        },
+        ...(info.sessionCookie
+          ? {
+              session: {
+                type: 'apiKey',
+                in: 'cookie',
+                name: info.sessionCookie,
+                description:
+                  'A browser session from POST /api/v1/session, for event streams and links a browser opens',
+              },
+            }
+          : {}),
       },
     },
   };

@@ -4,7 +4,6 @@
 import express, { type Express, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
 import { InvalidArgumentError } from '../errors.js';
-import { TOKEN_PARAM } from './middleware.js';
 import { PROBLEM_TYPE } from './problem.js';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -137,20 +136,12 @@ function jsonBody(limit: number): RequestHandler {
   };
 }
 
-/** The query minus `access_token`, which the auth middleware consumed. */
-function withoutToken(query: Record<string, unknown>): Record<string, unknown> {
-  if (!(TOKEN_PARAM in query)) return query;
-  const copy = { ...query };
-  delete copy[TOKEN_PARAM];
-  return copy;
-}
-
 export function mountRoutes(app: Express, routes: readonly Route[]): void {
   for (const route of routes) {
     const run: RequestHandler = async (req, res) => {
       const input = {
         params: validate('path', route.params, req.params),
-        query: validate('query', route.query, withoutToken(req.query)),
+        query: validate('query', route.query, req.query),
         body: validate('body', route.body, req.body),
       };
       const reply = await route.handler(input, req, res);

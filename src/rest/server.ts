@@ -1,9 +1,16 @@
-// The REST listener. Refuses a non-loopback bind without a token.
-import { createServer, type Server } from 'node:http';
+// The REST listener, with bounded connections and timeouts so idle or slow clients
+// cannot pile up. Refuses a non-loopback bind without a token.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Core, Startable } from '../core.js';
 import { UnavailableError } from '../errors.js';
+import { ConnectionGuard, LISTEN_BACKLOG } from '../net/connection-guard.js';
 import { createApp } from './app.js';
+
+/** A client has this long to send a request's headers, from the first byte it sends, ms. */
+const HEADERS_TIMEOUT_MS = 10_000;
+/** A connection that moves no byte this long is closed (SSE sends a comment every 15 s), ms. */
+const SOCKET_IDLE_MS = 60_000;
 
 export interface RestServerInit {
   host: string;
@@ -12,6 +19,7 @@ export interface RestServerInit {
 
 export class RestServer implements Startable {
   private server: Server | undefined;
+  private guard: ConnectionGuard | undefined;
   /** The bound port, once started. */
   port = 0;
 
@@ -24,12 +32,41 @@ export class RestServer implements Startable {
     const app = createApp(this.core);
     // Long enough that a too-long search query reaches validation and gets a
     // 400 problem instead of Node's bare 431.
-    const server = createServer({ maxHeaderSize: 256 * 1024 }, app);
+    const server = createServer(
+      {
+        maxHeaderSize: 256 * 1024,
+        headersTimeout: HEADERS_TIMEOUT_MS,
+        // Uploads may take long; a stalled one is caught by the socket idle timeout.
+        requestTimeout: 0,
+        connectionsCheckingInterval: 1000,
+      },
+      app,
+    );
+    const { rest } = this.core.config;
+    const closed = this.core.metrics.connectionsClosed;
+    const guard = new ConnectionGuard(
+      {
+        maxPerAddress: rest.maxConnectionsPerIp,
+        maxTotal: rest.maxConnections,
+        firstBytesMs: HEADERS_TIMEOUT_MS,
+        activity: 'requests',
+      },
+      (reason) => closed.inc({ listener: 'rest', reason }),
+    );
+    this.guard = guard;
+    server.on('connection', (socket) => guard.admit(socket));
+    const track = (req: IncomingMessage, res: ServerResponse): void => {
+      guard.busy(req.socket);
+      res.once('close', () => guard.idle(req.socket));
+    };
+    server.on('request', track);
+    server.timeout = SOCKET_IDLE_MS;
     // `Expect: 100-continue`: handlers send the 100 only when they start
     // reading a body, so a refused upload is never transmitted.
-    server.on('checkContinue', (req, res) => app(req, res));
-    // Long-lived SSE streams must not be cut by the default request timeout.
-    server.requestTimeout = 0;
+    server.on('checkContinue', (req, res) => {
+      track(req, res);
+      app(req, res);
+    });
     server.keepAliveTimeout = 5000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
@@ -40,7 +77,9 @@ export class RestServer implements Startable {
           ),
         ),
       );
-      server.listen(this.init.port, this.init.host, () => resolve());
+      server.listen({ port: this.init.port, host: this.init.host, backlog: LISTEN_BACKLOG }, () =>
+        resolve(),
+      );
     });
     this.server = server;
     this.port = (server.address() as AddressInfo).port;
@@ -56,5 +95,6 @@ export class RestServer implements Startable {
     const force = setTimeout(() => server.closeAllConnections(), 300);
     await closed;
     clearTimeout(force);
+    this.guard?.close();
   }
 }

@@ -30,8 +30,21 @@ describe('config resolution', function () {
     expect(c.log).to.deep.equal({ file: join(dir, 'share', '.p2pd', 'p2pd.log'), level: 'info' });
     expect(c.id).to.match(/^peer-[0-9a-f]{8}$/);
     expect(resolveConfig({ sharedDir: 'share' }, 'again.json', dir).id).to.equal(c.id);
-    expect(c.grpc).to.deep.equal({ host: '0.0.0.0', port: 50051 });
-    expect(c.rest).to.deep.equal({ host: '127.0.0.1', port: 5001, maxUploadBytes: 1024 ** 3 });
+    expect(c.grpc).to.deep.equal({
+      host: '0.0.0.0',
+      port: 50051,
+      maxConnections: 1024,
+      maxConnectionsPerIp: 64,
+    });
+    expect(c.rest).to.deep.equal({
+      host: '127.0.0.1',
+      port: 5001,
+      allowedHosts: [],
+      allowedOrigins: [],
+      maxConnections: 512,
+      maxConnectionsPerIp: 64,
+      maxUploadBytes: 1024 ** 3,
+    });
     expect(c.bootstrap).to.deep.equal([]);
     expect(c.index).to.deep.equal({
       chunkSize: 1024 * 1024,
@@ -160,6 +173,29 @@ describe('config resolution', function () {
     expect(attempt({ sharedDir: 's', bootstrap: ['h:1', 7] }).message).to.equal(
       'x.json: bootstrap[1]: expected string, got number 7',
     );
+    const bad: [unknown, string][] = [
+      [{ rest: { allowedHosts: ['evil.example/x'] } }, 'rest.allowedHosts[0]'],
+      [{ rest: { allowedHosts: ['a..b'] } }, 'rest.allowedHosts[0]'],
+      [{ rest: { allowedOrigins: ['dash.example'] } }, 'rest.allowedOrigins[0]'],
+      [{ rest: { allowedOrigins: ['http://dash.example/app'] } }, 'rest.allowedOrigins[0]'],
+      [{ rest: { allowedOrigins: ['ftp://dash.example'] } }, 'rest.allowedOrigins[0]'],
+      [{ rest: { maxConnections: 0 } }, 'rest.maxConnections'],
+      [{ rest: { maxConnectionsPerIp: -1 } }, 'rest.maxConnectionsPerIp'],
+      [{ grpc: { maxConnections: 1e9 } }, 'grpc.maxConnections'],
+      [{ grpc: { maxConnectionsPerIp: 1.5 } }, 'grpc.maxConnectionsPerIp'],
+    ];
+    for (const [raw, field] of bad) {
+      expect(attempt({ sharedDir: 's', ...(raw as object) }).field, field).to.equal(field);
+    }
+    const ok = resolveConfig(
+      {
+        sharedDir: 's',
+        rest: { allowedHosts: ['peer1.lan'], allowedOrigins: ['https://dash.example:8443/'] },
+      },
+      'x.json',
+      dir,
+    );
+    expect(ok.rest.allowedHosts).to.deep.equal(['peer1.lan']);
   });
 });
 

@@ -46,6 +46,7 @@ describe('NATS: peers sharing one stream', function () {
       Array.from({ length: FILES_PER_PEER }, async (_, i) => {
         const res = await http(`${p.restUrl}/api/v1/files?name=f${i}.txt`, {
           method: 'POST',
+          headers: { 'Content-Type': 'application/octet-stream' },
           body: `${p.daemon.config.id} file ${i}`,
         });
         expect(res.status).to.equal(201);

@@ -45,6 +45,7 @@ describe('REST bearer token', () => {
     );
     const upload = await http(`${peer.restUrl}/api/v1/files?name=sneaky.txt`, {
       method: 'POST',
+      headers: { 'Content-Type': 'application/octet-stream' },
       body: 'sneaky',
     });
     await expectProblem(upload, 401);
@@ -57,34 +58,28 @@ describe('REST bearer token', () => {
       `${peer.restUrl}/api/v1/openapi.json`,
       bearer(TOKEN),
     );
-    expect(doc.paths['/api/v1/files']!.get!.security).to.deep.equal([
-      { bearer: [] },
-      { accessToken: [] },
-    ]);
-    expect(
-      (doc.paths['/api/v1/files'] as Record<string, { security: unknown }>).post!.security,
-    ).to.deep.equal([{ bearer: [] }]);
+    for (const method of ['get', 'post']) {
+      expect(doc.paths['/api/v1/files']![method]!.security).to.deep.equal([
+        { bearer: [] },
+        { session: [] },
+      ]);
+    }
     expect(doc.paths['/healthz']!.get!.security).to.deep.equal([]);
   });
 
-  it('takes ?access_token= on GET and HEAD (links, event streams), never on writes', async () => {
+  it('refuses a token in the URL, even a right one, and keeps it out of the log', async () => {
     const hash = sha256(Buffer.from('x'));
-    const link = `${peer.restUrl}/api/v1/files/${hash}/content?access_token=${TOKEN}`;
-    const res = await http(link);
-    expect(res.status).to.equal(200);
-    expect(await res.text()).to.equal('x');
-    expect((await http(link, { method: 'HEAD' })).status).to.equal(200);
-    const page = await getJson<{ files: unknown[] }>(
-      `${peer.restUrl}/api/v1/files?limit=1&access_token=${TOKEN}`,
-    );
-    expect(page.files).to.have.length(1);
-    await expectProblem(
-      await http(`${peer.restUrl}/api/v1/status?access_token=wrong-token-2`),
-      401,
-    );
+    for (const url of [
+      `${peer.restUrl}/api/v1/files/${hash}/content?access_token=${TOKEN}`,
+      `${peer.restUrl}/api/v1/status?access_token=wrong-token-2`,
+    ]) {
+      const problem = await expectProblem(await http(url), 401, 'UNAUTHENTICATED');
+      expect(problem.detail).to.include('session');
+    }
     await expectProblem(
       await http(`${peer.restUrl}/api/v1/files?name=q.txt&access_token=${TOKEN}`, {
         method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream' },
         body: 'q',
       }),
       401,
@@ -98,6 +93,49 @@ describe('REST bearer token', () => {
       { what: 'the refusal in the log' },
     );
     expect(log).not.to.include('wrong-token-2');
+    expect(log).not.to.include(TOKEN);
+  });
+
+  it('trades the token for an HttpOnly, SameSite=Strict session cookie that links and streams carry', async () => {
+    await expectProblem(await http(`${peer.restUrl}/api/v1/session`, { method: 'POST' }), 401);
+    const opened = await http(`${peer.restUrl}/api/v1/session`, {
+      method: 'POST',
+      ...bearer(TOKEN),
+    });
+    expect(opened.status).to.equal(204);
+    const setCookie = opened.headers.get('set-cookie') ?? '';
+    expect(setCookie).to.match(
+      new RegExp(`^p2pd-session-${peer.daemon.config.id}=[A-Za-z0-9_-]{43};`),
+    );
+    expect(setCookie).to.include('HttpOnly');
+    expect(setCookie).to.include('SameSite=Strict');
+    const cookie = setCookie.split(';')[0]!;
+    const hash = sha256(Buffer.from('x'));
+    const res = await http(`${peer.restUrl}/api/v1/files/${hash}/content`, {
+      headers: { Cookie: cookie },
+    });
+    expect(res.status).to.equal(200);
+    expect(await res.text()).to.equal('x');
+    const stream = await http(`${peer.restUrl}/api/v1/events`, {
+      headers: { Cookie: cookie, Accept: 'text/event-stream' },
+    });
+    expect(stream.status).to.equal(200);
+    await stream.body?.cancel();
+    // A made-up or ended session is worth nothing.
+    const forged = `p2pd-session-${peer.daemon.config.id}=${'A'.repeat(43)}`;
+    await expectProblem(
+      await http(`${peer.restUrl}/api/v1/status`, { headers: { Cookie: forged } }),
+      401,
+    );
+    const closed = await http(`${peer.restUrl}/api/v1/session`, {
+      method: 'DELETE',
+      headers: { Cookie: cookie },
+    });
+    expect(closed.status).to.equal(204);
+    await expectProblem(
+      await http(`${peer.restUrl}/api/v1/status`, { headers: { Cookie: cookie } }),
+      401,
+    );
   });
 
   it('leaves /healthz, /metrics and / open', async () => {

@@ -99,15 +99,27 @@ describe('REST events (SSE)', function () {
     expect(sse.json<EventEnvelope>().map((e) => e.type)).to.deep.equal(['daemon.stopping']);
   });
 
-  it('needs the token when REST has one, taking ?access_token= as EventSource must', async () => {
+  it('needs the token when REST has one: a header, or the session cookie EventSource sends', async () => {
     const guarded = await startPeer({ id: 'sse-auth', config: { rest: { token: 'sse-token-1' } } });
     try {
       const url = `${guarded.restUrl}/api/v1/events`;
       await expectProblem(await http(url), 401, 'UNAUTHENTICATED');
-      const sse = await SseClient.open(`${url}?access_token=sse-token-1&types=search.*`);
-      clients.push(sse);
-      expect(sse.response.status).to.equal(200);
-      await waitFor(() => sse.comments.includes('watching'), { what: 'the subscription' });
+      await expectProblem(await http(`${url}?access_token=sse-token-1`), 401, 'UNAUTHENTICATED');
+      const bySession = await http(`${guarded.restUrl}/api/v1/session`, {
+        method: 'POST',
+        headers: { Authorization: 'Bearer sse-token-1' },
+      });
+      const cookie = (bySession.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const ways: Record<string, string>[] = [
+        { Authorization: 'Bearer sse-token-1' },
+        { Cookie: cookie },
+      ];
+      for (const headers of ways) {
+        const sse = await SseClient.open(`${url}?types=search.*`, headers);
+        clients.push(sse);
+        expect(sse.response.status).to.equal(200);
+        await waitFor(() => sse.comments.includes('watching'), { what: 'the subscription' });
+      }
     } finally {
       await guarded.stop();
     }

@@ -6,7 +6,18 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { request } from 'node:http';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
-import { chunkHashes, expectProblem, getJson, http, sha256 } from '../fixtures/http.js';
+import {
+  chunkHashes,
+  expectProblem,
+  getJson,
+  http as plainHttp,
+  sha256,
+} from '../fixtures/http.js';
+
+/** What scripts send with an untyped or form upload (web pages cannot: see request-guard.ts). */
+const SCRIPT = { 'X-Requested-With': 'p2pd-test' };
+const http = (url: string, init: RequestInit = {}): Promise<Response> =>
+  plainHttp(url, { ...init, headers: { ...SCRIPT, ...(init.headers as Record<string, string>) } });
 
 const CHUNK = 16384;
 const ORIGINAL = Buffer.from('the original, never overwritten');
@@ -275,7 +286,7 @@ describe('REST POST /api/v1/files over the size limit', () => {
           port,
           path,
           method: 'POST',
-          headers: { 'Content-Length': String(body.length), Expect: '100-continue' },
+          headers: { ...SCRIPT, 'Content-Length': String(body.length), Expect: '100-continue' },
           timeout: 10_000,
         });
         req.on('continue', () => {
@@ -329,7 +340,13 @@ describe('REST POST /api/v1/files when the client hangs up', () => {
   async function cutUpload(path: string, headers: Record<string, string>, part: Buffer) {
     const { port } = new URL(peer.restUrl);
     await new Promise<void>((resolve) => {
-      const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers });
+      const req = request({
+        host: '127.0.0.1',
+        port,
+        path,
+        method: 'POST',
+        headers: { ...SCRIPT, ...headers },
+      });
       req.on('error', () => resolve());
       req.on('response', () => resolve());
       req.write(part, () => setImmediate(() => req.destroy()));

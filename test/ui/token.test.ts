@@ -1,5 +1,6 @@
-// The web UI of a daemon with rest.token: it asks once, then sends the token
-// as a bearer header (and as access_token where a browser cannot send headers).
+// The web UI of a daemon with rest.token: it asks once, then sends the token as a
+// bearer header, and opens a session cookie for what a browser cannot send headers
+// with (the event stream, download links). The token never appears in a URL.
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
@@ -33,6 +34,10 @@ describe('web UI: a daemon with an API token', function () {
         api.push({ url: r.url(), auth: r.headers()['authorization'] });
       }
     });
+    const eventStatus: number[] = [];
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/api/v1/events') eventStatus.push(r.status());
+    });
     let prompts = 0;
     await page.exposeFunction('countPrompt', () => prompts++);
     await page.addInitScript(`{
@@ -52,24 +57,31 @@ describe('web UI: a daemon with an API token', function () {
     await page.locator('#files-body tr', { hasText: 'secret-plans.txt' }).waitFor();
     await waitFor(
       () =>
-        api.some((r) => r.url.endsWith('/api/v1/transfers') && r.auth) &&
-        api.some((r) => r.url.includes('/api/v1/events?access_token=')),
+        api.some((r) => r.url.endsWith('/api/v1/transfers') && r.auth) && eventStatus.includes(200),
       { timeoutMs: 30_000, what: 'the transfers and events requests' },
     );
     expect(prompts).to.equal(1);
 
-    // After the answer, every API request carries the token: a header from
-    // fetch, access_token from EventSource (GET only).
+    // After the answer, fetch() sends the header; the event stream and links ride on
+    // the session cookie, and no URL ever holds the token.
     const answered = api.findIndex((r) => r.auth === `Bearer ${TOKEN}`);
     expect(answered).to.be.at.least(1);
-    for (const r of api.slice(answered)) {
-      const query = new URL(r.url).searchParams.get('access_token');
-      expect(r.auth === `Bearer ${TOKEN}` || query === TOKEN, r.url).to.equal(true);
-    }
+    expect(
+      api.filter((r) => r.url.includes(TOKEN) || r.url.includes('access_token')),
+    ).to.deep.equal([]);
+    const cookies = await page.context().cookies();
+    expect(cookies.map((c) => [c.name, c.httpOnly, c.sameSite])).to.deep.equal([
+      ['p2pd-session-locked', true, 'Strict'],
+    ]);
     const download = await page
       .getByRole('link', { name: 'Download secret-plans.txt' })
       .getAttribute('href');
-    expect(new URL(download!, peer.restUrl).searchParams.get('access_token')).to.equal(TOKEN);
+    expect(download).not.to.include(TOKEN);
+    const fetched = await page.evaluate(async (href) => {
+      const res = await fetch(href);
+      return [res.status, await res.text()];
+    }, download!);
+    expect(fetched).to.deep.equal([200, 'plans']);
     expect(await page.getByRole('alert').isVisible()).to.equal(false);
     expect(offHost(browser.requests)).to.deep.equal([]);
   });

@@ -26,11 +26,13 @@ export function authHeaders(): Record<string, string> {
   return token ? { authorization: `Bearer ${token}` } : {};
 }
 
-export function withToken(url: string): string {
-  const token = sessionStorage.getItem(TOKEN_KEY);
-  return token
-    ? `${url}${url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`
-    : url;
+/**
+ * Trades the token for a session cookie, which event streams and download links carry
+ * where a header cannot go (a token in a URL would land in logs and history).
+ */
+export async function openSession(): Promise<void> {
+  if (!sessionStorage.getItem(TOKEN_KEY)) return;
+  await fetch('/api/v1/session', { method: 'POST', headers: authHeaders() }).catch(() => undefined);
 }
 
 export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -48,6 +50,7 @@ export async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
       const token = (await asking).trim();
       if (!token) throw new ApiError(401, 'This daemon needs its API token (rest.token).');
       sessionStorage.setItem(TOKEN_KEY, token);
+      await openSession();
     }
     return api<T>(path, init);
   }

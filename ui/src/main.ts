@@ -1,5 +1,5 @@
 // Entry point: tabs, the status header, and one event stream feeding every view.
-import { onTokenNeeded, withToken } from './api.js';
+import { onTokenNeeded, openSession } from './api.js';
 import { byId } from './format.js';
 import { showError } from './errors.js';
 import { initEvents, addEvent } from './views/events.js';
@@ -76,7 +76,7 @@ const REFRESH: [RegExp, () => Promise<void>][] = [
 let live = false;
 
 function connectEvents(): void {
-  const source = new EventSource(withToken('/api/v1/events'));
+  const source = new EventSource('/api/v1/events');
   const due = new Set<() => Promise<void>>();
   let refreshTimer: number | undefined;
   source.onopen = () => (live = true);
@@ -107,12 +107,16 @@ async function main(): Promise<void> {
   });
   initPeers();
   initEvents();
+  // A token kept from earlier in this tab: the session may be gone (the daemon restarted).
+  await openSession();
   await refreshStatus();
   await Promise.all([refreshFiles(), refreshPeers(), refreshTransfers()]);
   connectEvents();
   window.setInterval(() => {
     // Round-trip times change without events; files only need polling without the stream.
     void Promise.all([refreshStatus(), refreshPeers(), live ? undefined : refreshFiles()]);
+    // The event stream is down: perhaps its session ended with a daemon restart.
+    if (!live) void openSession();
   }, 5000);
 }
 

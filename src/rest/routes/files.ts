@@ -12,6 +12,7 @@ import {
   toFileDetail,
   toFileSummary,
 } from '../schemas.js';
+import { refuseFormBody } from '../request-guard.js';
 import { receiveUpload } from '../upload-body.js';
 
 const ListQuery = z.strictObject({
@@ -122,9 +123,13 @@ export function fileRoutes(core: Core): Route[] {
           },
         },
         400: problem('A bad name or a malformed body'),
+        403: problem(
+          'A body a web form could send (multipart, text/plain, urlencoded or untyped) without X-Requested-With',
+        ),
         413: problem('The body is larger than rest.maxUploadBytes'),
       },
       handler: async ({ query }, req, res) => {
+        refuseFormBody(req);
         const { entry, name } = await receiveUpload(
           req,
           res,

@@ -1,6 +1,6 @@
 // "My files": the local share, filter as you type, add by drop or picker,
 // download, copy a hash, push to a neighbor.
-import { api, withToken } from '../api.js';
+import { api } from '../api.js';
 import { showError } from '../errors.js';
 import { byId, bytes, el } from '../format.js';
 import { openPush } from './push.js';
@@ -109,7 +109,7 @@ function row(file: FileInfo): HTMLTableRowElement {
           'a',
           {
             class: 'button',
-            href: withToken(`/api/v1/files/${file.sha256}/content`),
+            href: `/api/v1/files/${file.sha256}/content`,
             download: name.split('/').pop() ?? name,
             'aria-label': `Download ${name}`,
           },

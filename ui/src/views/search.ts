@@ -1,5 +1,5 @@
 // "Search": hits stream in as Server-Sent Events; one click fetches a file.
-import { api, withToken } from '../api.js';
+import { api } from '../api.js';
 import { showError } from '../errors.js';
 import { byId, bytes, el } from '../format.js';
 import { refreshTransfers } from './transfers.js';
@@ -32,7 +32,7 @@ function start(query: string): void {
   const rows = new Map<string, Row>();
   const status = byId('search-status');
   status.textContent = `Searching for “${query}”…`;
-  const source = new EventSource(withToken(`/api/v1/search?q=${encodeURIComponent(query)}`));
+  const source = new EventSource(`/api/v1/search?q=${encodeURIComponent(query)}`);
   current = source;
   source.addEventListener('hit', (message) => {
     const hit = JSON.parse((message as MessageEvent<string>).data) as Hit;
