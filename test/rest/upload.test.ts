@@ -142,7 +142,6 @@ describe('REST POST /api/v1/files', () => {
       ['an absolute temp path', join(tmpdir(), evil)],
       ['a NUL byte', `${evil}\0.txt`],
       ['a control character', `${evil}\n.txt`],
-      ['a 5000-character name', 'n'.repeat(5000)],
       ['a temp-file name', `${evil}.part`],
       ['a backslash', `..\\${evil}`],
       ['only dots and slashes', './/.'],
