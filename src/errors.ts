@@ -6,8 +6,11 @@ export type ErrorCode =
   | 'INVALID_ARGUMENT'
   | 'NOT_FOUND'
   | 'ALREADY_EXISTS'
+  | 'CONFLICT'
+  | 'NAME_TOO_LONG'
   | 'TOO_LARGE'
   | 'QUOTA_EXCEEDED'
+  | 'NO_SPACE'
   | 'TOO_MANY_REQUESTS'
   | 'RANGE_NOT_SATISFIABLE'
   | 'UNAUTHENTICATED'
@@ -42,6 +45,18 @@ export class AlreadyExistsError extends P2pError {
     super('ALREADY_EXISTS', message, options);
   }
 }
+/** The name needs a folder where a file is, or a file where a folder is. */
+export class ConflictError extends P2pError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('CONFLICT', message, options);
+  }
+}
+/** A name (or one of its parts) longer than the share or the file system takes. */
+export class NameTooLongError extends P2pError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NAME_TOO_LONG', message, options);
+  }
+}
 export class TooLargeError extends P2pError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('TOO_LARGE', message, options);
@@ -50,6 +65,12 @@ export class TooLargeError extends P2pError {
 export class QuotaExceededError extends P2pError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('QUOTA_EXCEEDED', message, options);
+  }
+}
+/** The disk (or the user's disk quota) is full. */
+export class NoSpaceError extends P2pError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('NO_SPACE', message, options);
   }
 }
 /** Too many concurrent requests from one caller; retry later. */
@@ -124,8 +145,13 @@ export const ERROR_TABLE: Record<ErrorCode, WireCodes> = {
   INVALID_ARGUMENT: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 400, title: 'Bad request' },
   NOT_FOUND: { grpc: GrpcStatus.NOT_FOUND, http: 404, title: 'Not found' },
   ALREADY_EXISTS: { grpc: GrpcStatus.ALREADY_EXISTS, http: 409, title: 'Already exists' },
+  CONFLICT: { grpc: GrpcStatus.FAILED_PRECONDITION, http: 409, title: 'Conflict' },
+  // 414 names the query string the REST facade takes names from; a form's
+  // name field too long is answered 413 by the upload body (rest/upload-body.ts).
+  NAME_TOO_LONG: { grpc: GrpcStatus.INVALID_ARGUMENT, http: 414, title: 'Name too long' },
   TOO_LARGE: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, http: 413, title: 'Too large' },
   QUOTA_EXCEEDED: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, http: 507, title: 'Quota exceeded' },
+  NO_SPACE: { grpc: GrpcStatus.RESOURCE_EXHAUSTED, http: 507, title: 'Insufficient storage' },
   TOO_MANY_REQUESTS: {
     grpc: GrpcStatus.RESOURCE_EXHAUSTED,
     http: 429,
@@ -154,4 +180,16 @@ export function toP2pError(err: unknown): P2pError {
 
 export function wireCodes(err: unknown): WireCodes {
   return ERROR_TABLE[toP2pError(err).code];
+}
+
+/**
+ * What a client may read about a failure. An unexpected one carries a
+ * library's or the OS's message, which can name this host's paths: the
+ * client gets its errno code only, and the log has the rest.
+ */
+export function publicMessage(err: P2pError): string {
+  if (err.code !== 'INTERNAL') return err.message;
+  const errno = (err.cause as NodeJS.ErrnoException | undefined)?.code;
+  const why = typeof errno === 'string' && /^E[A-Z0-9]+$/.test(errno) ? ` (${errno})` : '';
+  return `an unexpected error${why}; the daemon's log has the details`;
 }

@@ -1,10 +1,11 @@
 // Reads, validates and resolves a config file; every refusal is a ConfigError
 // that names the file, the field and the problem.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { accessSync, constants, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { DATA_DIR_NAME } from '../index/paths.js';
 import { matchesSubject } from '../events/bus.js';
 import { EVENT_TYPES } from '../events/types.js';
 import { configSchema, type Config, type ConfigInput, type ParsedConfig } from './schema.js';
@@ -77,7 +78,8 @@ export function resolveConfig(
   };
   const sharedDir = abs(overrides.sharedDir ?? parsed.sharedDir);
   prepare('sharedDir', sharedDir);
-  const dataDir = parsed.dataDir ? abs(parsed.dataDir) : resolve(sharedDir, '.p2pd');
+  const dataDir = parsed.dataDir ? abs(parsed.dataDir) : resolve(sharedDir, DATA_DIR_NAME);
+  checkDataDir(source, sharedDir, dataDir);
   prepare('dataDir', dataDir);
   const downloadDir = parsed.transfer.downloadDir ? abs(parsed.transfer.downloadDir) : sharedDir;
   prepare('transfer.downloadDir', downloadDir);
@@ -183,6 +185,39 @@ function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
   return `${typeof value} ${text.length > 40 ? `${text.slice(0, 40)}...` : text}`;
+}
+
+/**
+ * The data folder holds state the daemon trusts (partial fetches, the index
+ * cache): inside the share, anyone who can add a file could plant it. Only
+ * `<sharedDir>/.p2pd` is allowed there, a name the index never shares and
+ * no upload can take. Checked on the paths as written and as they resolve.
+ */
+function checkDataDir(source: string, sharedDir: string, dataDir: string): void {
+  for (const [share, data] of [
+    [sharedDir, dataDir],
+    [realPathSoFar(sharedDir), realPathSoFar(dataDir)],
+  ] as const) {
+    const rel = relative(share, data);
+    const outside = rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel);
+    if (!outside && rel !== DATA_DIR_NAME) {
+      throw new ConfigError(
+        source,
+        'dataDir',
+        `${dataDir} is inside sharedDir; use a folder outside it, or leave dataDir out for <sharedDir>/${DATA_DIR_NAME}`,
+      );
+    }
+  }
+}
+
+/** The real path of the deepest part of `path` that exists, with the rest appended. */
+function realPathSoFar(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPathSoFar(parent), basename(path));
+  }
 }
 
 function ensureDir(source: string, field: string, dir: string): void {

@@ -9,7 +9,7 @@ import {
   type sendUnaryData,
 } from '@grpc/grpc-js';
 import { bearerMatches } from '../auth.js';
-import { UnauthenticatedError, toP2pError, wireCodes } from '../errors.js';
+import { UnauthenticatedError, publicMessage, toP2pError, wireCodes } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 
 /** A gRPC error carrying the status from the error table and the error's message. */
@@ -17,9 +17,10 @@ export function toGrpcError(err: unknown): ServerErrorResponse {
   const p2p = toP2pError(err);
   const metadata = new Metadata();
   metadata.set('p2p-error', p2p.name);
-  return Object.assign(new Error(p2p.message), {
+  const details = publicMessage(p2p);
+  return Object.assign(new Error(details), {
     code: wireCodes(p2p).grpc,
-    details: p2p.message,
+    details,
     metadata,
   });
 }

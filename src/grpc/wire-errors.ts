@@ -5,7 +5,10 @@ import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import {
   AlreadyExistsError,
   CancelledError,
+  ConflictError,
   InvalidArgumentError,
+  NameTooLongError,
+  NoSpaceError,
   NotFoundError,
   NotImplementedError,
   P2pError,
@@ -31,9 +34,12 @@ export function fromGrpcError(err: unknown, address: string): P2pError {
     case GrpcStatus.NOT_FOUND:
       return new NotFoundError(details);
     case GrpcStatus.INVALID_ARGUMENT:
+      if (name === 'NameTooLongError') return new NameTooLongError(details);
       return new InvalidArgumentError(details);
     case GrpcStatus.ALREADY_EXISTS:
       return new AlreadyExistsError(details);
+    case GrpcStatus.FAILED_PRECONDITION:
+      return new ConflictError(details);
     case GrpcStatus.PERMISSION_DENIED:
       return new PermissionDeniedError(details);
     case GrpcStatus.UNAUTHENTICATED:
@@ -41,6 +47,7 @@ export function fromGrpcError(err: unknown, address: string): P2pError {
     case GrpcStatus.RESOURCE_EXHAUSTED:
       if (name === 'TooLargeError') return new TooLargeError(details);
       if (name === 'QuotaExceededError') return new QuotaExceededError(details);
+      if (name === 'NoSpaceError') return new NoSpaceError(details);
       return new TooManyRequestsError(details);
     case GrpcStatus.OUT_OF_RANGE:
       return new RangeNotSatisfiableError(details, 0);

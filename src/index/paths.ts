@@ -1,12 +1,13 @@
 // Names from outside (requests, peers) and what the index skips. No name
 // accepted here can resolve outside the shared folder.
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, NameTooLongError } from '../errors.js';
 
 /** The daemon's own hidden folder inside a share. */
 export const DATA_DIR_NAME = '.p2pd';
-const MAX_NAME_BYTES = 1024;
-const MAX_COMPONENT_BYTES = 255;
+export const MAX_NAME_BYTES = 1024;
+/** What Linux file systems take for one file or folder name. */
+export const MAX_COMPONENT_BYTES = 255;
 
 /** Partial and temporary files: ours, browsers' and editors'. */
 const TEMP_PATTERNS = [
@@ -38,7 +39,7 @@ export function checkShareName(name: unknown): string {
     throw new InvalidArgumentError('name must not contain control characters');
   }
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
-    throw new InvalidArgumentError(`name is longer than ${MAX_NAME_BYTES} bytes`);
+    throw new NameTooLongError(`name is longer than ${MAX_NAME_BYTES} bytes`);
   }
   if (name.includes('\\')) throw new InvalidArgumentError('name must use / as separator');
   if (isAbsolute(name) || /^[A-Za-z]:/.test(name)) {
@@ -49,7 +50,7 @@ export function checkShareName(name: unknown): string {
   for (const part of parts) {
     if (part === '..') throw new InvalidArgumentError('name must not contain ".."');
     if (Buffer.byteLength(part) > MAX_COMPONENT_BYTES) {
-      throw new InvalidArgumentError(`a name part is longer than ${MAX_COMPONENT_BYTES} bytes`);
+      throw new NameTooLongError(`a name part is longer than ${MAX_COMPONENT_BYTES} bytes`);
     }
     if (part.trim() !== part) {
       throw new InvalidArgumentError('name parts must not start or end with spaces');
@@ -75,12 +76,36 @@ export function toRelPosix(root: string, abs: string): string {
   return relative(root, abs).split(sep).join('/');
 }
 
-/** `a/b/name (1).ext`, `(2)`, ... for the n-th alternative to a taken name. */
+/**
+ * `a/b/name (1).ext`, `(2)`, ... for the n-th alternative to a taken name.
+ * The stem is cut (at a character boundary) so the last part still fits in
+ * MAX_COMPONENT_BYTES: a clash with a 255-byte name gets a shorter name, not
+ * an error.
+ */
 export function alternativeName(relPath: string, n: number): string {
   const slash = relPath.lastIndexOf('/');
   const dir = relPath.slice(0, slash + 1);
   const base = relPath.slice(slash + 1);
+  const suffix = ` (${n})`;
   const dot = base.lastIndexOf('.');
-  const [stem, ext] = dot > 0 ? [base.slice(0, dot), base.slice(dot)] : [base, ''];
-  return `${dir}${stem} (${n})${ext}`;
+  let [stem, ext] = dot > 0 ? [base.slice(0, dot), base.slice(dot)] : [base, ''];
+  // An extension too long to leave room for any stem is treated as part of it.
+  if (Buffer.byteLength(ext) + Buffer.byteLength(suffix) >= MAX_COMPONENT_BYTES) {
+    [stem, ext] = [base, ''];
+  }
+  const room = MAX_COMPONENT_BYTES - Buffer.byteLength(suffix) - Buffer.byteLength(ext);
+  return `${dir}${cutToBytes(stem, room)}${suffix}${ext}`;
+}
+
+/** The longest prefix of text that is at most maxBytes of UTF-8, never splitting a character. */
+function cutToBytes(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let bytes = 0;
+  let out = '';
+  for (const char of text) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > maxBytes) break;
+    out += char;
+  }
+  return out;
 }

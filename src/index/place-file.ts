@@ -2,10 +2,11 @@
 // another file: link() fails on a taken name, so a clash becomes `name (n)`.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, open, realpath, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { AlreadyExistsError, InvalidArgumentError } from '../errors.js';
-import { alternativeName, resolveInside, toRelPosix } from './paths.js';
+import { copyFile, link, lstat, mkdir, open, realpath, rm, stat } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import { AlreadyExistsError, ConflictError, InvalidArgumentError } from '../errors.js';
+import { fromFsError } from './fs-errors.js';
+import { alternativeName, toRelPosix } from './paths.js';
 
 const MAX_ALTERNATIVES = 1000;
 
@@ -18,28 +19,74 @@ export interface Placed {
 /**
  * Links `tmp` at `rel` under `root`, or at `rel (n)` when that name is taken.
  * `rel` must already be a checked relative name (checkShareName). The temp
- * file stays where it was; the caller removes it.
+ * file stays where it was; the caller removes it. Fails with typed errors
+ * (ConflictError, NameTooLongError, NoSpaceError, ...) that name no host path.
  */
 export async function placeUnique(root: string, rel: string, tmp: string): Promise<Placed> {
-  const realRoot = await realpath(root);
-  for (let n = 0; n <= MAX_ALTERNATIVES; n++) {
-    const candidate = n === 0 ? rel : alternativeName(rel, n);
-    const abs = resolveInside(realRoot, candidate);
-    if (!abs) throw new InvalidArgumentError('name resolves outside the target folder');
-    await mkdir(dirname(abs), { recursive: true });
-    // A folder in the name could be a symlink to elsewhere: check where it really is.
-    const realParent = await realpath(dirname(abs));
-    if (!resolveInside(realRoot, toRelPosix(realRoot, join(realParent, 'x')))) {
-      throw new InvalidArgumentError('name resolves outside the target folder');
+  try {
+    const realRoot = await realpath(root);
+    const slash = rel.lastIndexOf('/');
+    const folder = await ensureFolder(realRoot, slash < 0 ? '' : rel.slice(0, slash));
+    const base = rel.slice(slash + 1);
+    for (let n = 0; n <= MAX_ALTERNATIVES; n++) {
+      const abs = join(folder, n === 0 ? base : alternativeName(base, n));
+      try {
+        await placeExclusive(tmp, abs);
+        return { rel: toRelPosix(realRoot, abs), abs };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
     }
-    try {
-      await placeExclusive(tmp, abs);
-      return { rel: toRelPosix(realRoot, abs), abs };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    throw new AlreadyExistsError(`too many files named like ${rel}`);
+  } catch (err) {
+    throw fromFsError(err, rel);
+  }
+}
+
+/**
+ * The real path of the folder `relDir` under `realRoot`, created one level at
+ * a time. Each level that exists is resolved first (it may be a symlink) and
+ * must stay inside the root, so no folder is ever made outside it.
+ */
+async function ensureFolder(realRoot: string, relDir: string): Promise<string> {
+  let current = realRoot;
+  const walked: string[] = [];
+  for (const part of relDir.split('/').filter((p) => p !== '')) {
+    walked.push(part);
+    const next = join(current, part);
+    let found = await lstat(next).catch(missingAsNull);
+    if (!found) {
+      await mkdir(next).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw err; // made meanwhile: looked at below
+      });
+      found = await lstat(next);
+    }
+    current = next;
+    if (found.isSymbolicLink()) {
+      current = await realpath(next).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        throw new ConflictError(`"${walked.join('/')}" is a broken link, not a folder`);
+      });
+      if (!isWithin(realRoot, current)) {
+        throw new InvalidArgumentError('name resolves outside the target folder');
+      }
+      found = await stat(current);
+    }
+    if (!found.isDirectory()) {
+      throw new ConflictError(`"${walked.join('/')}" is a file, so it cannot hold other files`);
     }
   }
-  throw new AlreadyExistsError(`too many files named like ${rel}`);
+  return current;
+}
+
+function missingAsNull(err: NodeJS.ErrnoException): null {
+  if (err.code === 'ENOENT') return null;
+  throw err;
+}
+
+/** True when the real path `abs` is `root` or below it. */
+function isWithin(root: string, abs: string): boolean {
+  return abs === root || abs.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
 /** Links tmp at abs; EEXIST when abs exists. */

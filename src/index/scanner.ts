@@ -19,10 +19,10 @@ export async function statShared(root: string, rel: string): Promise<FoundFile |
   try {
     const l = await lstat(abs);
     if (l.isSymbolicLink()) {
-      const target = await realpath(abs);
-      if (!resolveInside(await realpath(root), toRelPosix(await realpath(root), target))) {
-        return null;
-      }
+      const realRoot = await realpath(root);
+      const target = toRelPosix(realRoot, await realpath(abs));
+      // A link is shared only if its target would be: inside, and not ours (.p2pd).
+      if (!resolveInside(realRoot, target) || isIgnored(target)) return null;
     } else if (!l.isFile()) {
       return null;
     }

@@ -2,9 +2,10 @@
 // data folder, hashed on the way, size-capped, then linked into place under
 // a name that never overwrites. A failure leaves nothing behind.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, TooLargeError } from '../errors.js';
+import { fromFsError, isSystemError } from './fs-errors.js';
 import { ChunkedHasher, type FileHashes } from './hasher.js';
 import { checkShareName } from './paths.js';
 import { placeUnique } from './place-file.js';
@@ -43,47 +44,75 @@ export async function writeIntoShare(
     );
   }
   const tmpDir = join(init.dataDir, 'tmp');
-  await mkdir(tmpDir, { recursive: true });
   const tmp = join(tmpDir, `${randomBytes(8).toString('hex')}.part`);
-  const handle = await open(tmp, 'wx');
   try {
-    const hasher = new ChunkedHasher(init.chunkSize);
-    try {
-      for await (const piece of source) {
-        if (hasher.size + piece.length > options.maxBytes) {
-          throw new TooLargeError(`body exceeds the limit of ${options.maxBytes} bytes`);
-        }
-        hasher.update(piece);
-        await handle.write(piece);
-      }
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    const hashes = hasher.digest();
-    if (options.expectedSize !== undefined && hashes.size !== options.expectedSize) {
-      throw new InvalidArgumentError(
-        `received ${hashes.size} bytes, expected ${options.expectedSize}`,
-      );
-    }
-    if (options.expectedSha256 !== undefined && hashes.sha256 !== options.expectedSha256) {
-      throw new InvalidArgumentError(
-        `content hashes to ${hashes.sha256}, expected ${options.expectedSha256}`,
-      );
-    }
-    const placed = await placeUnique(init.sharedDir, rel, tmp);
-    const s = await stat(placed.abs);
-    return {
-      found: {
-        rel: placed.rel,
-        abs: placed.abs,
-        size: s.size,
-        mtimeMs: Math.floor(s.mtimeMs),
-        ino: s.ino,
-      },
-      hashes,
-    };
+    await mkdir(tmpDir, { recursive: true });
+    return await writeThenPlace(init, rel, tmp, source, options);
+  } catch (err) {
+    // The source's own failures (a client gone, a bad form) pass as they are.
+    throw isSystemError(err) ? fromFsError(err, rel) : err;
   } finally {
-    await rm(tmp, { force: true });
+    // Never masks the failure being thrown; at worst a temp file stays behind.
+    await rm(tmp, { force: true }).catch(() => undefined);
+  }
+}
+
+async function writeThenPlace(
+  init: ShareWriteInit,
+  rel: string,
+  tmp: string,
+  source: AsyncIterable<Uint8Array>,
+  options: ShareWriteOptions,
+): Promise<ShareWriteResult> {
+  const handle = await open(tmp, 'wx');
+  const hasher = new ChunkedHasher(init.chunkSize);
+  try {
+    for await (const piece of source) {
+      if (hasher.size + piece.length > options.maxBytes) {
+        throw new TooLargeError(`body exceeds the limit of ${options.maxBytes} bytes`);
+      }
+      hasher.update(piece);
+      await writeAll(handle, piece);
+    }
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  const hashes = hasher.digest();
+  if (options.expectedSize !== undefined && hashes.size !== options.expectedSize) {
+    throw new InvalidArgumentError(
+      `received ${hashes.size} bytes, expected ${options.expectedSize}`,
+    );
+  }
+  if (options.expectedSha256 !== undefined && hashes.sha256 !== options.expectedSha256) {
+    throw new InvalidArgumentError(
+      `content hashes to ${hashes.sha256}, expected ${options.expectedSha256}`,
+    );
+  }
+  const placed = await placeUnique(init.sharedDir, rel, tmp);
+  const s = await stat(placed.abs);
+  return {
+    found: {
+      rel: placed.rel,
+      abs: placed.abs,
+      size: s.size,
+      mtimeMs: Math.floor(s.mtimeMs),
+      ino: s.ino,
+    },
+    hashes,
+  };
+}
+
+/** write() may take fewer bytes than given (a nearly full disk): write the rest too. */
+async function writeAll(handle: FileHandle, piece: Uint8Array): Promise<void> {
+  for (let at = 0; at < piece.length;) {
+    const { bytesWritten } = await handle.write(piece, at, piece.length - at);
+    if (bytesWritten === 0) {
+      throw Object.assign(new Error('the file system took no bytes'), {
+        code: 'EIO',
+        syscall: 'write',
+      });
+    }
+    at += bytesWritten;
   }
 }

@@ -8,6 +8,7 @@ import {
   RangeNotSatisfiableError,
   TooLargeError,
   UnauthenticatedError,
+  publicMessage,
   toP2pError,
   wireCodes,
   type ErrorCode,
@@ -33,7 +34,7 @@ export function problemOf(err: P2pError): Problem {
     type: `urn:p2pd:problem:${err.code.toLowerCase().replaceAll('_', '-')}`,
     title,
     status: http,
-    detail: err.message,
+    detail: publicMessage(err),
     code: err.code,
   };
 }

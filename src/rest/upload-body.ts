@@ -2,10 +2,15 @@
 // a raw body named by `?name=`, or a multipart/form-data file part. Nothing
 // is buffered whole; the core enforces the size cap while it writes.
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import type busboy from 'busboy';
 import type { Request, Response } from 'express';
-import { CancelledError, InvalidArgumentError, TooLargeError } from '../errors.js';
+import {
+  CancelledError,
+  InvalidArgumentError,
+  NameTooLongError,
+  TooLargeError,
+} from '../errors.js';
 import { acceptBody } from './route-table.js';
 
 /** Slack for boundaries and part headers when checking a form's Content-Length. */
@@ -95,25 +100,24 @@ async function fromForm<T>(
   }
   let fieldName: string | undefined;
   let fileSeen = false;
-  let refused: InvalidArgumentError | undefined;
+  let refused: InvalidArgumentError | TooLargeError | undefined;
   const refuse = (message: string): void => {
     refused ??= new InvalidArgumentError(message);
   };
   parser.on('field', (field, value, info) => {
     if (field !== 'name') return;
     if (fileSeen) refuse('the "name" field must come before the file part');
-    else if (info.valueTruncated) refuse('the "name" field is too long');
-    else fieldName = value;
+    else if (info.valueTruncated) {
+      refused ??= new TooLargeError(
+        `the "name" field is longer than ${FORM_LIMITS.fieldSize} bytes`,
+      );
+    } else fieldName = value;
   });
   parser.on('filesLimit', () => refuse('send one file per request'));
   parser.on('fieldsLimit', () => refuse('too many form fields'));
   parser.on('partsLimit', () => refuse('too many form parts'));
   acceptBody(req, res);
-  const parsed = pipeline(req, parser).catch((err: unknown) => {
-    throw new InvalidArgumentError(`bad multipart body: ${(err as Error).message}`, {
-      cause: err,
-    });
-  });
+  const parsed = parseForm(req, parser);
   parsed.catch(() => undefined); // awaited below; never an unhandled rejection
   const file = await new Promise<{ stream: Readable; filename: string | undefined } | null>(
     (resolve, reject) => {
@@ -130,9 +134,9 @@ async function fromForm<T>(
   if (!file) throw refused ?? new InvalidArgumentError('the form has no file part');
   // The core sees the end of the file only once the whole form parsed
   // cleanly, so a broken or surplus part leaves nothing in the share.
+  const name = init.name ?? fieldName ?? file.filename;
   try {
     if (refused) throw refused;
-    const name = init.name ?? fieldName ?? file.filename;
     if (name === undefined) {
       throw new InvalidArgumentError('name the file: ?name=, a "name" field, or a filename');
     }
@@ -151,6 +155,43 @@ async function fromForm<T>(
     );
   } catch (err) {
     file.stream.resume(); // let the parser run to the end of the form
+    // A name from inside the body is part of the payload: too long is 413, not 414.
+    if (err instanceof NameTooLongError && init.name === undefined) {
+      throw new TooLargeError(err.message, { cause: err });
+    }
     throw err;
   }
+}
+
+/**
+ * Feeds the request to the parser. A broken form rejects with a 400 and
+ * leaves the request alone (settle drains it or closes the connection, after
+ * the answer); a client that goes away rejects as cancelled.
+ */
+function parseForm(req: Request, parser: busboy.Busboy): Promise<void> {
+  const gone = (): void => {
+    if (req.complete) return;
+    req.unpipe(parser);
+    parser.destroy(new CancelledError('the client went away during the upload'));
+  };
+  req.once('close', gone);
+  // Heard through finished(); this keeps a later destroy() from throwing.
+  parser.on('error', () => undefined);
+  req.pipe(parser);
+  return finished(parser).then(
+    () => {
+      req.off('close', gone);
+    },
+    (err: unknown) => {
+      req.off('close', gone);
+      req.unpipe(parser);
+      // busboy reports some breaks by emitting 'error' only: destroying it
+      // also ends a file part under way, so its reader stops too.
+      parser.destroy();
+      if (err instanceof CancelledError) throw err;
+      throw new InvalidArgumentError(`bad multipart body: ${(err as Error).message}`, {
+        cause: err,
+      });
+    },
+  );
 }

@@ -177,7 +177,7 @@ export class FetchJob {
     );
     this.sha256 = found.sha256;
     if (found.note) this.note = found.note;
-    if (!this.name && found.name) this.name = pickFileName([found.name], found.sha256);
+    if (!this.name && found.name) this.name = pickFileName([[found.name]], found.sha256);
     for (const s of found.sources) {
       const known = this.sources.get(s.address);
       if (known) known.peerId ||= s.peerId;
@@ -212,12 +212,8 @@ export class FetchJob {
       );
       if (usable.length === 0) continue;
       // Named the way the sources that vouch for the metadata in use name it.
-      if (!this.name || i > 0) {
-        this.name = pickFileName(
-          candidate.vouchers.flatMap((a) => names.get(a) ?? []),
-          this.sha256,
-        );
-      }
+      if (!this.name || i > 0)
+        this.name = pickFileName(this.ballots(candidate.vouchers, names), this.sha256);
       try {
         await this.attempt(candidate.meta, usable);
         return;
@@ -239,6 +235,16 @@ export class FetchJob {
       }
     }
     throw new UnavailableError('no source reports metadata that matches this hash');
+  }
+
+  /** The names each source gives, one ballot per peer (an id behind several addresses votes once). */
+  private ballots(addresses: string[], names: ReadonlyMap<string, string[]>): string[][] {
+    const byVoter = new Map<string, string[]>();
+    for (const address of addresses) {
+      const voter = this.sources.get(address)?.peerId || address;
+      if (!byVoter.has(voter)) byVoter.set(voter, names.get(address) ?? []);
+    }
+    return [...byVoter.values()];
   }
 
   private async attempt(meta: FileMeta, usable: SourceState[]): Promise<void> {

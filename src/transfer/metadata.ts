@@ -90,18 +90,28 @@ export function metaKey(meta: FileMeta): string {
   return `${meta.size}/${meta.chunkSize}/${h.digest('hex')}`;
 }
 
-/** A safe file name for a fetched file: the base name most peers give it, else the hash. */
-export function pickFileName(names: readonly string[], sha256: string): string {
+/**
+ * A safe file name for a fetched file, by vote: each ballot is one source's
+ * names and counts once, for its first usable base name, so a source that
+ * repeats a name does not outvote the others. Most votes wins, ties go to
+ * the first ballot's choice; with no usable name, the hash.
+ */
+export function pickFileName(ballots: readonly (readonly string[])[], sha256: string): string {
   const counts = new Map<string, number>();
-  for (const name of names) {
-    try {
-      const base = checkShareName(posix.basename(checkShareName(name)));
-      counts.set(base, (counts.get(base) ?? 0) + 1);
-    } catch {
-      // Peers' names are untrusted: an unusable one is skipped.
-    }
+  for (const names of ballots) {
+    const choice = names.map(usableBaseName).find((n) => n !== undefined);
+    if (choice !== undefined) counts.set(choice, (counts.get(choice) ?? 0) + 1);
   }
   let best: string | undefined;
   for (const [name, n] of counts) if (!best || n > counts.get(best)!) best = name;
   return best ?? sha256;
+}
+
+/** The base name of a peer's name for a file, if it is one this peer could store. */
+function usableBaseName(name: string): string | undefined {
+  try {
+    return checkShareName(posix.basename(checkShareName(name)));
+  } catch {
+    return undefined; // peers' names are untrusted: an unusable one is skipped
+  }
 }

@@ -78,8 +78,14 @@ function distinct(
   return [...seen.values()];
 }
 
+/** The name most peers give the file: one vote per peer (its first hit), however many hits it sent. */
 function mostCommonName(hits: SourceHit[]): string | undefined {
+  const votes = new Map<string, string>();
+  for (const h of hits) {
+    const voter = h.peerId || h.address;
+    if (h.name && !votes.has(voter)) votes.set(voter, h.name);
+  }
   const counts = new Map<string, number>();
-  for (const h of hits) if (h.name) counts.set(h.name, (counts.get(h.name) ?? 0) + 1);
+  for (const name of votes.values()) counts.set(name, (counts.get(name) ?? 0) + 1);
   return [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
 }

@@ -110,6 +110,13 @@ export class UploadReceiver {
         'pushed file received',
       );
       return { entry, storedAs: found.rel };
+    } catch (err) {
+      // The sender hears a message without this host's paths; the log keeps them.
+      this.components.logger.warn(
+        { err, sha256, name: rel, from: header.senderId || from },
+        'pushed file refused',
+      );
+      throw err;
     } finally {
       this.reserved -= header.size;
     }

@@ -1,7 +1,8 @@
 // A config the daemon refuses: the real binary exits 2 with ONE stderr line
 // naming the file, the field and the problem.
 import { expect } from 'chai';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runP2pd } from '../fixtures/spawn.js';
@@ -20,6 +21,8 @@ describe('config errors (real binary)', function () {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'p2pd-config-'));
     await writeFile(join(dir, 'a-file'), 'not a folder');
+    await mkdir(join(dir, 'share'));
+    await symlink('share', join(dir, 'share-link'));
   });
   after(async () => {
     await chmod(join(dir, 'locked'), 0o755).catch(() => undefined);
@@ -127,6 +130,12 @@ describe('config errors (real binary)', function () {
       field: 'grpc.token',
       problem: /8 characters/,
     },
+    ...['./share/state', './share', './share-link/state'].map((dataDir) => ({
+      what: `a dataDir inside the share (${dataDir})`,
+      content: { ...ok, dataDir },
+      field: 'dataDir',
+      problem: /is inside sharedDir; use a folder outside it, or leave dataDir out/,
+    })),
     {
       what: 'an unknown log level',
       content: { ...ok, log: { level: 'loud' } },
@@ -166,6 +175,8 @@ describe('config errors (real binary)', function () {
       expect(line.startsWith(`p2pd: config error: ${file}: `), line).to.equal(true);
       if (c.field) expect(line, line).to.include(`: ${c.field}: `);
       expect(line).to.match(c.problem);
+      // A refused dataDir is not made first.
+      if (c.field === 'dataDir') expect(existsSync(join(dir, 'share', 'state'))).to.equal(false);
     });
   }
 });

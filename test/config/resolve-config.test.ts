@@ -1,7 +1,7 @@
 // resolveConfig defaults and path resolution; loadConfigFile overrides; and
 // the daemon's override flags on the real binary.
 import { expect } from 'chai';
-import { readFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { readFile, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,6 +68,29 @@ describe('config resolution', function () {
       drainTimeoutMs: 400,
     });
     expect(c.source).to.equal('peer.json');
+  });
+
+  it("takes a dataDir outside the share, or the share's own .p2pd, and refuses others inside", async () => {
+    const ok = resolveConfig({ sharedDir: 'share', dataDir: 'share/.p2pd' }, 'p.json', dir);
+    expect(ok.dataDir).to.equal(join(dir, 'share', '.p2pd'));
+    expect(
+      resolveConfig({ sharedDir: 'share', dataDir: 'share-state' }, 'p.json', dir).dataDir,
+    ).to.equal(join(dir, 'share-state'));
+    await symlink('share', join(dir, 'via-link'));
+    for (const dataDir of [
+      'share/state',
+      'share',
+      'share/sub/.p2pd',
+      'via-link/state',
+      join(dir, 'share/x'),
+    ]) {
+      expect(() => resolveConfig({ sharedDir: 'share', dataDir }, 'p.json', dir), dataDir)
+        .to.throw(ConfigError, /dataDir: .* is inside sharedDir/)
+        .with.property('field', 'dataDir');
+    }
+    // Refused before anything is made.
+    expect(existsSync(join(dir, 'share', 'state'))).to.equal(false);
+    expect(existsSync(join(dir, 'share', 'sub'))).to.equal(false);
   });
 
   it('keeps what the file says, absolute paths as given', () => {

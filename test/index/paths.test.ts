@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { InvalidArgumentError } from '../../src/errors.js';
+import { InvalidArgumentError, NameTooLongError } from '../../src/errors.js';
 import { alternativeName, checkShareName, isIgnored } from '../../src/index/paths.js';
 
 describe('share names', () => {
@@ -17,8 +17,6 @@ describe('share names', () => {
     'a\\..\\x',
     'x\0y',
     'bell\u0007',
-    'x'.repeat(5000),
-    `${'a'.repeat(300)}.txt`,
     '',
     ' lead.txt',
     '.p2pd/index-cache.json',
@@ -27,6 +25,12 @@ describe('share names', () => {
   ]) {
     it(`rejects ${JSON.stringify(bad.length > 40 ? `${bad.slice(0, 20)}…(${bad.length})` : bad)}`, () => {
       expect(() => checkShareName(bad)).to.throw(InvalidArgumentError);
+    });
+  }
+
+  for (const long of ['x'.repeat(5000), `${'a'.repeat(300)}.txt`, `d/${'é'.repeat(128)}`]) {
+    it(`rejects a name of ${Buffer.byteLength(long)} bytes as too long`, () => {
+      expect(() => checkShareName(long)).to.throw(NameTooLongError);
     });
   }
 
@@ -50,5 +54,18 @@ describe('share names', () => {
     expect(alternativeName('dir/report.pdf', 2)).to.equal('dir/report (2).pdf');
     expect(alternativeName('README', 1)).to.equal('README (1)');
     expect(alternativeName('.bashrc', 1)).to.equal('.bashrc (1)');
+  });
+
+  it('cuts the stem of a long name so the alternative still fits in 255 bytes', () => {
+    const long = `${'n'.repeat(251)}.txt`;
+    expect(alternativeName(`d/${long}`, 12)).to.equal(`d/${'n'.repeat(246)} (12).txt`);
+    // Two-byte characters are never split.
+    const wide = alternativeName(`${'é'.repeat(125)}.bin`, 3);
+    expect(wide).to.equal(`${'é'.repeat(123)} (3).bin`);
+    expect(Buffer.byteLength(wide)).to.be.at.most(255);
+    // An extension that leaves no room counts as stem.
+    const ext = alternativeName(`a.${'e'.repeat(253)}`, 1);
+    expect(Buffer.byteLength(ext)).to.equal(255);
+    expect(ext.endsWith(' (1)')).to.equal(true);
   });
 });

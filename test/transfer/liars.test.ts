@@ -138,6 +138,30 @@ describe('transfer: lying and dying sources', function () {
     expect(await sha256OfFile(join(fetcher.shared, 'c.bin'))).to.equal(sha256Of(content));
   });
 
+  it('lands the file under the name most sources give, each source counted once', async () => {
+    const content = randomContent(256 * KiB);
+    // One source repeats its name as often as the metadata carries names.
+    const liar = await fake({
+      content,
+      chunkSize: CHUNK,
+      metadata: (m) => ({ ...m, names: Array<string>(16).fill('invoice.pdf.exe') }),
+    });
+    const honest = await Promise.all([
+      peer({ 'data/dataset.bin': content }),
+      peer({ 'dataset.bin': content }),
+    ]);
+    const fetcher = await peer();
+    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+      sha256: sha256Of(content),
+      sources: [liar.address, ...honest.map((h) => h.grpcAddress)],
+    });
+    expect(result.error, result.error?.message).to.equal(undefined);
+    expect(result.last?.state).to.equal('completed');
+    expect(result.last?.name).to.equal('dataset.bin');
+    expect(await filesUnder(fetcher.shared)).to.deep.equal(['dataset.bin']);
+    expect(await sha256OfFile(join(fetcher.shared, 'dataset.bin'))).to.equal(sha256Of(content));
+  });
+
   it('completes from the others when a source dies mid-transfer', async () => {
     const content = randomContent(8 * MiB);
     const dying = await fake({ content, chunkSize: CHUNK, dieAfterBytes: 512 * KiB });

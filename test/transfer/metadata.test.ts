@@ -66,10 +66,22 @@ describe('transfer: metadata checks', () => {
     expect(ranked.map((c) => c.vouchers)).to.deep.equal([['a:1', 'b:1'], ['liar:1']]);
   });
 
-  it('picks the most common usable base name, else the hash', () => {
-    expect(pickFileName(['x/song.mp3', 'y/song.mp3', 'other.mp3'], sha256)).to.equal('song.mp3');
-    expect(pickFileName(['../evil', '/etc/passwd', 'a\0b'], sha256)).to.equal(sha256);
+  it('picks the base name most sources give, else the hash', () => {
+    expect(pickFileName([['x/song.mp3'], ['y/song.mp3'], ['other.mp3']], sha256)).to.equal(
+      'song.mp3',
+    );
+    expect(pickFileName([['../evil', '/etc/passwd', 'a\0b']], sha256)).to.equal(sha256);
     expect(pickFileName([], sha256)).to.equal(sha256);
+  });
+
+  it('counts each source once, for its first usable name', () => {
+    const liar = Array<string>(16).fill('invoice.pdf.exe');
+    expect(pickFileName([liar, ['dataset.bin'], ['d/dataset.bin']], sha256)).to.equal(
+      'dataset.bin',
+    );
+    expect(pickFileName([['../bad', 'ok.txt', 'other.txt'], ['other.txt']], sha256)).to.equal(
+      'ok.txt',
+    );
   });
 
   it('round-trips a chunk map through base64', () => {

@@ -2,10 +2,12 @@
 // policy before taking a byte and leaves nothing behind when it refuses.
 import type { ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createPeerClient, deadline } from '../../src/grpc/clients.js';
 import type { UploadResponse__Output } from '../../src/generated/p2p/v1/UploadResponse.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
+import { mountTmpfs } from '../fixtures/tmpfs.js';
 import {
   KiB,
   controlStream,
@@ -19,6 +21,8 @@ const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_NOT_FOUND = 5;
 const GRPC_PERMISSION_DENIED = 7;
 const GRPC_RESOURCE_EXHAUSTED = 8;
+const GRPC_FAILED_PRECONDITION = 9;
+const GRPC_INTERNAL = 13;
 
 interface RawUpload {
   header: { name: string; size: number; sha256: string; sender?: { id: string; address: string } };
@@ -175,6 +179,66 @@ describe('transfer: push and upload policy', function () {
       peer: receiver.grpcAddress,
     });
     expect(result.error?.code).to.equal(GRPC_NOT_FOUND);
+  });
+
+  it('refuses a push that does not fit on the disk with RESOURCE_EXHAUSTED, keeping nothing', async () => {
+    const disk = await mountTmpfs('1m');
+    try {
+      const content = randomContent(2 * 1024 * 1024);
+      const sender = await peer('alice', { 'big.bin': content });
+      const receiver = await startPeer({
+        id: 'bob',
+        config: { sharedDir: disk.dir, index: { chunkSize: 16 * KiB, watch: false } },
+      });
+      try {
+        const raw = await rawUpload(receiver.grpcAddress, {
+          header: { name: 'big.bin', size: content.length, sha256: sha256Of(content) },
+          pieces: [content],
+        });
+        expect(raw.error?.code, raw.error?.details).to.equal(GRPC_RESOURCE_EXHAUSTED);
+        expect(raw.error?.metadata.get('p2p-error')).to.deep.equal(['NoSpaceError']);
+        expect(raw.error?.details).to.not.include(disk.dir);
+        const pushed = await controlStream(sender.grpcAddress, 'Push', {
+          name: 'big.bin',
+          peer: receiver.grpcAddress,
+        });
+        expect(pushed.error?.code).to.equal(GRPC_RESOURCE_EXHAUSTED);
+        expect(pushed.last?.error).to.match(/no space left/);
+        await expectNothingLeft(receiver);
+        expect(await filesUnder(disk.dir)).to.deep.equal([]);
+      } finally {
+        await receiver.stop();
+      }
+    } finally {
+      await disk.unmount();
+    }
+  });
+
+  it('answers FAILED_PRECONDITION when a file is in the way of the quarantine folder', async () => {
+    const content = randomContent(1000);
+    const receiver = await peer('bob', { incoming: Buffer.from('a file, not a folder') });
+    const result = await rawUpload(receiver.grpcAddress, {
+      header: { name: 'x.bin', size: content.length, sha256: sha256Of(content) },
+      pieces: [content],
+    });
+    expect(result.error?.code, result.error?.details).to.equal(GRPC_FAILED_PRECONDITION);
+    expect(result.error?.metadata.get('p2p-error')).to.deep.equal(['ConflictError']);
+    await expectNothingLeft(receiver, ['incoming']);
+  });
+
+  it('answers an unexpected failure with INTERNAL naming no path of the receiver', async () => {
+    const content = randomContent(1000);
+    const receiver = await peer('bob');
+    // The temp folder is a file: writing fails for a reason the receiver did not expect.
+    await writeFile(join(receiver.dir, 'data', 'tmp'), 'in the way');
+    const result = await rawUpload(receiver.grpcAddress, {
+      header: { name: 'x.bin', size: content.length, sha256: sha256Of(content) },
+      pieces: [content],
+    });
+    expect(result.error?.code, result.error?.details).to.equal(GRPC_INTERNAL);
+    expect(result.error?.details).to.not.include(receiver.dir);
+    expect(result.error?.details).to.match(/^an unexpected error \(EEXIST\)/);
+    await rm(join(receiver.dir, 'data', 'tmp'));
   });
 
   describe('a raw Upload that breaks the rules', () => {

@@ -101,7 +101,9 @@ export function fileRoutes(core: Core): Route[] {
       description:
         'A raw body named by `?name=`, or multipart/form-data with one file part, named by ' +
         "`?name=`, else a `name` field sent before the file, else the part's filename. " +
-        'A taken name gets " (n)" added; nothing is ever overwritten.',
+        'A taken name (by a file or a folder) gets " (n)" added, its stem cut to fit 255 bytes; ' +
+        'nothing is ever overwritten. Folders in the name are created inside the share only, ' +
+        'after resolving links.',
       query: UploadQuery,
       streamedBody: {
         description: `The file, at most ${maxUploadBytes} bytes (rest.maxUploadBytes)`,
@@ -126,7 +128,12 @@ export function fileRoutes(core: Core): Route[] {
         403: problem(
           'A body a web form could send (multipart, text/plain, urlencoded or untyped) without X-Requested-With',
         ),
-        413: problem('The body is larger than rest.maxUploadBytes'),
+        409: problem('A file is in the way of a folder the name needs'),
+        413: problem(
+          'The body is larger than rest.maxUploadBytes, or the name in the form is too long',
+        ),
+        414: problem('The ?name= is too long (1024 bytes, or 255 for one part)'),
+        507: problem('No space left on the disk'),
       },
       handler: async ({ query }, req, res) => {
         refuseFormBody(req);
