@@ -58,7 +58,10 @@ export const indexBench: Bench = {
         },
         { sharedDir: shared, dataDir: join(dir, 'data'), chunkSize: MiB, watch: false },
       );
-      const indexed = await timed(() => index.start());
+      const indexed = await timed(async () => {
+        await index.start();
+        await index.whenIdle();
+      });
       await index.stop();
 
       const rate = (s: number): number => totalMiB / s;

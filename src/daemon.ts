@@ -17,6 +17,7 @@ import { RestServer } from './rest/server.js';
 import { overlayPeerResolver, overlaySources } from './transfer/overlay-sources.js';
 import { TransferManager } from './transfer/transfer-manager.js';
 import { readVersion } from './version.js';
+import { sweepStaleFiles } from './stale-files.js';
 import { releaseYoungGeneration } from './young-generation.js';
 
 export interface DaemonOptions {
@@ -134,6 +135,15 @@ export class Daemon {
 
   async start(): Promise<void> {
     try {
+      // Before any part writes: what a killed run left and nothing will resume.
+      await sweepStaleFiles(
+        { logger: this.logger, metrics: this.core.metrics },
+        {
+          dataDir: this.config.dataDir,
+          sharedDir: this.config.sharedDir,
+          downloadDir: this.config.transfer.downloadDir,
+        },
+      );
       if (this.config.nats.url !== undefined) {
         this.nats ??= await createNatsPublisher(
           this.config,
@@ -156,6 +166,8 @@ export class Daemon {
       ];
       for (const [name, part] of parts) {
         await part.start();
+        // A signal during start: stop() stopped what had started; this part too, and no more.
+        if (this.stopping) return await part.stop();
         this.started.push({ name, part });
       }
     } catch (err) {
@@ -172,6 +184,7 @@ export class Daemon {
         sharedDir: this.config.sharedDir,
         bootstrap: this.config.bootstrap,
         files: this.index.stats().files,
+        indexing: this.index.stats().indexing,
       },
       `p2pd ${this.version} peer ${this.config.id} started: gRPC ${this.grpcAddress}, REST http://${this.restAddress}`,
     );

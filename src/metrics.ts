@@ -58,6 +58,14 @@ export class Metrics {
     'p2pd_hash_throughput_bytes_per_second',
     'Hashing throughput of the last scan that hashed anything',
   );
+  readonly staleFilesReclaimed = new Counter(
+    'p2pd_stale_files_reclaimed_total',
+    'Temp and staging files a crashed run left behind, removed',
+  );
+  readonly staleBytesReclaimed = new Counter(
+    'p2pd_stale_bytes_reclaimed_total',
+    'Bytes of the temp and staging files a crashed run left behind, removed',
+  );
   readonly httpRequests = new Counter(
     'p2pd_http_requests_total',
     'REST requests by route, method and status',

@@ -1,5 +1,6 @@
 // The persistent hash cache: a restart over an unchanged folder re-hashes
-// nothing. One JSON file in the data folder, replaced atomically.
+// nothing. One JSON file in the data folder, replaced atomically; saves run
+// one at a time, as the scan, the watcher and the daemon's writes all save.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
@@ -16,6 +17,7 @@ const VERSION = 1;
 
 export class HashCache {
   private readonly file: string;
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(dataDir: string) {
     this.file = join(dataDir, 'index-cache.json');
@@ -37,10 +39,18 @@ export class HashCache {
     }
   }
 
-  async save(records: Map<string, CachedFile>): Promise<void> {
+  /** Writes the records (serialized into JSON at once, so the caller may change them after). */
+  save(records: ReadonlyMap<string, CachedFile>): Promise<void> {
+    const text = JSON.stringify({ version: VERSION, files: Object.fromEntries(records) });
+    const next = this.saving.catch(() => undefined).then(() => this.write(text));
+    this.saving = next;
+    return next;
+  }
+
+  private async write(text: string): Promise<void> {
     const tmp = `${this.file}.tmp`;
     await mkdir(dirname(this.file), { recursive: true });
-    await writeFile(tmp, JSON.stringify({ version: VERSION, files: Object.fromEntries(records) }));
+    await writeFile(tmp, text);
     await rename(tmp, this.file);
   }
 }

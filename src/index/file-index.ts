@@ -1,16 +1,22 @@
 // The shared-folder index: what this peer shares, by content hash and by name.
+// Start loads the hash cache and returns; the first scan runs behind it, so
+// the daemon serves while it hashes (stats().indexing says so). Scans save
+// their progress about once a second, so a kill loses at most that much
+// hashing, and stop() cancels a scan at once.
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { EventBus } from '../events/bus.js';
-import { InvalidArgumentError, NotFoundError, RangeNotSatisfiableError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { HashCache, type CachedFile } from './cache.js';
+import { FileTable } from './file-table.js';
 import { HashPool } from './hash-pool.js';
 import { compileQuery } from './keywords.js';
-import { statShared, walkShare, type FoundFile } from './scanner.js';
-import { SortedFiles } from './sorted-files.js';
+import { checkListQuery, checkRange, checkSha256, SHA256_HEX } from './request-checks.js';
+import { statShared, type FoundFile } from './scanner.js';
+import { scanShare } from './share-scan.js';
 import type { FileEntry, IndexStats, ListQuery, ListResult } from './types.js';
 import { ShareWatcher } from './watcher.js';
 import { writeIntoShare } from './share-writer.js';
@@ -32,40 +38,36 @@ export interface FileIndexInit {
   rescanIntervalMs?: number;
   /** Delay before a watched path is re-read, so bursts of writes coalesce (default 150). */
   settleMs?: number;
+  /**
+   * Least time between saves of a scan's progress, ms (default 1000). A save
+   * of a large cache stretches it to ten times the save's own duration.
+   */
+  saveIntervalMs?: number;
 }
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-/** Longest keyword query `list()` accepts, characters. */
-export const MAX_QUERY_LENGTH = 1024;
-/** Largest page `list()` returns, and its default. */
-export const MAX_PAGE = 1000;
-export const DEFAULT_PAGE = 50;
-
-/** A hash as the index keys it, or InvalidArgumentError. */
-export function checkSha256(value: unknown): string {
-  if (typeof value !== 'string' || !SHA256_HEX.test(value.toLowerCase())) {
-    throw new InvalidArgumentError('sha256 must be 64 hexadecimal characters');
-  }
-  return value.toLowerCase();
-}
+export { checkSha256, DEFAULT_PAGE, MAX_PAGE, MAX_QUERY_LENGTH } from './request-checks.js';
 
 export class FileIndex {
-  /** Hashes of a path's content, by relative path. */
-  private readonly byPath = new Map<string, CachedFile>();
-  /** Relative paths by content hash. */
-  private readonly byHash = new Map<string, Set<string>>();
+  private readonly table: FileTable;
   private readonly cache: HashCache;
   private readonly watcher: ShareWatcher | undefined;
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private lock: Promise<unknown> = Promise.resolve();
   private readonly hashPool = new HashPool();
+  /** From start() until the first scan ends. */
+  private initial: Promise<void> | undefined;
+  private starting = false;
   private scanning = false;
-  private bytesShared = 0;
-  private dirty = false;
+  /**
+   * During a scan, the records it started from: saved with the table so a
+   * save mid-scan keeps the cached files the walk has not reached yet.
+   */
+  private carried: ReadonlyMap<string, CachedFile> | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /** Every entry sorted for list(); dropped on any change and rebuilt by the next list(). */
-  private sorted: SortedFiles | undefined;
+  private aborter = new AbortController();
+  /** Wall time of start(): staging files older than this are a crash's leftovers. */
+  private startedAt = 0;
   /** Files hashed since start; tests read it to prove a restart re-hashes nothing. */
   hashedFiles = 0;
 
@@ -73,42 +75,47 @@ export class FileIndex {
     private readonly components: FileIndexComponents,
     private readonly init: FileIndexInit,
   ) {
+    this.table = new FileTable(components);
     this.cache = new HashCache(init.dataDir);
     if (init.watch ?? true) {
       this.watcher = new ShareWatcher(init.sharedDir, (rel) => this.schedule(rel));
     }
   }
 
+  /** Loads the cache and starts the first scan; resolves before the scan ends (see whenIdle). */
   async start(): Promise<void> {
     this.stopped = false;
+    this.aborter = new AbortController();
+    this.startedAt = Date.now();
+    this.starting = true;
     const cached = await this.cache.load();
-    await this.watcher?.start();
-    await this.scan(cached);
-    const every = this.init.rescanIntervalMs ?? 0;
-    if (every > 0) {
-      this.rescanTimer = setInterval(() => void this.rescan().catch(() => undefined), every);
-      this.rescanTimer.unref();
-    }
+    this.initial = this.firstScan(cached);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.aborter.abort();
     clearInterval(this.rescanTimer);
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
+    // Ending the threads fails the big files they hash, so a scan stops now, not after them.
+    const closing = this.hashPool.close();
     await this.watcher?.stop();
+    await this.initial;
     await this.lock.catch(() => undefined);
+    await closing;
     await this.hashPool.close();
     await this.flush();
   }
 
   /** Full rescan: picks up whatever the watcher missed. */
   rescan(): Promise<void> {
-    return this.scan(new Map(this.byPath));
+    return this.scan(new Map(this.table.records()), false);
   }
 
   /** Resolves once no scan or watched change is pending. */
   async whenIdle(): Promise<void> {
+    await this.initial;
     while (this.pending.size > 0 || this.scanning) {
       await new Promise((r) => setTimeout(r, 20));
       await this.lock.catch(() => undefined);
@@ -118,9 +125,9 @@ export class FileIndex {
 
   stats(): IndexStats {
     return {
-      files: this.byHash.size,
-      bytes: this.bytesShared,
-      indexing: this.scanning || this.pending.size > 0,
+      files: this.table.files,
+      bytes: this.table.bytes,
+      indexing: this.starting || this.scanning || this.pending.size > 0,
     };
   }
 
@@ -138,43 +145,20 @@ export class FileIndex {
 
   /** The entry of the file at a relative name, if it is indexed. */
   byName(rel: string): FileEntry | undefined {
-    const record = this.byPath.get(rel);
+    const record = this.table.record(rel);
     return record ? this.entry(record.sha256) : undefined;
   }
 
   /** Files matching every keyword (or the one file a whole sha256 names), sorted by first name, paged. */
   list(q: ListQuery = {}): ListResult {
-    const query = q.query ?? '';
-    if (query.length > MAX_QUERY_LENGTH) {
-      throw new InvalidArgumentError(`query is longer than ${MAX_QUERY_LENGTH} characters`);
-    }
-    const limit = q.limit ?? DEFAULT_PAGE;
-    const offset = q.offset ?? 0;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-      throw new InvalidArgumentError(`limit must be an integer from 1 to ${MAX_PAGE}`);
-    }
-    if (!Number.isInteger(offset) || offset < 0) {
-      throw new InvalidArgumentError('offset must be a non-negative integer');
-    }
+    const { query, limit, offset } = checkListQuery(q);
     // A whole sha256 finds that file: this is how a fetch by hash searches the network.
     const byHash = SHA256_HEX.test(query.trim().toLowerCase())
       ? this.entry(query.trim().toLowerCase())
       : undefined;
     if (byHash) return { files: offset === 0 ? [byHash] : [], total: 1 };
     const { terms } = compileQuery(query);
-    return this.sortedFiles().page(terms, offset, limit);
-  }
-
-  private sortedFiles(): SortedFiles {
-    if (!this.sorted) {
-      const entries: FileEntry[] = [];
-      for (const sha of this.byHash.keys()) {
-        const entry = this.entry(sha);
-        if (entry) entries.push(entry);
-      }
-      this.sorted = new SortedFiles(entries);
-    }
-    return this.sorted;
+    return this.table.sorted().page(terms, offset, limit);
   }
 
   /**
@@ -190,21 +174,7 @@ export class FileIndex {
     pieceSize = 256 * 1024,
   ): Promise<{ entry: FileEntry; start: number; end: number; stream: Readable }> {
     const entry = this.require(sha256);
-    const last = end ?? entry.size - 1;
-    if (
-      !Number.isSafeInteger(start) ||
-      !Number.isSafeInteger(last) ||
-      start < 0 ||
-      last < start - 1
-    ) {
-      throw new RangeNotSatisfiableError(`range ${start}-${last} is not valid`, entry.size);
-    }
-    if (last >= entry.size || (start >= entry.size && entry.size > 0)) {
-      throw new RangeNotSatisfiableError(
-        `range ${start}-${last} is outside the file (${entry.size} bytes)`,
-        entry.size,
-      );
-    }
+    const last = checkRange(entry.size, start, end);
     const path = await this.currentPath(entry);
     const stream =
       last < start
@@ -223,7 +193,7 @@ export class FileIndex {
   private async currentPath(entry: FileEntry): Promise<string> {
     for (const name of entry.names) {
       const found = await statShared(this.init.sharedDir, name);
-      const record = this.byPath.get(name);
+      const record = this.table.record(name);
       if (found && record && found.size === record.size && found.mtimeMs === record.mtimeMs) {
         return found.abs;
       }
@@ -247,18 +217,20 @@ export class FileIndex {
       { sharedDir, dataDir, chunkSize },
       name,
       source,
-      {
-        maxBytes,
-      },
+      { maxBytes },
     );
     const entry = await this.addKnown(found, { ...hashes, chunkSize });
     return { entry, name: found.rel };
   }
 
-  /** Indexes a path now (used after the daemon itself wrote it). */
+  /**
+   * Indexes a path now (used after the daemon itself wrote it). Not queued
+   * behind a running scan: a scan that missed the path keeps it (see scan).
+   */
   async indexPath(rel: string): Promise<FileEntry | undefined> {
-    await this.withLock(() => this.refresh(rel));
-    const record = this.byPath.get(rel);
+    await this.refresh(rel);
+    await this.flush();
+    const record = this.table.record(rel);
     return record ? this.entry(record.sha256) : undefined;
   }
 
@@ -267,28 +239,18 @@ export class FileIndex {
     found: FoundFile,
     hashes: Omit<CachedFile, 'size' | 'mtimeMs' | 'ino'>,
   ): Promise<FileEntry> {
-    await this.withLock(async () => {
-      this.put(found.rel, { ...hashes, size: found.size, mtimeMs: found.mtimeMs, ino: found.ino });
-      await this.flush();
+    this.table.put(found.rel, {
+      ...hashes,
+      size: found.size,
+      mtimeMs: found.mtimeMs,
+      ino: found.ino,
     });
+    await this.flush();
     return this.entry(hashes.sha256)!;
   }
 
   private entry(sha256: string): FileEntry | undefined {
-    const names = this.byHash.get(sha256);
-    if (!names || names.size === 0) return undefined;
-    const sorted = [...names].sort();
-    const first = this.byPath.get(sorted[0]!)!;
-    let mtimeMs = 0;
-    for (const n of sorted) mtimeMs = Math.max(mtimeMs, this.byPath.get(n)!.mtimeMs);
-    return {
-      sha256,
-      names: sorted,
-      size: first.size,
-      mtimeMs,
-      chunkSize: first.chunkSize,
-      chunkHashes: first.chunkHashes,
-    };
+    return this.table.entry(sha256);
   }
 
   private schedule(rel: string): void {
@@ -310,46 +272,66 @@ export class FileIndex {
     return run;
   }
 
-  private async scan(previous: Map<string, CachedFile>): Promise<void> {
+  private async firstScan(cached: Map<string, CachedFile>): Promise<void> {
+    try {
+      await this.watcher?.start();
+      if (!this.stopped) await this.scan(cached, true);
+    } catch (err) {
+      this.components.logger.error({ err }, 'indexing the shared folder failed');
+    } finally {
+      this.starting = false;
+    }
+    const every = this.init.rescanIntervalMs ?? 0;
+    if (every > 0 && !this.stopped) {
+      this.rescanTimer = setInterval(() => void this.rescan().catch(() => undefined), every);
+      this.rescanTimer.unref();
+    }
+  }
+
+  private async scan(previous: ReadonlyMap<string, CachedFile>, first: boolean): Promise<void> {
     await this.withLock(async () => {
+      if (this.stopped) return;
       this.scanning = true;
+      this.carried = previous;
       const started = performance.now();
-      let hashed = 0;
+      const { logger } = this.components;
       try {
-        const seen = new Set<string>();
-        // Up to one file per hashing thread at once.
-        const hashing = new Set<Promise<void>>();
-        for await (const found of walkShare(this.init.sharedDir)) {
-          if (this.stopped) break;
-          seen.add(found.rel);
-          const cached = this.byPath.get(found.rel) ?? previous.get(found.rel);
-          if (cached && this.isCurrent(cached, found)) {
-            if (!this.byPath.has(found.rel)) this.put(found.rel, cached, true);
-            continue;
-          }
-          const job: Promise<void> = this.hashInto(found).then((n) => {
-            hashed += n ?? 0;
-            hashing.delete(job);
-          });
-          hashing.add(job);
-          if (hashing.size >= this.hashPool.size) await Promise.race(hashing);
+        const { hashedBytes, interrupted } = await scanShare(
+          {
+            ...this.components,
+            table: this.table,
+            hash: (found) => this.hashInto(found),
+            isCurrent: (cached, found) => this.isCurrent(cached, found),
+            save: () => this.flush(),
+            stopped: () => this.stopped,
+          },
+          {
+            sharedDir: this.init.sharedDir,
+            previous,
+            slots: this.hashPool.size,
+            saveIntervalMs: this.init.saveIntervalMs ?? 1000,
+            staleBefore: this.startedAt,
+          },
+        );
+        if (interrupted) {
+          // Saved now, while the records not reached yet are still carried.
+          await this.flush();
+          if (first) logger.info({ hashedBytes }, 'indexing interrupted; progress saved');
+          return;
         }
-        await Promise.all(hashing);
-        if (this.stopped) return;
-        for (const rel of [...this.byPath.keys()]) {
-          if (!seen.has(rel)) this.remove(rel);
-        }
-        const stats = this.stats();
-        this.components.events.emit('index.scanned', {
-          files: stats.files,
-          bytes: stats.bytes,
-          hashedBytes: hashed,
+        const summary = {
+          files: this.table.files,
+          bytes: this.table.bytes,
+          hashedBytes,
           durationMs: Math.round(performance.now() - started),
-        });
+        };
+        this.components.events.emit('index.scanned', summary);
+        if (first) logger.info(summary, 'indexed the shared folder');
       } finally {
         this.scanning = false;
+        this.carried = undefined;
       }
-      this.dirty = true;
+      this.table.dirty = true;
       await this.flush();
     });
   }
@@ -359,12 +341,12 @@ export class FileIndex {
     const found = await statShared(this.init.sharedDir, rel);
     if (!found) {
       const prefix = `${rel}/`;
-      for (const known of [...this.byPath.keys()]) {
-        if (known === rel || known.startsWith(prefix)) this.remove(known);
+      for (const known of this.table.paths()) {
+        if (known === rel || known.startsWith(prefix)) this.table.remove(known);
       }
       return;
     }
-    const cached = this.byPath.get(rel);
+    const cached = this.table.record(rel);
     if (cached && this.isCurrent(cached, found)) return;
     await this.hashInto(found);
   }
@@ -378,20 +360,25 @@ export class FileIndex {
     );
   }
 
-  /** Hashes a file and records it; returns the bytes hashed, or undefined if it vanished or kept changing. */
+  /** Hashes a file and records it; returns the bytes hashed, or undefined if it vanished, kept changing or the index stopped. */
   private async hashInto(found: FoundFile): Promise<number | undefined> {
     const started = performance.now();
     const { metrics } = this.components;
     let hashes;
     try {
-      hashes = await this.hashPool.hash(found.abs, found.size, this.init.chunkSize, (n) =>
-        metrics.hashedBytes.inc(n),
+      hashes = await this.hashPool.hash(
+        found.abs,
+        found.size,
+        this.init.chunkSize,
+        (n) => metrics.hashedBytes.inc(n),
+        this.aborter.signal,
       );
     } catch (err) {
+      if (this.stopped) return undefined;
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
         this.components.logger.warn({ err, file: found.rel }, 'cannot read file');
       }
-      this.remove(found.rel);
+      this.table.remove(found.rel);
       return undefined;
     }
     const seconds = (performance.now() - started) / 1000;
@@ -404,7 +391,7 @@ export class FileIndex {
       this.schedule(found.rel);
       return undefined;
     }
-    this.put(found.rel, {
+    this.table.put(found.rel, {
       ...hashes,
       mtimeMs: found.mtimeMs,
       ino: found.ino,
@@ -413,66 +400,17 @@ export class FileIndex {
     return hashes.size;
   }
 
-  private put(rel: string, record: CachedFile, quiet = false): void {
-    const before = this.byPath.get(rel);
-    if (before?.sha256 === record.sha256 && before.mtimeMs === record.mtimeMs) return;
-    if (before) this.unlink(rel, before);
-    this.byPath.set(rel, record);
-    let names = this.byHash.get(record.sha256);
-    if (!names) {
-      this.byHash.set(record.sha256, (names = new Set()));
-      this.bytesShared += record.size;
-    }
-    names.add(rel);
-    this.sorted = undefined;
-    this.dirty = true;
-    this.updateGauges();
-    if (quiet || before?.sha256 === record.sha256) return;
-    const data = { sha256: record.sha256, name: rel, size: record.size };
-    if (before) {
-      this.components.events.emit('file.changed', { ...data, previousSha256: before.sha256 });
-    } else {
-      this.components.events.emit('file.added', data);
-    }
-  }
-
-  private remove(rel: string): void {
-    const before = this.byPath.get(rel);
-    if (!before) return;
-    this.byPath.delete(rel);
-    this.unlink(rel, before);
-    this.sorted = undefined;
-    this.dirty = true;
-    this.updateGauges();
-    this.components.events.emit('file.removed', {
-      sha256: before.sha256,
-      name: rel,
-      size: before.size,
-    });
-  }
-
-  private unlink(rel: string, record: CachedFile): void {
-    const names = this.byHash.get(record.sha256);
-    names?.delete(rel);
-    if (names?.size === 0) {
-      this.byHash.delete(record.sha256);
-      this.bytesShared -= record.size;
-    }
-  }
-
-  private updateGauges(): void {
-    const { files, bytes } = this.stats();
-    this.components.metrics.sharedFiles.set(files);
-    this.components.metrics.sharedBytes.set(bytes);
-  }
-
+  /** Saves the records if they changed; during a scan, with those it has not reached yet. */
   private async flush(): Promise<void> {
-    if (!this.dirty) return;
-    this.dirty = false;
+    if (!this.table.dirty) return;
+    this.table.dirty = false;
+    const records = this.carried
+      ? new Map([...this.carried, ...this.table.records()])
+      : this.table.records();
     try {
-      await this.cache.save(this.byPath);
+      await this.cache.save(records);
     } catch (err) {
-      this.dirty = true;
+      this.table.dirty = true;
       this.components.logger.warn({ err }, 'cannot save the index cache');
     }
   }

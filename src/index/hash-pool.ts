@@ -38,8 +38,12 @@ export class HashPool {
     size: number,
     chunkSize: number,
     onBytes?: (n: number) => void,
+    /** Stops an inline hash; a thread's hash stops when close() ends the thread. */
+    signal?: AbortSignal,
   ): Promise<FileHashes> {
-    if (size < INLINE_BYTES || this.size === 1) return hashFile(path, chunkSize, onBytes);
+    if (size < INLINE_BYTES || this.size === 1) {
+      return hashFile(path, chunkSize, onBytes, signal);
+    }
     const thread = this.pick();
     const id = this.nextId++;
     thread.jobs.add(id);
@@ -56,6 +60,7 @@ export class HashPool {
     });
   }
 
+  /** Ends every thread; the hashes they held reject. */
   async close(): Promise<void> {
     await Promise.all([...this.threads].map((t) => this.retire(t)));
   }

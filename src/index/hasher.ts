@@ -45,17 +45,19 @@ export class ChunkedHasher {
 
 const READ_SIZE = 1024 * 1024;
 
-/** Hashes a file; `onBytes` reports progress for throughput metrics. */
+/** Hashes a file; `onBytes` reports progress for throughput metrics; `signal` stops it between reads. */
 export async function hashFile(
   path: string,
   chunkSize: number,
   onBytes?: (n: number) => void,
+  signal?: AbortSignal,
 ): Promise<FileHashes> {
   const handle = await open(path, 'r');
   try {
     const hasher = new ChunkedHasher(chunkSize);
     const buffer = Buffer.allocUnsafe(READ_SIZE);
     for (;;) {
+      signal?.throwIfAborted();
       const { bytesRead } = await handle.read(buffer, 0, READ_SIZE, null);
       if (bytesRead === 0) break;
       hasher.update(buffer.subarray(0, bytesRead));

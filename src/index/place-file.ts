@@ -10,6 +10,9 @@ import { alternativeName, toRelPosix } from './paths.js';
 
 const MAX_ALTERNATIVES = 1000;
 
+/** Name of a staging copy (see copyThenLink); one a crash left is swept by the scan. */
+export const STAGING_NAME = /^\.p2pd-[0-9a-f]{12}\.part$/;
+
 export interface Placed {
   /** Relative POSIX path under root. */
   rel: string;

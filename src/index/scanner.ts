@@ -34,8 +34,17 @@ export async function statShared(root: string, rel: string): Promise<FoundFile |
   }
 }
 
+export interface WalkOptions {
+  /** Called for each ignored file whose name matches; the walk does not wait for it. */
+  onIgnored?: { name: RegExp; found(abs: string): void };
+}
+
 /** Every shareable file below root, depth first. Unreadable folders are skipped. */
-export async function* walkShare(root: string, dir = root): AsyncGenerator<FoundFile> {
+export async function* walkShare(
+  root: string,
+  options: WalkOptions = {},
+  dir = root,
+): AsyncGenerator<FoundFile> {
   let handle;
   try {
     handle = await opendir(dir);
@@ -45,9 +54,13 @@ export async function* walkShare(root: string, dir = root): AsyncGenerator<Found
   for await (const entry of handle) {
     const abs = join(dir, entry.name);
     const rel = toRelPosix(root, abs);
-    if (isIgnored(rel)) continue;
+    if (isIgnored(rel)) {
+      const { onIgnored } = options;
+      if (onIgnored && entry.isFile() && onIgnored.name.test(entry.name)) onIgnored.found(abs);
+      continue;
+    }
     if (entry.isDirectory()) {
-      yield* walkShare(root, abs);
+      yield* walkShare(root, options, abs);
     } else if (entry.isFile() || entry.isSymbolicLink()) {
       const found = await statShared(root, rel);
       if (found) yield found;

@@ -5,6 +5,9 @@ import { isIgnored, toRelPosix } from './paths.js';
 
 export class ShareWatcher {
   private watcher: FSWatcher | undefined;
+  /** Ends start()'s wait for chokidar's first crawl, when stop() comes first. */
+  private unblock: (() => void) | undefined;
+  private stopped = false;
 
   constructor(
     private readonly root: string,
@@ -12,8 +15,10 @@ export class ShareWatcher {
   ) {}
 
   async start(): Promise<void> {
+    this.stopped = false;
     // Loaded here so a peer configured not to watch never loads it.
     const { watch } = await import('chokidar');
+    if (this.stopped) return;
     const watcher = watch(this.root, {
       ignoreInitial: true,
       followSymlinks: false,
@@ -28,10 +33,16 @@ export class ShareWatcher {
     // A removed folder takes its files with it; the index rechecks everything under it.
     watcher.on('unlinkDir', report);
     watcher.on('error', () => undefined);
-    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    await new Promise<void>((resolve) => {
+      this.unblock = resolve;
+      watcher.once('ready', () => resolve());
+    });
+    this.unblock = undefined;
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.unblock?.();
     await this.watcher?.close();
     this.watcher = undefined;
   }

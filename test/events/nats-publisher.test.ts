@@ -292,6 +292,7 @@ describe('NATS publisher', function () {
     const again = new Daemon(p.daemon.config, { console: false });
     extraDaemons.push(again);
     await again.start();
+    await again.index.whenIdle();
     await waitFor(() => again.status().natsState === 'connected', { what: 'reconnected' });
     await waitFor(() => again.nats!.queued === 0, { timeoutMs: 30_000, what: 'outbox drained' });
     const secondRun = again.events.since();
@@ -348,6 +349,7 @@ describe('NATS publisher', function () {
     const daemon = new Daemon(config, { console: false });
     extraDaemons.push(daemon);
     await daemon.start();
+    await daemon.index.whenIdle();
     await waitFor(() => daemon.nats!.queued === 0, { timeoutMs: 30_000, what: 'outbox drained' });
     const ids = (await readStream(nc, STREAM, 'dup1')).map((s) => s.event.id);
     expect(ids).to.deep.equal([

@@ -52,6 +52,7 @@ describe('FileIndex', () => {
     );
     indexes.push(index);
     await index.start();
+    await index.whenIdle();
     return { index, seen };
   }
 

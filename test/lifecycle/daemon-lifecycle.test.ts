@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { DataChunk__Output } from '../../src/generated/p2p/v1/DataChunk.js';
 import { createPeerClient, deadline } from '../../src/grpc/clients.js';
 import { waitFor } from '../fixtures/peers.js';
-import { spawnP2pd, runP2pd, type RunningDaemon } from '../fixtures/spawn.js';
+import { spawnP2pd, runP2pd, waitIndexed, type RunningDaemon } from '../fixtures/spawn.js';
 
 interface Started {
   daemon: RunningDaemon;
@@ -64,6 +64,7 @@ describe('daemon lifecycle (real binary)', function () {
     running.push(daemon);
     const out = await daemon.waitForOutput(/ started: gRPC \S+, REST http:\/\/\S+/, 30_000);
     const m = / started: gRPC (\S+), REST http:\/\/(\S+)/.exec(out)!;
+    await waitIndexed(`http://${m[2]!}`);
     return { daemon, grpc: m[1]!, rest: m[2]! };
   }
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createControlClient, deadline } from '../../src/grpc/clients.js';
 import type { ListPeersResponse__Output } from '../../src/generated/p2p/v1/ListPeersResponse.js';
 import { waitFor, type TestPeer } from '../fixtures/peers.js';
-import { spawnP2pd, type RunningDaemon } from '../fixtures/spawn.js';
+import { spawnP2pd, waitIndexed, type RunningDaemon } from '../fixtures/spawn.js';
 import {
   fastConfig,
   isConnected,
@@ -48,9 +48,10 @@ async function spawnVictim(id: string, bootstrap: string[]): Promise<Victim> {
   const child = spawnP2pd(['--config', join(dir, 'config.json')]);
   // Killed by afterEach even when its start times out.
   spawned.push(child);
-  const out = await child.waitForOutput(/started: gRPC \S+,/, 60_000);
-  const address = /started: gRPC (\S+),/.exec(out)![1]!;
-  return { id, address, process: child, dir };
+  const out = await child.waitForOutput(/started: gRPC \S+, REST \S+/, 60_000);
+  const [, address, rest] = /started: gRPC (\S+), REST (\S+)/.exec(out)!;
+  await waitIndexed(rest!);
+  return { id, address: address!, process: child, dir };
 }
 
 function listPeers(address: string): Promise<string[]> {
