@@ -195,7 +195,8 @@ describe('NATS cluster: a 3-replica stream survives a node', function () {
     const result = await killMidBurst(p, async () =>
       cluster!.node((await streamInfo(nc!)).cluster!.leader!),
     );
-    // An election takes the cluster a few seconds; nothing is lost meanwhile.
-    expect(result.pauseMs).to.be.below(15_000);
+    // An election takes the cluster a few seconds (up to ~17 s seen on a loaded 2-core
+    // machine: the ack timeout, then nats-server's raft election); nothing is lost meanwhile.
+    expect(result.pauseMs).to.be.below(30_000);
   });
 });
