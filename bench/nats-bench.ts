@@ -44,6 +44,7 @@ async function measure(
       },
       outboxFile: join(dir, `outbox-${c.mode}-${c.burst}.jsonl`),
       outboxMaxEvents: events * 2,
+      outboxMaxBytes: 1024 * 1024 * 1024,
       ackTimeoutMs: 10_000,
       drainTimeoutMs: 10_000,
       maxInFlight: inFlight,

@@ -3,7 +3,7 @@
 import type { Config } from './config/schema.js';
 import type { EventBus } from './events/bus.js';
 import type { FileIndex } from './index/file-index.js';
-import type { Logger } from './logger.js';
+import type { Logger, LogStatus } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { TransferManager } from './transfer/transfer-manager.js';
 import type { Overlay } from './overlay/overlay.js';
@@ -23,6 +23,8 @@ export interface NodeStatus {
   sharedDir: string;
   indexing: boolean;
   natsState: NatsState;
+  /** The log file: whether it is being written and how many lines were lost. */
+  log: LogStatus;
 }
 
 export interface Core {

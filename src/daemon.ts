@@ -10,7 +10,7 @@ import { PROTOCOL_VERSION } from './grpc/proto.js';
 import { GrpcServer } from './grpc/server.js';
 import { GrpcTransferTransport } from './grpc/transfer-transport.js';
 import { FileIndex } from './index/file-index.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger, type RootLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Overlay } from './overlay/overlay.js';
 import { RestServer } from './rest/server.js';
@@ -23,6 +23,8 @@ import { releaseYoungGeneration } from './young-generation.js';
 export interface DaemonOptions {
   /** Print the log to stdout as well as the file (default true). */
   console?: boolean;
+  /** Pause between attempts to write a log file that failed, ms (default 1000). */
+  logRetryMs?: number;
 }
 
 export class Daemon {
@@ -39,7 +41,7 @@ export class Daemon {
    */
   nats: NatsPublisher | undefined;
   readonly logger: Logger;
-  private readonly closeLog: () => void;
+  private readonly log: RootLogger;
   private readonly version = readVersion();
   private readonly startedAt = Date.now();
   private started: { name: string; part: Startable }[] = [];
@@ -49,17 +51,23 @@ export class Daemon {
     readonly config: Config,
     options: DaemonOptions = {},
   ) {
-    const { logger, close } = createLogger({
-      file: config.log.file,
-      level: config.log.level,
-      console: options.console ?? true,
-      peerId: config.id,
-    });
+    const metrics = new Metrics();
+    this.log = createLogger(
+      { metrics },
+      {
+        file: config.log.file,
+        level: config.log.level,
+        maxBytes: config.log.maxBytes,
+        maxFiles: config.log.maxFiles,
+        console: options.console ?? true,
+        peerId: config.id,
+        retryMs: options.logRetryMs,
+      },
+    );
+    const logger = this.log.logger;
     this.logger = logger;
-    this.closeLog = close;
     // Held until start() succeeds, so `daemon.started` is the first event anyone sees.
     this.events = new EventBus({ peerId: config.id, held: true });
-    const metrics = new Metrics();
     this.index = new FileIndex(
       { events: this.events, metrics, logger: logger.child({ component: 'index' }) },
       {
@@ -174,7 +182,7 @@ export class Daemon {
       // The CLI prints the message; the log file keeps it for whoever reads it later.
       this.logger.error({ err }, 'start failed');
       await this.stopStarted();
-      this.closeLog();
+      await this.log.close();
       throw err;
     }
     this.logger.info(
@@ -204,7 +212,7 @@ export class Daemon {
       this.logger.info({ reason }, 'stopping');
       await this.stopStarted();
       this.logger.info('stopped');
-      this.closeLog();
+      await this.log.close();
     })();
     return this.stopping;
   }
@@ -223,6 +231,7 @@ export class Daemon {
       sharedDir: this.config.sharedDir,
       indexing: stats.indexing,
       natsState: this.nats?.state ?? 'disabled',
+      log: this.log.status(),
     };
   }
 
@@ -263,6 +272,7 @@ async function createNatsPublisher(
       stream: nats.stream,
       outboxFile: join(config.dataDir, 'nats-outbox.jsonl'),
       outboxMaxEvents: nats.outbox.maxEvents,
+      outboxMaxBytes: nats.outbox.maxBytes,
       ackTimeoutMs: nats.ackTimeoutMs,
       drainTimeoutMs: nats.drainTimeoutMs,
     },

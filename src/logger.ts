@@ -3,20 +3,65 @@
 import { createRequire } from 'node:module';
 import { format } from 'node:util';
 import { pino, type Logger, type Level } from 'pino';
+import { LogFile, type LogFileMetrics, type LogStatus } from './logging/log-file.js';
+import { RepeatCollapser } from './logging/repeat-collapser.js';
 
-export type { Logger };
+export type { Logger, LogStatus };
 
 export interface LoggerInit {
   file: string;
   level: Level;
+  /** Rotation: the size a file may reach, and how many files are kept in all. */
+  maxBytes: number;
+  maxFiles: number;
   /** Also print to stdout (off in tests). Default true. */
   console?: boolean;
   peerId: string;
+  /** Pause between attempts to write a log file that failed, ms (default 1000). */
+  retryMs?: number;
 }
 
-export function createLogger(init: LoggerInit): { logger: Logger; close: () => void } {
-  const file = pino.destination({ dest: init.file, sync: false, mkdir: true });
-  const streams: pino.StreamEntry[] = [{ level: init.level, stream: file }];
+export interface LoggerComponents {
+  metrics: LogFileMetrics & { logLinesCollapsed: { inc(value?: number): void } };
+}
+
+export interface RootLogger {
+  logger: Logger;
+  /** Whether the file is being written, and what was lost. */
+  status(): LogStatus;
+  /** Writes what it can and closes the file; never waits on a full disk. */
+  close(): Promise<void>;
+}
+
+export function createLogger(components: LoggerComponents, init: LoggerInit): RootLogger {
+  const { metrics } = components;
+  const file = new LogFile(
+    {
+      metrics,
+      // Said on the terminal (the file cannot take it) and, once writable again, in the file.
+      onWritableChange: (s) =>
+        s.writable
+          ? logger.info({ file: s.file }, 'the log file is writable again')
+          : logger.error(
+              { file: s.file, error: s.error },
+              `cannot write the log file (${s.error}): dropping log lines until it can be written; the daemon keeps serving`,
+            ),
+    },
+    {
+      file: init.file,
+      maxBytes: init.maxBytes,
+      maxFiles: init.maxFiles,
+      peerId: init.peerId,
+      retryMs: init.retryMs,
+    },
+  );
+  const collapser = new RepeatCollapser((line) => file.write(line), {
+    peerId: init.peerId,
+    onCollapsed: (n) => metrics.logLinesCollapsed.inc(n),
+  });
+  const streams: pino.StreamEntry[] = [
+    { level: init.level, stream: { write: (line: string) => collapser.write(line) } },
+  ];
   if (init.console ?? true) {
     streams.push({ level: init.level, stream: process.stdout.isTTY ? prettyLines() : plainLines });
   }
@@ -24,11 +69,14 @@ export function createLogger(init: LoggerInit): { logger: Logger; close: () => v
     { level: init.level, base: { peer: init.peerId } },
     pino.multistream(streams),
   );
+  // Opened once the logger exists, so a file that cannot be opened is said on the terminal.
+  file.open();
   return {
     logger,
+    status: () => file.status(),
     close: () => {
-      file.flushSync();
-      file.end();
+      collapser.flush();
+      return file.close();
     },
   };
 }

@@ -99,7 +99,28 @@ export class Metrics {
   );
   readonly natsDropped = new Counter(
     'p2pd_nats_events_dropped_total',
-    'download.progress events dropped because the outbox was full',
+    'Undelivered events dropped because the outbox was full, by type (least valuable first)',
+    ['type'] as const,
+  );
+  readonly natsOutboxBytes = new Gauge(
+    'p2pd_nats_outbox_bytes',
+    'Size of the NATS outbox file (bounded by nats.outbox.maxBytes)',
+  );
+  readonly logLinesDropped = new Counter(
+    'p2pd_log_lines_dropped_total',
+    'Log lines lost because the log file could not be written (e.g. a full disk)',
+  );
+  readonly logWritable = new Gauge(
+    'p2pd_log_writable',
+    '1 while the log file is being written, 0 while writes fail and lines are dropped',
+  );
+  readonly logRotations = new Counter(
+    'p2pd_log_rotations_total',
+    'Times the log file reached log.maxBytes and was rotated',
+  );
+  readonly logLinesCollapsed = new Counter(
+    'p2pd_log_lines_collapsed_total',
+    'Log lines not written because they repeated the line before ("last message repeated N times")',
   );
   readonly natsState = new Gauge(
     'p2pd_nats_connection_state',

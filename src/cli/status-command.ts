@@ -1,4 +1,5 @@
 // `p2pd status`: what the daemon is, where it listens, what it shares.
+import type { LogStatus__Output } from '../generated/p2p/v1/LogStatus.js';
 import type { StatusResponse__Output } from '../generated/p2p/v1/StatusResponse.js';
 import { unaryCall } from '../grpc/clients.js';
 import { clientCommand } from './daemon-client.js';
@@ -15,7 +16,17 @@ export function formatStatus(s: StatusResponse__Output): string {
     ['files', `${s.files} (${humanSize(s.bytesShared)})${s.indexing ? ', indexing' : ''}`],
     ['shared dir', s.sharedDir],
     ['NATS', s.natsState],
+    ['log', logLine(s.log)],
   ]);
+}
+
+/** The file, and when it cannot be written, why and what was lost. */
+function logLine(log: LogStatus__Output | null): string {
+  if (!log) return 'unknown';
+  const lost = log.droppedLines > 0 ? `, ${log.droppedLines} lines dropped` : '';
+  return log.writable
+    ? `${log.file}${lost}`
+    : `${log.file} NOT WRITABLE (${log.error || 'error'})${lost}`;
 }
 
 export const statusCommand = clientCommand<object>({

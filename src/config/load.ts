@@ -8,6 +8,7 @@ import { ConfigError } from '../errors.js';
 import { DATA_DIR_NAME } from '../index/paths.js';
 import { matchesSubject } from '../events/bus.js';
 import { EVENT_TYPES } from '../events/types.js';
+import { defaultLogFile } from './log-path.js';
 import { configSchema, type Config, type ConfigInput, type ParsedConfig } from './schema.js';
 
 /** Command-line flags that override the file. */
@@ -83,9 +84,9 @@ export function resolveConfig(
   prepare('dataDir', dataDir);
   const downloadDir = parsed.transfer.downloadDir ? abs(parsed.transfer.downloadDir) : sharedDir;
   prepare('transfer.downloadDir', downloadDir);
-  const logFile = parsed.log.file ? abs(parsed.log.file) : resolve(dataDir, 'p2pd.log');
-  prepare('log.file', dirname(logFile));
   const id = parsed.id ?? defaultId(sharedDir);
+  const logFile = parsed.log.file ? abs(parsed.log.file) : defaultLogFile(id);
+  prepare('log.file', dirname(logFile));
 
   return {
     ...parsed,
@@ -94,7 +95,7 @@ export function resolveConfig(
     sharedDir,
     dataDir,
     transfer: { ...parsed.transfer, downloadDir },
-    log: { file: logFile, level: parsed.log.level },
+    log: { ...parsed.log, file: logFile },
     source,
   };
 }

@@ -308,10 +308,19 @@ export const configSchema = z.strictObject({
       outbox: z
         .strictObject({
           /**
-           * Undelivered events kept in `<dataDir>/nats-outbox.jsonl`. Beyond it the oldest
-           * `download.progress` events are dropped; other types are kept even past it.
+           * Undelivered events kept in `<dataDir>/nats-outbox.jsonl`. Beyond it events are
+           * dropped by tier, least valuable first (see docs/events.md).
            */
           maxEvents: z.int().min(100).max(10_000_000).default(10_000),
+          /**
+           * The outbox file never grows past this many bytes; queued events are held to
+           * 3/4 of it (the rest is room for delivery records), dropped by the same tiers.
+           */
+          maxBytes: z
+            .int()
+            .min(64 * 1024)
+            .max(64 * 1024 * MiB)
+            .default(16 * MiB),
         })
         .prefault({}),
       /** Pause between connection attempts, ms. */
@@ -335,9 +344,20 @@ export const configSchema = z.strictObject({
     .prefault({}),
   log: z
     .strictObject({
-      /** Log file (JSON lines). Default: `<dataDir>/p2pd.log`. */
+      /**
+       * Log file (JSON lines). Default: `$XDG_STATE_HOME/p2pd/<id>.log`, i.e.
+       * `~/.local/state/p2pd/<id>.log`: off the share, whose disk peers can fill.
+       */
       file: z.string().min(1).optional(),
       level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+      /** The file is rotated (p2pd.log → p2pd.log.1 …) before it would pass this size. */
+      maxBytes: z
+        .int()
+        .min(64 * 1024)
+        .max(1024 * 1024 * MiB)
+        .default(10 * MiB),
+      /** Log files kept, the one being written included; 1 truncates instead of rotating. */
+      maxFiles: z.int().min(1).max(100).default(3),
     })
     .prefault({}),
 });
@@ -359,7 +379,7 @@ export interface Config extends Omit<ParsedConfig, 'id' | 'dataDir' | 'log' | 't
   id: string;
   dataDir: string;
   transfer: ParsedConfig['transfer'] & { downloadDir: string };
-  log: { file: string; level: ParsedConfig['log']['level'] };
+  log: ParsedConfig['log'] & { file: string };
   /** Where the config came from, for messages. */
   source: string;
 }

@@ -32,9 +32,10 @@ export interface NatsPublisherInit extends NatsLinkInit {
   /** `auto`: JetStream when available; `on`: keep events queued without it; `off`: never. */
   jetstream: 'auto' | 'on' | 'off';
   stream: StreamSpec;
-  /** The outbox file and its soft bound. */
+  /** The outbox file and its bounds, in events and in bytes of the file. */
   outboxFile: string;
   outboxMaxEvents: number;
+  outboxMaxBytes: number;
   /** How long a publish waits for its ack (or a flush) before it is retried, ms. */
   ackTimeoutMs: number;
   /** How long stop() waits for queued events to be delivered, ms. */
@@ -92,7 +93,12 @@ export class NatsPublisher implements Startable {
     private readonly components: NatsPublisherComponents,
     private readonly init: NatsPublisherInit,
   ) {
-    this.outbox = new Outbox({ file: init.outboxFile, maxEvents: init.outboxMaxEvents });
+    this.outbox = new Outbox({
+      file: init.outboxFile,
+      maxEvents: init.outboxMaxEvents,
+      maxBytes: init.outboxMaxBytes,
+      onDrop: (type) => components.metrics.natsDropped.inc({ type }),
+    });
     this.log = components.logger;
     this.servers = describeServers(init.servers);
   }
@@ -122,6 +128,7 @@ export class NatsPublisher implements Startable {
     if (restored > 0) this.log.info({ restored }, 'undelivered events restored from the outbox');
     this.components.events.resumeAfter(this.outbox.lastId);
     this.components.metrics.natsQueued.set(this.outbox.size);
+    this.components.metrics.natsOutboxBytes.set(this.outbox.bytes);
     this.unsubscribe = this.components.events.subscribe((event) => this.enqueue(event));
     this.setState('connecting');
     this.loop = this.connectLoop();
@@ -177,22 +184,15 @@ export class NatsPublisher implements Startable {
         'cannot write the NATS outbox; events are kept in memory only',
       );
     }
-    const dropped = this.outbox.dropped - droppedBefore;
-    if (dropped > 0) {
-      metrics.natsDropped.inc(dropped);
+    if (this.outbox.dropped > droppedBefore) {
       this.warnOnce(
         'outbox-drop',
-        { maxEvents: this.init.outboxMaxEvents },
-        'NATS outbox full: dropping the oldest download.progress events (counted in p2pd_nats_events_dropped_total)',
-      );
-    } else if (this.outbox.size > this.init.outboxMaxEvents) {
-      this.warnOnce(
-        'outbox-grow',
-        { maxEvents: this.init.outboxMaxEvents },
-        'NATS outbox past its bound with no progress events to drop; keeping every event',
+        { maxEvents: this.init.outboxMaxEvents, maxBytes: this.init.outboxMaxBytes },
+        'NATS outbox full: dropping undelivered events, progress and peer/search events first (counted in p2pd_nats_events_dropped_total)',
       );
     }
     metrics.natsQueued.set(this.outbox.size);
+    metrics.natsOutboxBytes.set(this.outbox.bytes);
     this.kick();
   }
 
@@ -313,6 +313,7 @@ export class NatsPublisher implements Startable {
       this.outbox.settle(delivered);
       metrics.natsAcknowledged.inc(delivered.length);
       metrics.natsQueued.set(this.outbox.size);
+      metrics.natsOutboxBytes.set(this.outbox.bytes);
       if (this.outbox.size === 0) for (const done of [...this.flushWaiters]) done();
       if (cut) continue;
       if (delivered.length < batch.length) {

@@ -26,6 +26,7 @@ import type { ListPeersRequest as _p2p_v1_ListPeersRequest, ListPeersRequest__Ou
 import type { ListPeersResponse as _p2p_v1_ListPeersResponse, ListPeersResponse__Output as _p2p_v1_ListPeersResponse__Output } from './p2p/v1/ListPeersResponse.js';
 import type { ListTransfersRequest as _p2p_v1_ListTransfersRequest, ListTransfersRequest__Output as _p2p_v1_ListTransfersRequest__Output } from './p2p/v1/ListTransfersRequest.js';
 import type { ListTransfersResponse as _p2p_v1_ListTransfersResponse, ListTransfersResponse__Output as _p2p_v1_ListTransfersResponse__Output } from './p2p/v1/ListTransfersResponse.js';
+import type { LogStatus as _p2p_v1_LogStatus, LogStatus__Output as _p2p_v1_LogStatus__Output } from './p2p/v1/LogStatus.js';
 import type { Neighbor as _p2p_v1_Neighbor, Neighbor__Output as _p2p_v1_Neighbor__Output } from './p2p/v1/Neighbor.js';
 import type { NetworkSearchHit as _p2p_v1_NetworkSearchHit, NetworkSearchHit__Output as _p2p_v1_NetworkSearchHit__Output } from './p2p/v1/NetworkSearchHit.js';
 import type { NetworkSearchRequest as _p2p_v1_NetworkSearchRequest, NetworkSearchRequest__Output as _p2p_v1_NetworkSearchRequest__Output } from './p2p/v1/NetworkSearchRequest.js';
@@ -77,6 +78,7 @@ export interface ProtoGrpcType {
       ListPeersResponse: MessageTypeDefinition<_p2p_v1_ListPeersResponse, _p2p_v1_ListPeersResponse__Output>
       ListTransfersRequest: MessageTypeDefinition<_p2p_v1_ListTransfersRequest, _p2p_v1_ListTransfersRequest__Output>
       ListTransfersResponse: MessageTypeDefinition<_p2p_v1_ListTransfersResponse, _p2p_v1_ListTransfersResponse__Output>
+      LogStatus: MessageTypeDefinition<_p2p_v1_LogStatus, _p2p_v1_LogStatus__Output>
       Neighbor: MessageTypeDefinition<_p2p_v1_Neighbor, _p2p_v1_Neighbor__Output>
       NetworkSearchHit: MessageTypeDefinition<_p2p_v1_NetworkSearchHit, _p2p_v1_NetworkSearchHit__Output>
       NetworkSearchRequest: MessageTypeDefinition<_p2p_v1_NetworkSearchRequest, _p2p_v1_NetworkSearchRequest__Output>

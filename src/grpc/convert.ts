@@ -41,6 +41,12 @@ export function toStatusResponse(s: NodeStatus): StatusResponse {
     sharedDir: s.sharedDir,
     indexing: s.indexing,
     natsState: s.natsState,
+    log: {
+      file: s.log.file,
+      writable: s.log.writable,
+      droppedLines: s.log.droppedLines,
+      error: s.log.error ?? '',
+    },
   };
 }
 

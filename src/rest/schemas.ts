@@ -50,6 +50,17 @@ export const AddedFileSchema = z
   })
   .meta({ id: 'AddedFile' });
 
+export const LogStatusSchema = z
+  .object({
+    file: z.string().describe('The log file being written'),
+    writable: z
+      .boolean()
+      .describe('False while writes fail (e.g. a full disk): lines are dropped meanwhile'),
+    droppedLines: z.int().min(0).describe('Log lines lost since start'),
+    error: z.string().optional().describe('The last write error, e.g. ENOSPC, while not writable'),
+  })
+  .meta({ id: 'LogStatus' });
+
 export const StatusSchema = z
   .object({
     id: z.string(),
@@ -63,6 +74,7 @@ export const StatusSchema = z
     sharedDir: z.string(),
     indexing: z.boolean(),
     natsState: z.enum(['disabled', 'connecting', 'connected', 'disconnected']),
+    log: LogStatusSchema,
   })
   .meta({ id: 'Status' }) satisfies z.ZodType<NodeStatus>;
 

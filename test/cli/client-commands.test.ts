@@ -43,6 +43,7 @@ describe('cli client commands', function () {
       expect(out).to.match(/^files\s+11 \(3\.5 MiB\)/m);
       expect(out).to.match(/^uptime\s+\S+/m);
       expect(out).to.match(/^NATS\s+disabled$/m);
+      expect(out).to.match(new RegExp(`^log\\s+${join(peer.dir, 'p2pd.log')}$`, 'm'));
       expect(out).to.include(peer.shared);
     });
 

@@ -142,6 +142,24 @@ describe('config errors (real binary)', function () {
       field: 'log.level',
       problem: /expected one of/,
     },
+    {
+      what: 'a log.maxBytes below 64 KiB',
+      content: { ...ok, log: { maxBytes: 1000 } },
+      field: 'log.maxBytes',
+      problem: />=65536/,
+    },
+    {
+      what: 'a log.maxFiles of 0',
+      content: { ...ok, log: { maxFiles: 0 } },
+      field: 'log.maxFiles',
+      problem: />=1/,
+    },
+    {
+      what: 'a fractional nats.outbox.maxBytes',
+      content: { ...ok, nats: { outbox: { maxBytes: 100_000.5 } } },
+      field: 'nats.outbox.maxBytes',
+      problem: /integer/,
+    },
   ];
   // Root reads any folder, so an unreadable share can only be shown to other users.
   if (process.getuid?.() !== 0) {

@@ -3,9 +3,10 @@
 import { expect } from 'chai';
 import { readFile, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { loadConfigFile, resolveConfig } from '../../src/config/load.js';
+import { defaultLogFile } from '../../src/config/log-path.js';
 import { ConfigError } from '../../src/errors.js';
 import type { StatusResponse__Output } from '../../src/generated/p2p/v1/StatusResponse.js';
 import { createControlClient, deadline, unaryCall } from '../../src/grpc/clients.js';
@@ -27,7 +28,13 @@ describe('config resolution', function () {
     expect(c.sharedDir).to.equal(join(dir, 'share'));
     expect(statSync(c.sharedDir).isDirectory()).to.equal(true);
     expect(c.dataDir).to.equal(join(dir, 'share', '.p2pd'));
-    expect(c.log).to.deep.equal({ file: join(dir, 'share', '.p2pd', 'p2pd.log'), level: 'info' });
+    // Off the share: under $XDG_STATE_HOME, which the root hook points at a temp folder.
+    expect(c.log).to.deep.equal({
+      file: join(process.env.XDG_STATE_HOME!, 'p2pd', `${c.id}.log`),
+      level: 'info',
+      maxBytes: 10 * 1024 * 1024,
+      maxFiles: 3,
+    });
     expect(c.id).to.match(/^peer-[0-9a-f]{8}$/);
     expect(resolveConfig({ sharedDir: 'share' }, 'again.json', dir).id).to.equal(c.id);
     expect(c.grpc).to.deep.equal({
@@ -62,7 +69,7 @@ describe('config resolution', function () {
         duplicateWindowMs: 120_000,
         replicas: 1,
       },
-      outbox: { maxEvents: 10_000 },
+      outbox: { maxEvents: 10_000, maxBytes: 16 * 1024 * 1024 },
       reconnectWaitMs: 2000,
       ackTimeoutMs: 5000,
       drainTimeoutMs: 400,
@@ -104,7 +111,7 @@ describe('config resolution', function () {
         bootstrap: ['127.0.0.1:50051', '[::1]:50053'],
         index: { chunkSize: 65536, watch: false, rescanIntervalMs: 0 },
         nats: { url: ['nats://127.0.0.1:4222'] },
-        log: { file: 'logs/p.log', level: 'debug' },
+        log: { file: 'logs/p.log', level: 'debug', maxBytes: 65536, maxFiles: 1 },
       },
       'peer.json',
       dir,
@@ -112,12 +119,31 @@ describe('config resolution', function () {
     expect(c.id).to.equal('peer_7-x');
     expect(c.sharedDir).to.equal(join(dir, 'abs-share'));
     expect(c.dataDir).to.equal(join(dir, 'state'));
-    expect(c.log).to.deep.equal({ file: join(dir, 'logs', 'p.log'), level: 'debug' });
+    expect(c.log).to.deep.equal({
+      file: join(dir, 'logs', 'p.log'),
+      level: 'debug',
+      maxBytes: 65536,
+      maxFiles: 1,
+    });
     expect(existsSync(join(dir, 'logs'))).to.equal(true);
     expect(c.grpc.advertise).to.equal('peer7.lan:50052');
     expect(c.rest.port).to.equal(0);
     expect(c.bootstrap).to.deep.equal(['127.0.0.1:50051', '[::1]:50053']);
     expect(c.index.watch).to.equal(false);
+  });
+
+  it('logs under $XDG_STATE_HOME/p2pd/<id>.log by default, ~/.local/state when unset or relative', () => {
+    expect(defaultLogFile('p1', { XDG_STATE_HOME: '/var/state' })).to.equal(
+      '/var/state/p2pd/p1.log',
+    );
+    const home = join(homedir(), '.local', 'state', 'p2pd', 'p1.log');
+    expect(defaultLogFile('p1', {})).to.equal(home);
+    expect(defaultLogFile('p1', { XDG_STATE_HOME: 'relative/state' })).to.equal(home);
+    // The folder is made when the daemon's config is resolved, not when a client reads it.
+    const c = resolveConfig({ id: 'xdg-peer', sharedDir: 'share' }, 'peer.json', dir);
+    expect(c.log.file).to.equal(join(process.env.XDG_STATE_HOME!, 'p2pd', 'xdg-peer.log'));
+    expect(statSync(dirname(c.log.file)).isDirectory()).to.equal(true);
+    expect(existsSync(join(dir, 'share', '.p2pd', 'p2pd.log'))).to.equal(false);
   });
 
   it('lets overrides win over the file, and validates them too', async () => {

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBus } from '../../src/events/bus.js';
 import { Outbox } from '../../src/events/outbox.js';
+import { DROP_TIERS, unplacedTypes } from '../../src/events/outbox-policy.js';
 import type { EventEnvelope } from '../../src/events/types.js';
 
 const file = { sha256: 'a'.repeat(64), name: 'a.txt', size: 1 };
@@ -58,8 +59,9 @@ describe('Outbox', () => {
     again.close();
   });
 
-  it('when full drops the oldest progress events first, never another type', () => {
-    const box = new Outbox({ file: path, maxEvents: 5 });
+  it('when full drops the lowest tier first (progress, then peer/search), the oldest first', () => {
+    const drops: string[] = [];
+    const box = new Outbox({ file: path, maxEvents: 5, onDrop: (type) => drops.push(type) });
     box.open();
     const kept: EventEnvelope[] = [
       bus.emit('download.started', { transferId: 't', sha256: file.sha256, name: 'a', size: 100 })!,
@@ -77,15 +79,69 @@ describe('Outbox', () => {
       [kept[0]!, p[2]!, ...kept.slice(1)].map((e) => e.id),
     );
     box.settle([]);
-    // Nothing droppable left but progress 3: it goes, then the outbox grows.
-    for (let i = 0; i < 3; i++) box.append(bus.emit('file.removed', file)!);
-    expect(box.dropped).to.equal(3);
-    expect(box.size).to.equal(7);
-    expect(box.take(10).every((e) => e.type !== 'download.progress')).to.equal(true);
+    // A peer event, then file events: progress 3 goes, then the peer event, then
+    // (no lower tier left) the oldest file/transfer event: the bound is hard.
+    const joined = bus.emit('peer.joined', { peerId: 'x', address: 'h:1', direction: 'inbound' })!;
+    box.append(joined);
+    expect(drops).to.deep.equal(['download.progress', 'download.progress', 'download.progress']);
+    const removed = Array.from({ length: 2 }, () => bus.emit('file.removed', file)!);
+    for (const e of removed) box.append(e);
+    expect(drops.slice(3)).to.deep.equal(['peer.joined', 'download.started']);
+    expect(box.size).to.equal(5);
+    expect(box.take(10).map((e) => e.id)).to.deep.equal(
+      [...kept.slice(1), ...removed].map((e) => e.id),
+    );
+    box.settle([]);
     box.close();
     const again = new Outbox({ file: path, maxEvents: 5 });
-    expect(again.open().restored).to.equal(7);
+    expect(again.open().restored).to.equal(5);
     again.close();
+  });
+
+  it('holds the file under maxBytes through a flood, keeping file events over peer events', async () => {
+    const maxBytes = 64 * 1024;
+    let byType: Record<string, number> = {};
+    const box = new Outbox({
+      file: path,
+      maxEvents: 1_000_000,
+      maxBytes,
+      onDrop: (type) => (byType[type] = (byType[type] ?? 0) + 1),
+    });
+    box.open();
+    const files = Array.from({ length: 20 }, (_, i) =>
+      bus.emit('file.added', { ...file, name: `f${i}.txt` })!,
+    );
+    let largest = 0;
+    for (let i = 0; i < 5000; i++) {
+      if (i % 250 === 0) box.append(files[i / 250]!);
+      const peer = { peerId: `spam-${i}`, address: '127.0.0.1:9' };
+      box.append(bus.emit(i % 2 ? 'peer.left' : 'peer.joined', { ...peer, direction: 'inbound' })!);
+      largest = Math.max(largest, (await stat(path)).size);
+    }
+    expect(largest, 'largest outbox file, bytes').to.be.at.most(maxBytes);
+    expect(box.bytes).to.equal((await stat(path)).size);
+    expect(Object.keys(byType).sort()).to.deep.equal(['peer.joined', 'peer.left']);
+    const queued = box.take(1_000_000);
+    expect(queued.filter((e) => e.type === 'file.added').map((e) => e.id)).to.deep.equal(
+      files.map((e) => e.id),
+    );
+    box.settle([]);
+    box.close();
+
+    // A restart with a smaller bound trims what it restores, by the same tiers.
+    byType = {};
+    const smaller = new Outbox({ file: path, maxEvents: 30, onDrop: (type) => (byType[type] = 1) });
+    expect(smaller.open().restored).to.be.at.most(30);
+    expect(Object.keys(byType).sort()).to.deep.equal(['peer.joined', 'peer.left']);
+    expect(smaller.take(100).filter((e) => e.type === 'file.added')).to.have.length(20);
+    smaller.settle([]);
+    smaller.close();
+  });
+
+  it('places every event type in exactly one drop tier', () => {
+    expect(unplacedTypes()).to.deep.equal([]);
+    const all = DROP_TIERS.flat();
+    expect(new Set(all).size).to.equal(all.length);
   });
 
   it('never drops an event that is in flight', () => {

@@ -1,6 +1,7 @@
 // ControlService Status and ListFiles.
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { createControlClient, deadline, unaryCall } from '../../src/grpc/clients.js';
 import type { ControlServiceClient } from '../../src/generated/p2p/v1/ControlService.js';
 import type { ListFilesRequest } from '../../src/generated/p2p/v1/ListFilesRequest.js';
@@ -53,6 +54,12 @@ describe('grpc ControlService', function () {
     expect(s.peers).to.equal(0);
     expect(s.indexing).to.be.a('boolean');
     expect(s.natsState).to.equal('disabled');
+    expect(s.log).to.deep.equal({
+      file: join(peer.dir, 'p2pd.log'),
+      writable: true,
+      droppedLines: 0,
+      error: '',
+    });
   });
 
   it('ListFiles lists everything by default, sorted, without chunk hashes', async () => {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { join } from 'node:path';
 import { startPeer, type TestPeer } from '../fixtures/peers.js';
 import { expectProblem, getJson, http } from '../fixtures/http.js';
 
@@ -26,6 +27,11 @@ describe('REST status, health and unknown routes', () => {
       .to.be.a('string')
       .and.match(/^\d+\.\d+\.\d+/);
     expect(status.uptimeMs).to.be.a('number').at.least(0);
+    expect(status.log).to.deep.equal({
+      file: join(peer.dir, 'p2pd.log'),
+      writable: true,
+      droppedLines: 0,
+    });
   });
 
   it('GET /healthz answers ok', async () => {

@@ -85,6 +85,7 @@ describe('web UI: a browser drives a network of peers', function () {
     );
     expect(weight.bytes).to.be.below(100 * KiB);
     expect(await page.locator('#g-grpc').textContent()).to.equal(peer1.grpcAddress);
+    expect(await page.locator('#g-log').textContent()).to.equal('writing');
     await page.locator('#g-peers', { hasText: '2' }).waitFor();
     const row = page.locator(`#files-body tr[data-sha256="${sha256(notes)}"]`);
     expect(await row.locator('td.name').textContent()).to.equal('notes/field-notes.txt');

@@ -10,6 +10,7 @@ interface Status {
   peers: number;
   files: number;
   natsState: string;
+  log: { file: string; writable: boolean; droppedLines: number; error?: string };
 }
 
 /** The "at a glance" header. */
@@ -24,6 +25,12 @@ export async function refreshStatus(): Promise<void> {
     byId('g-peers').textContent = String(s.peers);
     byId('g-files').textContent = String(s.files);
     byId('g-nats').textContent = s.natsState;
+    const log = byId('g-log');
+    log.textContent = s.log.writable
+      ? 'writing'
+      : `not writable (${s.log.error ?? 'error'}), ${s.log.droppedLines} lines dropped`;
+    log.title = s.log.file;
+    log.classList.toggle('state-failed', !s.log.writable);
   } catch (err) {
     showError(err);
   }

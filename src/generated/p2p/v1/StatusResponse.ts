@@ -1,5 +1,6 @@
 // Original file: proto/p2p/v1/p2p.proto
 
+import type { LogStatus as _p2p_v1_LogStatus, LogStatus__Output as _p2p_v1_LogStatus__Output } from '../../p2p/v1/LogStatus.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatusResponse {
@@ -14,6 +15,7 @@ export interface StatusResponse {
   'sharedDir'?: (string);
   'indexing'?: (boolean);
   'natsState'?: (string);
+  'log'?: (_p2p_v1_LogStatus | null);
 }
 
 export interface StatusResponse__Output {
@@ -28,4 +30,5 @@ export interface StatusResponse__Output {
   'sharedDir': (string);
   'indexing': (boolean);
   'natsState': (string);
+  'log': (_p2p_v1_LogStatus__Output | null);
 }
