@@ -79,6 +79,7 @@ describe('NATS outbox under a flood with NATS down', function () {
       const name = `kept-${round}.txt`;
       const res = await http(`${p.restUrl}/api/v1/files?name=${name}`, {
         method: 'POST',
+        headers: { 'Content-Type': 'application/octet-stream' },
         body: `file ${round}`,
       });
       expect(res.status).to.equal(201);

@@ -35,7 +35,9 @@ function ids(peers: readonly TestPeer[]): string[] {
   return peers.map((p) => p.daemon.config.id).sort();
 }
 
-// These cases measure flooding itself (routing is measured in routing.test.ts).
+// These cases measure flooding and TTL reach themselves (routing is measured in
+// routing.test.ts); routed, a search sent the moment a line forms could beat the
+// keyword tables still travelling down it.
 const FLOOD = { routing: 'flood' };
 
 describe('overlay search', function () {
@@ -52,7 +54,9 @@ describe('overlay search', function () {
     for (let i = 0; i < 6; i++) {
       const bootstrap = i === 0 ? [] : [peers[i - 1]!.grpcAddress];
       const files: Record<string, string> = i === 5 ? { 'deep/needle-report.txt': 'found me' } : {};
-      peers.push(await startNetPeer({ id: `l${i}`, bootstrap, overlay: line, files }));
+      peers.push(
+        await startNetPeer({ id: `l${i}`, bootstrap, overlay: line, files, search: FLOOD }),
+      );
       if (i > 0) {
         await waitFor(() => neighborIds(peers[i]!).includes(`l${i - 1}`), {
           what: `l${i} to join`,
