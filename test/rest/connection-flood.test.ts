@@ -187,7 +187,7 @@ describe('connection floods (real binary)', function () {
     }
   }
 
-  it(`answers gRPC Status with p99 under 50 ms beside ${FLOOD} silent gRPC connections, and closes them`, async () => {
+  it(`answers gRPC Status with p99 under 100 ms beside ${FLOOD} silent gRPC connections, and closes them`, async () => {
     const port = Number(grpc.split(':').pop());
     await statusCall(); // loads the client's proto, once per process
     const idle = await flood(port, FLOOD, '');
@@ -200,7 +200,8 @@ describe('connection floods (real binary)', function () {
     console.log(
       `      gRPC Status (new channel each) beside ${FLOOD} silent sockets: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
     );
-    expect(p99).to.be.below(50);
+    // A new HTTP/2 channel per call: two round trips more than a bare HTTP/1 GET.
+    expect(p99).to.be.below(100);
     expect(idle.sockets.length - idle.closed()).to.be.at.most(1024);
     // Those left say nothing, so they are closed once their first-bytes deadline passes.
     await waitClosed(() => idle.closed() === FLOOD, 15_000);
