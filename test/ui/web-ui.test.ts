@@ -400,7 +400,8 @@ describe('web UI: a browser drives a network of peers', function () {
         await openTab(page, tab);
         const violations = await runAxe(page);
         const summary =
-          violations.map((v) => `${v.id} (${v.impact}, ${v.nodes})`).join(', ') || 'none';
+          violations.map((v) => `${v.id} (${v.impact}, ${v.nodes}: ${v.targets})`).join(', ') ||
+          'none';
         console.log(`      axe ${colorScheme} ${tab}: ${violations.length} violations: ${summary}`);
         for (const v of violations) {
           if (v.impact === 'serious' || v.impact === 'critical')

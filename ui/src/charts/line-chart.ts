@@ -22,7 +22,8 @@ export interface ChartOptions {
   minMax: number;
 }
 
-const W = 600;
+/** Drawn at the size shown, so that text keeps its size whatever the width. */
+const FALLBACK_W = 600;
 const H = 180;
 const PAD = { left: 64, right: 8, top: 8, bottom: 22 };
 
@@ -45,6 +46,7 @@ export function drawChart(
   o: ChartOptions,
   ceil: (v: number) => number = niceCeil,
 ): void {
+  const W = Math.round(host.clientWidth) || FALLBACK_W;
   const values = series.flatMap((s) => s.points.map((p) => p.v ?? 0));
   const top = ceil(Math.max(o.minMax, ...values));
   const x = (t: number): number =>

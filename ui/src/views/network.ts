@@ -102,7 +102,13 @@ function draw(): void {
       l.rttMs !== undefined
         ? svg(
             'text',
-            { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 - 4, 'text-anchor': 'middle', class: 'rtt' },
+            // Beside the link's middle, not on it, where node labels sit.
+            {
+              x: (a.x + b.x) / 2 + (8 * -(b.y - a.y)) / Math.hypot(b.x - a.x, b.y - a.y),
+              y: (a.y + b.y) / 2 + (8 * (b.x - a.x)) / Math.hypot(b.x - a.x, b.y - a.y) + 4,
+              'text-anchor': (b.y - a.y) * -1 >= 0 ? 'start' : 'end',
+              class: 'rtt',
+            },
             `${l.rttMs} ms`,
           )
         : null,

@@ -93,12 +93,18 @@ async function updateChunkMaps(transfers: readonly Transfer[]): Promise<void> {
         const slot = document.querySelector(
           `#transfers-body tr[data-transfer="${t.id}"] .chunk-slot`,
         );
-        slot?.replaceChildren(chunkBar(map, `${t.name || 'file'} chunks`) ?? '');
+        slot?.replaceChildren(barFor(t, map) ?? '');
       } catch {
         chunkMaps.delete(t.id); // tried again at the next refresh
       }
     }),
   );
+}
+
+/** The chunk bar of a fetch; none for one that ended with nothing (cancelled early). */
+function barFor(t: Transfer, map: ChunkSourceMap): HTMLElement | null {
+  const nothing = map.runs.every(([origin]) => origin === -1);
+  return nothing && !ACTIVE.has(t.state) ? null : chunkBar(map, `${t.name || 'file'} chunks`);
 }
 
 const EMPTY: ChunkSourceMap = { count: 0, sources: [], runs: [] };
@@ -138,7 +144,7 @@ function row(t: Transfer): HTMLTableRowElement {
     ),
   );
   const known = chunkMaps.get(t.id)?.map;
-  const chunks = known ? chunkBar(known, `${label} chunks`) : null;
+  const chunks = known ? barFor(t, known) : null;
   return el(
     'tr',
     { 'data-transfer': t.id, 'data-state': t.state },
