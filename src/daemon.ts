@@ -14,7 +14,11 @@ import { createLogger, type Logger, type RootLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { Overlay } from './overlay/overlay.js';
 import { RestServer } from './rest/server.js';
-import { overlayPeerResolver, overlaySources } from './transfer/overlay-sources.js';
+import {
+  overlayPeerNamer,
+  overlayPeerResolver,
+  overlaySources,
+} from './transfer/overlay-sources.js';
 import { TransferManager } from './transfer/transfer-manager.js';
 import { readVersion } from './version.js';
 import { sweepStaleFiles } from './stale-files.js';
@@ -105,6 +109,7 @@ export class Daemon {
         transport: new GrpcTransferTransport(),
         findSources: overlaySources(this.overlay),
         resolvePeer: overlayPeerResolver(this.overlay),
+        peerIdAt: overlayPeerNamer(this.overlay),
       },
       {
         ...config.transfer,

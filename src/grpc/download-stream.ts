@@ -24,6 +24,8 @@ export async function streamFileRange(
   handle: FileHandle,
   start: number,
   end: number,
+  /** Bytes grpc-js has taken, as it takes them (traffic counting). */
+  onSent: (bytes: number) => void = () => undefined,
 ): Promise<void> {
   const slots: Slot[] = Array.from({ length: RING }, () => ({
     buffer: Buffer.allocUnsafeSlow(HEADER_ROOM + MESSAGE_BYTES),
@@ -47,6 +49,7 @@ export async function streamFileRange(
       slot.busy = true;
       call.write(encodeInPlace(slot.buffer, position, length), () => {
         slot.busy = false;
+        onSent(length);
         nudge();
       });
       position += length;

@@ -100,7 +100,9 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
         try {
           const { handle } = await index.openFile(entry.sha256);
           try {
-            await streamFileRange(call, handle, offset, end + 1);
+            await streamFileRange(call, handle, offset, end + 1, (n) =>
+              core.transfers.traffic.sent(n),
+            );
           } finally {
             await handle.close();
           }

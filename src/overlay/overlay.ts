@@ -3,7 +3,7 @@
 // call it; it calls other peers only through the OverlayTransport it is given.
 import type { Config } from '../config/schema.js';
 import type { Startable } from '../core.js';
-import { NotImplementedError } from '../errors.js';
+import { NotImplementedError, UnavailableError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import { MAX_HOLDERS } from './holder-table.js';
@@ -11,6 +11,7 @@ import { HostCache } from './host-cache.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
 import { NeighborTable, toView } from './neighbors.js';
+import { NetworkMapper, type NetworkMap } from './network-map.js';
 import { Routing, type RoutingStats } from './routing.js';
 import { SearchEngine, type SearchableIndex, type SearchStats } from './search.js';
 import type {
@@ -27,6 +28,11 @@ import type {
   UncheckedSearch,
 } from './types.js';
 import { checkAddress } from './validate.js';
+
+/** A network map is gathered again after this long, ms. */
+const MAP_MAX_AGE_MS = 3000;
+/** Peers asked of each neighbor for the map. */
+const MAP_REPORTED = 16;
 
 export interface OverlayComponents {
   events: EventBus;
@@ -68,6 +74,7 @@ export class Overlay implements Startable {
   private readonly maintenance: Maintenance;
   private readonly engine: SearchEngine;
   private readonly routing: Routing | undefined;
+  private readonly mapper: NetworkMapper;
 
   constructor(
     private readonly components: OverlayComponents,
@@ -110,6 +117,10 @@ export class Overlay implements Startable {
           )
         : undefined;
     this.engine = new SearchEngine({ ...core, logger, routing: this.routing }, s);
+    this.mapper = new NetworkMapper(
+      { transport, neighbors: this.table },
+      { timeoutMs: o.joinTimeoutMs, maxAgeMs: MAP_MAX_AGE_MS, maxReported: MAP_REPORTED },
+    );
   }
 
   async start(): Promise<void> {
@@ -152,6 +163,18 @@ export class Overlay implements Startable {
 
   get neighborCount(): number {
     return this.table.size;
+  }
+
+  /** The id of the neighbor at `address` (dialled or advertised), if one is there. */
+  peerIdAt(address: string): string | undefined {
+    return this.table.byAddress(address)?.peer.id;
+  }
+
+  /** Neighbors and the peers each reports (GetPeers), for a picture of the network. */
+  networkMap(): Promise<NetworkMap> {
+    const self = this.self;
+    if (!self) throw new UnavailableError('the overlay is not running');
+    return this.mapper.map(self);
   }
 
   /** Joins the peer at `address`; errors say why not (refused, unreachable, itself, ...). */

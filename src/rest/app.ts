@@ -9,10 +9,12 @@ import { requestGuard } from './request-guard.js';
 import { mountRoutes, type Route, type SchemaObject } from './route-table.js';
 import { eventRoutes } from './routes/events.js';
 import { fileRoutes } from './routes/files.js';
+import { networkRoutes } from './routes/network.js';
 import { opsRoutes } from './routes/ops.js';
 import { peerRoutes } from './routes/peers.js';
 import { searchRoutes } from './routes/search.js';
 import { statusRoutes } from './routes/status.js';
+import { trafficRoutes } from './routes/traffic.js';
 import { transferRoutes } from './routes/transfers.js';
 import { Sessions, sessionRoutes } from './session.js';
 import { UI_SCRIPTS, UI_STATIC } from './ui-assets.js';
@@ -45,6 +47,8 @@ export function createApp(core: Core): Express {
     ...transferRoutes(core),
     ...eventRoutes(core),
     ...peerRoutes(core),
+    ...networkRoutes(core),
+    ...trafficRoutes(core),
     ...searchRoutes(core),
   );
 

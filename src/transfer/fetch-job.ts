@@ -16,7 +16,16 @@ import { RateMeter } from './rate-meter.js';
 import { resolveSources } from './source-finder.js';
 import { SourceState } from './sources.js';
 import type { PeerTransport } from './transport.js';
-import type { FindSources, TransferOutcome, TransferSnapshot, TransferState } from './types.js';
+import type { TrafficCounter } from './traffic.js';
+import {
+  CHUNK_KEPT,
+  CHUNK_MISSING,
+  type ChunkSourceMap,
+  type FindSources,
+  type TransferOutcome,
+  type TransferSnapshot,
+  type TransferState,
+} from './types.js';
 import { WrongDataError, downloadVerified } from './verified-download.js';
 
 export interface FetchJobComponents {
@@ -25,6 +34,10 @@ export interface FetchJobComponents {
   store: PartialStore;
   logger: Logger;
   findSources?: FindSources;
+  /** Bytes fetched, per source peer. */
+  traffic: TrafficCounter;
+  /** The id of the peer at an address (a neighbor), for sources given by address. */
+  peerIdAt?: (address: string) => string | undefined;
 }
 
 export interface FetchSettings {
@@ -78,6 +91,8 @@ export class FetchJob {
   private readonly rate = new RateMeter();
   private readonly wanted: string | undefined;
   private resumed: PartialState | undefined;
+  /** Per chunk: the index of the source that delivered it in `sources`, or a CHUNK_* value. */
+  private chunkFrom: Int16Array = new Int16Array(0);
 
   constructor(
     private readonly components: FetchJobComponents,
@@ -162,6 +177,21 @@ export class FetchJob {
     };
   }
 
+  /** Which source delivered each chunk so far, as runs (see ChunkSourceMap). */
+  chunkMap(): ChunkSourceMap {
+    const runs: [number, number][] = [];
+    for (const from of this.chunkFrom) {
+      const last = runs.at(-1);
+      if (last && last[0] === from) last[1]++;
+      else runs.push([from, 1]);
+    }
+    return {
+      count: this.chunkFrom.length,
+      sources: [...this.sources.values()].map((s) => ({ peerId: s.peerId, address: s.address })),
+      runs,
+    };
+  }
+
   private async fetch(): Promise<void> {
     const { signal } = this.controller;
     if (this.sha256 && (await this.alreadyHave())) return;
@@ -179,12 +209,13 @@ export class FetchJob {
     if (found.note) this.note = found.note;
     if (!this.name && found.name) this.name = pickFileName([[found.name]], found.sha256);
     for (const s of found.sources) {
+      const peerId = s.peerId || this.components.peerIdAt?.(s.address) || '';
       const known = this.sources.get(s.address);
-      if (known) known.peerId ||= s.peerId;
+      if (known) known.peerId ||= peerId;
       else {
         this.sources.set(
           s.address,
-          new SourceState(s.address, s.peerId, this.settings.maxRequestsPerSource),
+          new SourceState(s.address, peerId, this.settings.maxRequestsPerSource),
         );
       }
     }
@@ -257,6 +288,8 @@ export class FetchJob {
       ? ChunkMap.fromBase64(count, this.resumed!.verified)
       : new ChunkMap(count);
     this.resumed = undefined;
+    const order = new Map([...this.sources.keys()].map((address, i) => [address, i]));
+    this.chunkFrom = new Int16Array(count).fill(CHUNK_MISSING);
     await downloadVerified({
       meta,
       path: store.dataPath(this.sha256),
@@ -271,6 +304,7 @@ export class FetchJob {
       signal: this.controller.signal,
       save: (verified) => this.saveState(meta, verified),
       onStart: (kept) => {
+        for (const i of done.indexes()) this.chunkFrom[i] = CHUNK_KEPT;
         this.bytesDone = kept;
         if (kept > 0) {
           logger.info(
@@ -281,7 +315,9 @@ export class FetchJob {
         this.hooks.started();
         this.hooks.changed(true);
       },
-      onChunk: (bytes) => {
+      onChunk: (bytes, index, source) => {
+        this.chunkFrom[index] = order.get(source.address) ?? CHUNK_KEPT;
+        this.components.traffic.received(bytes, source.address, source.peerId);
         this.bytesDone += bytes;
         this.rate.add(bytes);
         this.hooks.changed(false);

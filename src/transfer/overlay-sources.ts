@@ -31,3 +31,10 @@ export function overlaySources(overlay: Searcher): FindSources {
 export function overlayPeerResolver(overlay: Pick<Overlay, 'neighbors'>): ResolvePeer {
   return (idOrAddress) => overlay.neighbors().find((n) => n.peer.id === idOrAddress)?.peer.address;
 }
+
+/** Names a source given by address after the neighbor there. */
+export function overlayPeerNamer(
+  overlay: Pick<Overlay, 'peerIdAt'>,
+): (address: string) => string | undefined {
+  return (address) => overlay.peerIdAt(address);
+}

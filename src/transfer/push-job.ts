@@ -8,6 +8,7 @@ import type { FileEntry } from '../index/types.js';
 import type { Logger } from '../logger.js';
 import { RateMeter } from './rate-meter.js';
 import type { PeerTransport } from './transport.js';
+import type { TrafficCounter } from './traffic.js';
 import type { TransferSnapshot, TransferState } from './types.js';
 
 /** Bytes per Upload message. */
@@ -18,6 +19,10 @@ export interface PushJobComponents {
   index: FileIndex;
   events: EventBus;
   logger: Logger;
+  /** Bytes pushed, per target. */
+  traffic: TrafficCounter;
+  /** The id of the peer at an address (a neighbor). */
+  peerIdAt?: (address: string) => string | undefined;
 }
 
 export interface PushSpec {
@@ -136,6 +141,8 @@ export class PushJob {
         yield piece;
         this.bytesDone += piece.length;
         this.rate.add(piece.length);
+        const { address } = this.spec;
+        this.components.traffic.sent(piece.length, address, this.components.peerIdAt?.(address));
         this.changed(false);
       }
     } finally {

@@ -15,6 +15,7 @@ import { TransferRegistry, type Entry } from './transfer-registry.js';
 import type { PeerTransport } from './transport.js';
 import {
   TERMINAL_STATES,
+  type ChunkSourceMap,
   type FetchInput,
   type FindSources,
   type PushInput,
@@ -22,6 +23,7 @@ import {
   type TransferOutcome,
   type TransferSnapshot,
 } from './types.js';
+import { TrafficCounter } from './traffic.js';
 import { UploadReceiver, type UploadPolicy } from './upload-receiver.js';
 
 export interface TransferManagerComponents {
@@ -33,6 +35,8 @@ export interface TransferManagerComponents {
   findSources?: FindSources;
   /** Neighbor id to address (the overlay). */
   resolvePeer?: ResolvePeer;
+  /** Address to neighbor id (the overlay), to name sources given by address. */
+  peerIdAt?: (address: string) => string | undefined;
 }
 
 export interface TransferManagerInit extends Omit<FetchSettings, 'chunkSize'> {
@@ -65,6 +69,8 @@ const PUSH_MIN_RATE = 128 * 1024;
 export class TransferManager implements Startable {
   readonly uploads: UploadReceiver;
   readonly serving: ServeLimiter;
+  /** Bytes moved, in total and per peer: rates are sampled from it. */
+  readonly traffic = new TrafficCounter();
   private readonly store: PartialStore;
   private readonly entries: TransferRegistry;
   private readonly queue: FetchJob[] = [];
@@ -147,7 +153,7 @@ export class TransferManager implements Startable {
     } else throw new InvalidArgumentError('give the sha256 or the name of a shared file to push');
     const address = pushTarget(input.peer, this.components.resolvePeer);
     const job: PushJob = new PushJob(
-      this.components,
+      { ...this.components, traffic: this.traffic },
       {
         id: newId('p'),
         entry,
@@ -168,6 +174,12 @@ export class TransferManager implements Startable {
 
   get(id: string): TransferSnapshot {
     return this.entries.get(id).job.snapshot();
+  }
+
+  /** Which source delivered each chunk of a fetch; empty for a push. NotFoundError for an unknown id. */
+  chunks(id: string): ChunkSourceMap {
+    const { job } = this.entries.get(id);
+    return job instanceof FetchJob ? job.chunkMap() : { count: 0, sources: [], runs: [] };
   }
 
   /** Cancels a transfer; a fetch loses its partial state. Finished ones are left as they are. */
@@ -200,10 +212,18 @@ export class TransferManager implements Startable {
   }
 
   private newFetch(spec: ConstructorParameters<typeof FetchJob>[2]): FetchJob {
-    const { index, logger, transport, findSources } = this.components;
+    const { index, logger, transport, findSources, peerIdAt } = this.components;
     const { init } = this;
     const job: FetchJob = new FetchJob(
-      { index, logger, transport, store: this.store, ...(findSources ? { findSources } : {}) },
+      {
+        index,
+        logger,
+        transport,
+        store: this.store,
+        traffic: this.traffic,
+        ...(findSources ? { findSources } : {}),
+        ...(peerIdAt ? { peerIdAt } : {}),
+      },
       {
         sharedDir: init.sharedDir,
         downloadDir: init.downloadDir,

@@ -94,3 +94,21 @@ export const TERMINAL_STATES: ReadonlySet<TransferState> = new Set([
   'failed',
   'cancelled',
 ]);
+
+/** A chunk no source has delivered yet. */
+export const CHUNK_MISSING = -1;
+/** A chunk found verified on disk (an earlier run of the fetch). */
+export const CHUNK_KEPT = -2;
+
+/** Where each chunk of a fetch came from, like the piece bar of a BitTorrent client. */
+export interface ChunkSourceMap {
+  /** Chunks in the file; 0 before the metadata is known, and for pushes. */
+  count: number;
+  /** The fetch's sources, in the order `runs` refers to them. */
+  sources: { peerId: string; address: string }[];
+  /**
+   * Consecutive chunks with the same origin, as [origin, chunks]: the origin is an index
+   * into `sources`, CHUNK_MISSING or CHUNK_KEPT. The counts add up to `count`.
+   */
+  runs: [number, number][];
+}

@@ -31,7 +31,8 @@ export interface VerifiedDownloadOptions {
   save(verified: string): Promise<void>;
   /** Verified bytes found on disk; data starts to flow after this. */
   onStart(keptBytes: number): void;
-  onChunk(bytes: number): void;
+  /** A chunk was verified and written: its length, index and the source that sent it. */
+  onChunk(bytes: number, index: number, source: SourceState): void;
 }
 
 /** Every chunk matched its hash but the whole did not: the metadata lied. */
@@ -91,10 +92,10 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       {
         transport: o.transport,
         store: (index, data, owned) => thread.store(index, data, owned),
-        onChunk: (_index, length) => {
+        onChunk: (index, length, source) => {
           dirty = true;
           file.wrote(length);
-          o.onChunk(length);
+          o.onChunk(length, index, source);
         },
       },
       logger,

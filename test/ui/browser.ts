@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -83,16 +84,28 @@ export function offHost(urls: readonly string[]): string[] {
 /**
  * Loads `url` and sums the bytes transferred (headers + encoded bodies) of every
  * request that finished by the time `ready` resolves; endless streams (the event
- * stream) never finish and are left out.
+ * stream) never finish and are left out. Also the bodies alone, and gzipped one by
+ * one: what the page would weigh behind a compressing proxy.
  */
 export async function loadAndWeigh(
   page: Page,
   url: string,
   ready: () => Promise<unknown>,
-): Promise<{ bytes: number; requests: number }> {
-  const sizes: Promise<number>[] = [];
+): Promise<{ bytes: number; requests: number; bodyBytes: number; gzipBytes: number }> {
+  const sizes: Promise<{ wire: number; body: number; gzip: number }>[] = [];
   const onFinished = (request: Request): void => {
-    sizes.push(request.sizes().then((s) => s.responseHeadersSize + s.responseBodySize));
+    sizes.push(
+      (async () => {
+        const s = await request.sizes();
+        const body =
+          (await (await request.response())?.body().catch(() => undefined)) ?? Buffer.alloc(0);
+        return {
+          wire: s.responseHeadersSize + s.responseBodySize,
+          body: body.length,
+          gzip: body.length > 0 ? gzipSync(body, { level: 9 }).length : 0,
+        };
+      })(),
+    );
   };
   page.on('requestfinished', onFinished);
   try {
@@ -102,5 +115,12 @@ export async function loadAndWeigh(
     page.off('requestfinished', onFinished);
   }
   const all = await Promise.all(sizes);
-  return { bytes: all.reduce((a, b) => a + b, 0), requests: all.length };
+  const sum = (pick: (s: { wire: number; body: number; gzip: number }) => number): number =>
+    all.reduce((a, s) => a + pick(s), 0);
+  return {
+    bytes: sum((s) => s.wire),
+    requests: all.length,
+    bodyBytes: sum((s) => s.body),
+    gzipBytes: sum((s) => s.gzip),
+  };
 }

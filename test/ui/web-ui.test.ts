@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { waitFor, type TestPeer } from '../fixtures/peers.js';
 import { startNetPeer } from '../overlay/network.js';
+import { runAxe } from './axe.js';
 import { ARTIFACTS, launchBrowser, loadAndWeigh, offHost, type Browser } from './browser.js';
 
 const KiB = 1024;
@@ -38,6 +39,7 @@ describe('web UI: a browser drives a network of peers', function () {
   const notes = Buffer.from('peer1 shares its notes\n'.repeat(2000));
   const picked = Buffer.from('added with the file picker\n');
   const dropped = Buffer.from('added by drag and drop\n');
+  const duet = randomBytes(24 * 1024 * KiB); // peer2 and peer3 both have it
   let peer1: TestPeer;
   let peer2: TestPeer;
   let peer3: TestPeer;
@@ -48,20 +50,25 @@ describe('web UI: a browser drives a network of peers', function () {
   before(async () => {
     peer3 = await startNetPeer({
       id: 'peer3',
-      files: { 'music/rare-song.ogg': rare, 'music/long-mix.ogg': long },
+      files: { 'music/rare-song.ogg': rare, 'music/long-mix.ogg': long, 'music/duet.flac': duet },
       config: INDEX,
     });
     started.push(peer3);
-    peer2 = await startNetPeer({ id: 'peer2', bootstrap: [peer3.grpcAddress], config: INDEX });
+    peer2 = await startNetPeer({
+      id: 'peer2',
+      files: { 'music/duet.flac': duet },
+      bootstrap: [peer3.grpcAddress],
+      config: INDEX,
+    });
     started.push(peer2);
     peer1 = await startNetPeer({
       id: 'peer1',
       files: { 'notes/field-notes.txt': notes },
       bootstrap: [peer2.grpcAddress, peer3.grpcAddress],
-      // One small request at a time, so that the progress bar has time to move.
+      // One small request at a time per source, so that the progress bar and charts move.
       config: {
         ...INDEX,
-        transfer: { maxRequests: 1, maxRequestsPerSource: 1, requestBytes: 16 * KiB },
+        transfer: { maxRequests: 2, maxRequestsPerSource: 1, requestBytes: 16 * KiB },
       },
     });
     started.push(peer1);
@@ -81,7 +88,8 @@ describe('web UI: a browser drives a network of peers', function () {
   it('loads from the daemon alone and shows the peer at a glance', async () => {
     const weight = await loadAndWeigh(page, `${peer1.restUrl}/`, () => uiReady(page, 'peer1'));
     console.log(
-      `      page weight on first load: ${(weight.bytes / KiB).toFixed(1)} KiB in ${weight.requests} requests`,
+      `      page weight on first load: ${weight.bytes} bytes (${(weight.bytes / KiB).toFixed(1)} KiB) ` +
+        `in ${weight.requests} requests; bodies ${weight.bodyBytes} bytes, ${weight.gzipBytes} gzipped`,
     );
     expect(weight.bytes).to.be.below(100 * KiB);
     expect(await page.locator('#g-grpc').textContent()).to.equal(peer1.grpcAddress);
@@ -223,7 +231,7 @@ describe('web UI: a browser drives a network of peers', function () {
     const page2 = await browser.newPage();
     await page2.goto(`${peer2.restUrl}/`);
     await uiReady(page2, 'peer2');
-    await page2.locator('#files-count', { hasText: '0 files' }).waitFor();
+    await page2.locator('#files-count', { hasText: '1 file' }).waitFor();
 
     await openTab(page, 'My files');
     await page
@@ -249,9 +257,131 @@ describe('web UI: a browser drives a network of peers', function () {
     await page2.close();
   });
 
+  it('fetches from two peers at once: the charts move, the chunk map fills in two colours, the button resets', async () => {
+    await openTab(page, 'Search');
+    await page.getByLabel('Search the network').fill('duet');
+    await page.getByLabel('Search the network').press('Enter');
+    const hit = page.locator(`#search-body tr[data-sha256="${sha256(duet)}"]`);
+    await hit.locator('td.num', { hasText: /^2$/ }).waitFor({ timeout: 30_000 });
+    const button = hit.getByRole('button', { name: /^Fetch(ing)? music\/duet\.flac$/ });
+    await button.click();
+    await waitFor(
+      async () => (await button.isDisabled()) && (await button.textContent()) === 'Fetching…',
+      {
+        timeoutMs: 10_000,
+        what: 'the button to say Fetching…',
+      },
+    );
+    // Browser-side code as text: the test's TypeScript has no DOM types.
+    const cursor = await page.evaluate<string>(
+      `getComputedStyle(document.querySelector('#search-body tr[data-sha256="${sha256(duet)}"] button')).cursor`,
+    );
+    expect(cursor, 'a disabled button looks disabled').to.equal('not-allowed');
+    await shot(page, '10-search-fetching');
+
+    // Charts: the download rate sampled at 1 Hz takes several different values.
+    await openTab(page, 'Activity');
+    const down = page.locator('#rate-legend li[data-series="Download"]');
+    const seen = new Set<number>();
+    await waitFor(
+      async () => {
+        const value = Number(await down.getAttribute('data-value'));
+        if (value > 0) seen.add(value);
+        return seen.size >= 2;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, what: 'two different nonzero download rates' },
+    );
+    console.log(
+      `      download rates sampled: ${[...seen].map((v) => Math.round(v / KiB)).join(', ')} KiB/s`,
+    );
+    expect(
+      await page.locator('#rate-chart path[data-series="Download"]').getAttribute('d'),
+    ).to.match(/L/);
+    await page.locator('#rtt-legend li[data-series="peer2"]').waitFor();
+    await shot(page, '11-activity-charts');
+
+    // The chunk map: every chunk came from peer2 or peer3, named by id, not by address.
+    await openTab(page, 'Transfers');
+    const row = page.locator('#transfers-body tr[data-state="completed"]', { hasText: 'duet' });
+    await row.waitFor({ timeout: 60_000 });
+    expect(await page.locator('#transfers-body tr').first().getAttribute('data-transfer')).to.equal(
+      await row.getAttribute('data-transfer'),
+      'newest first',
+    );
+    const bar = row.locator('svg.chunk-bar');
+    await waitFor(
+      async () => (await bar.count()) > 0 && !(await bar.locator('rect.missing').count()),
+      {
+        timeoutMs: 10_000,
+        what: 'a full chunk map',
+      },
+    );
+    const origins = await bar
+      .locator('rect')
+      .evaluateAll((rects) =>
+        rects.map((r) => `${r.getAttribute('data-origin')} ${r.getAttribute('class')}`),
+      );
+    const colours = new Set(origins.map((o) => o.split(' ')[1]));
+    expect([...new Set(origins.map((o) => o.split(' ')[0]))].sort()).to.deep.equal(['0', '1']);
+    expect(colours.size).to.equal(2);
+    const sources = (await row.locator('td.sources').textContent())!;
+    expect(sources).to.match(/peer2: .*peer3: |peer3: .*peer2: /);
+    expect(sources).to.not.include('127.0.0.1');
+    const legend = (await row.locator('.chunks .legend').textContent())!;
+    expect(legend)
+      .to.match(/from peer2/)
+      .and.to.match(/from peer3/);
+    await shot(page, '12-transfers-chunk-map');
+
+    // The search row's button is a button again.
+    await openTab(page, 'Search');
+    await waitFor(async () => !(await button.isDisabled()), { what: 'the Fetch button to reset' });
+    expect(await button.textContent()).to.equal('Fetch');
+    expect(await hit.locator('.outcome').textContent()).to.equal('Fetched');
+    await shot(page, '13-search-fetch-done');
+  });
+
+  it('maps the neighbors with their round-trip times and rings the holders a search found', async () => {
+    await openTab(page, 'Search');
+    await page.getByLabel('Search the network').fill('rare');
+    await page.getByLabel('Search the network').press('Enter');
+    await page.locator('#search-status', { hasText: /found for/ }).waitFor({ timeout: 30_000 });
+    await openTab(page, 'Network');
+    const map = page.locator('#network-map');
+    for (const id of ['peer2', 'peer3']) {
+      await map.locator(`g.node.neighbor[data-peer="${id}"]`).waitFor({ timeout: 20_000 });
+    }
+    await map.locator('g.node.self[data-peer="peer1"]').waitFor();
+    await waitFor(
+      async () =>
+        (await map.locator('.link.own .rtt').allTextContents()).filter((t) => /^\d+ ms$/.test(t))
+          .length === 2,
+      {
+        timeoutMs: 20_000,
+        what: 'an RTT on both of peer1’s links',
+      },
+    );
+    // peer2 reports peer3 (its neighbor): a link between them.
+    await map.locator('.link:not(.own) path').first().waitFor({ timeout: 20_000 });
+    expect(await map.locator('g.node.holder[data-peer="peer3"]').count()).to.equal(1);
+    expect(await map.locator('g.node.holder[data-peer="peer2"]').count()).to.equal(0);
+    await map.locator('g[data-peer="peer3"]').click();
+    const details = page.locator('#peer-details');
+    await details.locator('h2', { hasText: 'peer3' }).waitFor();
+    expect(await details.textContent())
+      .to.include('rare-song.ogg')
+      .and.to.include(peer3.grpcAddress);
+    expect(await details.locator('dt:text("Fetched from it") + dd').textContent()).to.match(/MiB/);
+    await shot(page, '14-network-map');
+    // The keyboard selects too.
+    await map.locator('g[data-peer="peer2"]').focus();
+    await page.keyboard.press('Enter');
+    await details.locator('h2', { hasText: 'peer2' }).waitFor();
+  });
+
   it('shows a live, filterable feed of events', async () => {
     await openTab(page, 'Events');
-    await page.locator('#events-list li[data-type="download.completed"]').waitFor();
+    await page.locator('#events-list li[data-type="download.completed"]').first().waitFor();
     await page.getByLabel('Filter by type', { exact: true }).fill('download.*');
     const shown = await page
       .locator('#events-list li:visible')
@@ -260,6 +390,30 @@ describe('web UI: a browser drives a network of peers', function () {
     expect(shown.every((t) => t.startsWith('download.'))).to.equal(true);
     await shot(page, '08-events-download-filter');
     await page.getByLabel('Filter by type', { exact: true }).fill('');
+  });
+
+  it('has no serious or critical accessibility violations on any tab, light or dark (axe-core)', async () => {
+    const tabs = ['My files', 'Search', 'Transfers', 'Activity', 'Network', 'Peers', 'Events'];
+    const bad: string[] = [];
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      for (const tab of tabs) {
+        await openTab(page, tab);
+        const violations = await runAxe(page);
+        const summary =
+          violations.map((v) => `${v.id} (${v.impact}, ${v.nodes}: ${v.targets})`).join(', ') ||
+          'none';
+        console.log(`      axe ${colorScheme} ${tab}: ${violations.length} violations: ${summary}`);
+        for (const v of violations) {
+          if (v.impact === 'serious' || v.impact === 'critical')
+            bad.push(`${colorScheme} ${tab}: ${v.id} ${v.targets}`);
+        }
+        if (colorScheme === 'dark')
+          await shot(page, `15-dark-${tab.toLowerCase().replace(' ', '-')}`);
+      }
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
+    expect(bad).to.deep.equal([]);
   });
 
   it('is keyboard-navigable, with every control labelled', async () => {

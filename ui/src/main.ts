@@ -2,8 +2,11 @@
 import { onTokenNeeded, openSession } from './api.js';
 import { byId } from './format.js';
 import { showError } from './errors.js';
+import { startSampling } from './traffic.js';
+import { drawActivity, initActivity } from './views/activity.js';
 import { initEvents, addEvent } from './views/events.js';
 import { initFiles, refreshFiles } from './views/files.js';
+import { initNetwork, refreshNetwork } from './views/network.js';
 import { initPeers, refreshPeers } from './views/peers.js';
 import { initSearch } from './views/search.js';
 import { refreshStatus } from './views/status.js';
@@ -27,6 +30,9 @@ function initTabs(): void {
       byId(t.getAttribute('aria-controls')!).hidden = !selected;
     }
     location.hash = tab.id.replace('tab-', '');
+    // Pictures are drawn only while on screen: draw the one just shown.
+    if (tab.id === 'tab-activity') drawActivity();
+    if (tab.id === 'tab-network') void refreshNetwork();
   };
   tabs.forEach((tab, i) => {
     tab.addEventListener('click', () => select(tab));
@@ -70,6 +76,7 @@ function initTokenPrompt(): void {
 const REFRESH: [RegExp, () => Promise<void>][] = [
   [/^(file|upload|download)\./, refreshFiles],
   [/^peer\./, refreshPeers],
+  [/^peer\./, refreshNetwork],
 ];
 
 /** True while the event stream is open; otherwise the views are polled. */
@@ -107,11 +114,15 @@ async function main(): Promise<void> {
   });
   initPeers();
   initEvents();
+  initActivity();
+  initNetwork();
+  document.addEventListener('visibilitychange', () => void refreshNetwork());
   // A token kept from earlier in this tab: the session may be gone (the daemon restarted).
   await openSession();
   await refreshStatus();
   await Promise.all([refreshFiles(), refreshPeers(), refreshTransfers()]);
   connectEvents();
+  startSampling();
   window.setInterval(() => {
     // Round-trip times change without events; files only need polling without the stream.
     void Promise.all([refreshStatus(), refreshPeers(), live ? undefined : refreshFiles()]);

@@ -1,6 +1,5 @@
 // Network search: the aggregated result as JSON, or each hit as a
 // Server-Sent Event as it arrives (`Accept: text/event-stream`).
-import type { Response } from 'express';
 import { z } from 'zod';
 import type { Core } from '../../core.js';
 import { InvalidArgumentError, toP2pError } from '../../errors.js';
@@ -8,6 +7,7 @@ import type { SearchRun } from '../../overlay/types.js';
 import { problemOf } from '../problem.js';
 import { defineRoute, describeIssues, json, problem, type Route } from '../route-table.js';
 import { SearchResultSchema, toNetworkHit, type NetworkHitJson } from '../schemas.js';
+import { openEventStream, sendEvent } from '../sse.js';
 
 /** A whole number in [min, max] from a query string, or undefined when absent. */
 function wholeNumber(name: string, raw: string | undefined, min: number, max: number) {
@@ -22,30 +22,6 @@ function wholeNumber(name: string, raw: string | undefined, min: number, max: nu
     throw new InvalidArgumentError(describeIssues(`query.${name}`, parsed.error));
   }
   return parsed.data;
-}
-
-/** Writes one SSE event, waiting for the socket to drain so a slow reader bounds memory. */
-async function sendEvent(res: Response, event: string, data: unknown): Promise<void> {
-  if (res.destroyed || res.writableEnded) return; // the client went away
-  if (res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)) return;
-  await new Promise<void>((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
-
-function openEventStream(res: Response): void {
-  res.status(200).set({
-    'Content-Type': 'text/event-stream; charset=utf-8',
-    'Cache-Control': 'no-store',
-    'X-Accel-Buffering': 'no',
-  });
-  res.flushHeaders();
 }
 
 export function searchRoutes(core: Core): Route[] {

@@ -3,7 +3,7 @@
 // followed live as download.* events on /api/v1/events).
 import { z } from 'zod';
 import type { Core } from '../../core.js';
-import type { TransferSnapshot } from '../../transfer/types.js';
+import type { ChunkSourceMap, TransferSnapshot } from '../../transfer/types.js';
 import { defineRoute, json, problem, type Route } from '../route-table.js';
 import { Sha256Schema } from '../schemas.js';
 
@@ -38,6 +38,21 @@ export const TransferSchema = z
     finishedAt: z.number().optional().describe('ms since epoch'),
   })
   .meta({ id: 'Transfer' }) satisfies z.ZodType<TransferSnapshot>;
+
+export const ChunkSourceMapSchema = z
+  .object({
+    count: z.int().describe('Chunks in the file; 0 before the metadata is known, and for pushes'),
+    sources: z
+      .array(z.object({ peerId: z.string(), address: z.string() }))
+      .describe('The sources, in the order `runs` refers to them'),
+    runs: z
+      .array(z.tuple([z.int(), z.int()]))
+      .describe(
+        'Consecutive chunks of one origin as [origin, chunks]: an index into `sources`, ' +
+          '-1 not yet delivered, -2 found verified on disk (an earlier run). Counts add up to `count`.',
+      ),
+  })
+  .meta({ id: 'ChunkSourceMap' }) satisfies z.ZodType<ChunkSourceMap>;
 
 const TransferListSchema = z
   .object({ transfers: z.array(TransferSchema) })
@@ -129,6 +144,19 @@ export function transferRoutes(core: Core): Route[] {
         404: problem('No transfer has this id'),
       },
       handler: ({ params }) => transfers.get(params.id),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/transfers/:id/chunks',
+      operationId: 'getTransferChunks',
+      tag: 'transfers',
+      summary: 'Which source delivered each chunk of a fetch: a piece bar',
+      params: ById,
+      responses: {
+        200: json('The chunk map', ChunkSourceMapSchema),
+        404: problem('No transfer has this id'),
+      },
+      handler: ({ params }) => transfers.chunks(params.id),
     }),
     defineRoute({
       method: 'delete',

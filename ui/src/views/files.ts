@@ -74,12 +74,16 @@ function row(file: FileInfo): HTMLTableRowElement {
   const name = file.names[0] ?? file.sha256;
   const copy = el(
     'button',
-    { type: 'button', class: 'secondary', 'aria-label': `Copy the hash of ${name}` },
+    { type: 'button', class: 'secondary', 'aria-label': `Copy hash of ${name}` },
     'Copy hash',
   );
   copy.addEventListener('click', () => {
     copyText(file.sha256).then(
-      () => (copy.textContent = 'Copied'),
+      () => {
+        // The spoken name starts with the visible words (WCAG 2.5.3, label in name).
+        copy.textContent = 'Copied';
+        copy.setAttribute('aria-label', `Copied hash of ${name}`);
+      },
       () => showError(new Error('The browser did not allow copying; select the hash instead.')),
     );
   });
