@@ -1,4 +1,5 @@
 // `p2pd status`: what the daemon is, where it listens, what it shares.
+import type { BootstrapPeer__Output } from '../generated/p2p/v1/BootstrapPeer.js';
 import type { StatusResponse__Output } from '../generated/p2p/v1/StatusResponse.js';
 import { unaryCall } from '../grpc/clients.js';
 import { clientCommand } from './daemon-client.js';
@@ -8,14 +9,31 @@ export function formatStatus(s: StatusResponse__Output): string {
   return keyValues([
     ['id', s.id],
     ['version', s.version],
-    ['gRPC', s.grpcAddress],
+    ['gRPC', `${s.grpcAddress}${addressNote(s)}`],
     ['REST', `http://${s.restAddress}`],
     ['uptime', humanDuration(s.uptimeMs)],
     ['peers', String(s.peers)],
     ['files', `${s.files} (${humanSize(s.bytesShared)})${s.indexing ? ', indexing' : ''}`],
     ['shared dir', s.sharedDir],
     ['NATS', s.natsState],
+    ...s.bootstrap.map((b): [string, string] => ['bootstrap', bootstrapLine(b)]),
   ]);
+}
+
+/** How one bootstrap peer is doing, in a line a person can act on. */
+function bootstrapLine(b: BootstrapPeer__Output): string {
+  if (b.state !== 'failing') return `${b.address} ${b.state}`;
+  const next = b.nextDialMs > 0 ? `, next try in ${humanDuration(b.nextDialMs - Date.now())}` : '';
+  return `${b.address} failing (${b.failures}x: ${b.lastError}${next})`;
+}
+
+/** Why other hosts may not reach this peer, when that is so. */
+function addressNote(s: StatusResponse__Output): string {
+  return s.addressSource === 'loopback'
+    ? ' (loopback: other hosts cannot dial it; set grpc.advertise)'
+    : s.addressSource
+      ? ` (${s.addressSource})`
+      : '';
 }
 
 export const statusCommand = clientCommand<object>({

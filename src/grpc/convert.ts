@@ -41,6 +41,8 @@ export function toStatusResponse(s: NodeStatus): StatusResponse {
     sharedDir: s.sharedDir,
     indexing: s.indexing,
     natsState: s.natsState,
+    bootstrap: s.bootstrap.map((b) => ({ ...b })),
+    addressSource: s.addressSource,
   };
 }
 

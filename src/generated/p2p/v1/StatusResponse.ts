@@ -1,5 +1,6 @@
 // Original file: proto/p2p/v1/p2p.proto
 
+import type { BootstrapPeer as _p2p_v1_BootstrapPeer, BootstrapPeer__Output as _p2p_v1_BootstrapPeer__Output } from '../../p2p/v1/BootstrapPeer.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatusResponse {
@@ -14,6 +15,8 @@ export interface StatusResponse {
   'sharedDir'?: (string);
   'indexing'?: (boolean);
   'natsState'?: (string);
+  'bootstrap'?: (_p2p_v1_BootstrapPeer)[];
+  'addressSource'?: (string);
 }
 
 export interface StatusResponse__Output {
@@ -28,4 +31,6 @@ export interface StatusResponse__Output {
   'sharedDir': (string);
   'indexing': (boolean);
   'natsState': (string);
+  'bootstrap': (_p2p_v1_BootstrapPeer__Output)[];
+  'addressSource': (string);
 }
