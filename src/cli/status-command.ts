@@ -27,13 +27,14 @@ function bootstrapLine(b: BootstrapPeer__Output): string {
   return `${b.address} failing (${b.failures}x: ${b.lastError}${next})`;
 }
 
-/** Why other hosts may not reach this peer, when that is so. */
+/** How a learned address was found, or why other hosts cannot reach this peer; nothing when configured. */
 function addressNote(s: StatusResponse__Output): string {
-  return s.addressSource === 'loopback'
-    ? ' (loopback: other hosts cannot dial it; set grpc.advertise)'
-    : s.addressSource
-      ? ` (${s.addressSource})`
-      : '';
+  if (s.addressSource === 'loopback') {
+    return ' (loopback: other hosts cannot dial it; set grpc.advertise)';
+  }
+  return s.addressSource === 'route' || s.addressSource === 'observed'
+    ? ` (${s.addressSource})`
+    : '';
 }
 
 export const statusCommand = clientCommand<object>({
