@@ -6,7 +6,9 @@ import type { FileIndex } from './index/file-index.js';
 import type { Logger, LogStatus } from './logger.js';
 import type { Metrics } from './metrics.js';
 import type { TransferManager } from './transfer/transfer-manager.js';
+import type { BootstrapView } from './overlay/host-cache.js';
 import type { Overlay } from './overlay/overlay.js';
+import type { AddressSource } from './overlay/self-address.js';
 
 /** The MOM link: no URL configured, not yet connected, connected, or lost. */
 export type NatsState = 'disabled' | 'connecting' | 'connected' | 'disconnected';
@@ -25,6 +27,10 @@ export interface NodeStatus {
   natsState: NatsState;
   /** The log file: whether it is being written and how many lines were lost. */
   log: LogStatus;
+  /** The configured bootstrap peers and how dialling them goes. */
+  bootstrap: BootstrapView[];
+  /** Where grpcAddress came from; 'loopback' means other hosts cannot dial this peer. */
+  addressSource: AddressSource;
 }
 
 export interface Core {

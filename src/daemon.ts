@@ -12,7 +12,9 @@ import { GrpcTransferTransport } from './grpc/transfer-transport.js';
 import { FileIndex } from './index/file-index.js';
 import { createLogger, type Logger, type RootLogger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { isUnspecifiedHost, joinHostPort } from './overlay/addresses.js';
 import { Overlay } from './overlay/overlay.js';
+import type { AddressPlan, AddressSource } from './overlay/self-address.js';
 import { RestServer } from './rest/server.js';
 import {
   overlayPeerNamer,
@@ -94,7 +96,7 @@ export class Daemon {
         id: config.id,
         version: this.version,
         protocolVersion: PROTOCOL_VERSION,
-        advertisedAddress: () => this.grpcAddress,
+        address: () => this.addressPlan(),
         dataDir: config.dataDir,
         bootstrap: config.bootstrap,
         overlay: config.overlay,
@@ -134,12 +136,20 @@ export class Daemon {
     this.rest = new RestServer(this.core, { host: config.rest.host, port: config.rest.port });
   }
 
-  /** The advertised peer address (valid once started). */
+  /** The advertised peer address (valid once started; learned when bound to a wildcard). */
   get grpcAddress(): string {
-    if (this.config.grpc.advertise) return this.config.grpc.advertise;
-    const host = this.config.grpc.host;
-    const advertised = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-    return `${advertised.includes(':') ? `[${advertised}]` : advertised}:${this.grpc.port}`;
+    const learned = this.overlay.self?.address;
+    if (learned) return learned;
+    const plan = this.addressPlan();
+    return plan.kind === 'fixed' ? plan.address : joinHostPort('127.0.0.1', plan.port);
+  }
+
+  /** Configured, bound to one host, or (a wildcard bind, no advertise) left to the overlay to learn. */
+  private addressPlan(): AddressPlan {
+    const { advertise, host } = this.config.grpc;
+    if (advertise) return { kind: 'fixed', address: advertise, source: 'advertise' };
+    if (isUnspecifiedHost(host)) return { kind: 'learned', port: this.grpc.port };
+    return { kind: 'fixed', address: joinHostPort(host, this.grpc.port), source: 'bind' };
   }
 
   get restAddress(): string {
@@ -237,7 +247,14 @@ export class Daemon {
       indexing: stats.indexing,
       natsState: this.nats?.state ?? 'disabled',
       log: this.log.status(),
+      bootstrap: this.overlay.bootstrapStatus(),
+      addressSource: this.overlay.self ? this.overlay.addressSource : this.addressPlanSource(),
     };
+  }
+
+  private addressPlanSource(): AddressSource {
+    const plan = this.addressPlan();
+    return plan.kind === 'fixed' ? plan.source : 'loopback';
   }
 
   private async stopStarted(): Promise<void> {

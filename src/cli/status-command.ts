@@ -1,5 +1,6 @@
 // `p2pd status`: what the daemon is, where it listens, what it shares.
 import type { LogStatus__Output } from '../generated/p2p/v1/LogStatus.js';
+import type { BootstrapPeer__Output } from '../generated/p2p/v1/BootstrapPeer.js';
 import type { StatusResponse__Output } from '../generated/p2p/v1/StatusResponse.js';
 import { unaryCall } from '../grpc/clients.js';
 import { clientCommand } from './daemon-client.js';
@@ -9,7 +10,7 @@ export function formatStatus(s: StatusResponse__Output): string {
   return keyValues([
     ['id', s.id],
     ['version', s.version],
-    ['gRPC', s.grpcAddress],
+    ['gRPC', `${s.grpcAddress}${addressNote(s)}`],
     ['REST', `http://${s.restAddress}`],
     ['uptime', humanDuration(s.uptimeMs)],
     ['peers', String(s.peers)],
@@ -17,7 +18,25 @@ export function formatStatus(s: StatusResponse__Output): string {
     ['shared dir', s.sharedDir],
     ['NATS', s.natsState],
     ['log', logLine(s.log)],
+    ...s.bootstrap.map((b): [string, string] => ['bootstrap', bootstrapLine(b)]),
   ]);
+}
+
+/** How one bootstrap peer is doing, in a line a person can act on. */
+function bootstrapLine(b: BootstrapPeer__Output): string {
+  if (b.state !== 'failing') return `${b.address} ${b.state}`;
+  const next = b.nextDialMs > 0 ? `, next try in ${humanDuration(b.nextDialMs - Date.now())}` : '';
+  return `${b.address} failing (${b.failures}x: ${b.lastError}${next})`;
+}
+
+/** How a learned address was found, or why other hosts cannot reach this peer; nothing when configured. */
+function addressNote(s: StatusResponse__Output): string {
+  if (s.addressSource === 'loopback') {
+    return ' (loopback: other hosts cannot dial it; set grpc.advertise)';
+  }
+  return s.addressSource === 'route' || s.addressSource === 'observed'
+    ? ` (${s.addressSource})`
+    : '';
 }
 
 /** The file, and when it cannot be written, why and what was lost. */

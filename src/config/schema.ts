@@ -204,6 +204,13 @@ export const configSchema = z.strictObject({
       maxDialBackoffMs: z.int().min(10).max(3_600_000).default(60_000),
       /** Addresses remembered in `<dataDir>/hosts.json` across restarts. */
       hostCacheSize: z.int().min(1).max(100_000).default(1000),
+      /**
+       * Mean pause between explorations, ms: even with enough neighbors a peer
+       * now and then dials a known host it is not connected to (at maxPeers it
+       * swaps a neighbor for it), so a network split in two merges again on its
+       * own. 0 turns exploring off.
+       */
+      exploreIntervalMs: z.int().min(0).max(3_600_000).default(2000),
     })
     .refine((o) => o.minPeers <= o.maxPeers, {
       path: ['minPeers'],

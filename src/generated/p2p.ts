@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { BootstrapPeer as _p2p_v1_BootstrapPeer, BootstrapPeer__Output as _p2p_v1_BootstrapPeer__Output } from './p2p/v1/BootstrapPeer.js';
 import type { ConnectPeerRequest as _p2p_v1_ConnectPeerRequest, ConnectPeerRequest__Output as _p2p_v1_ConnectPeerRequest__Output } from './p2p/v1/ConnectPeerRequest.js';
 import type { ConnectPeerResponse as _p2p_v1_ConnectPeerResponse, ConnectPeerResponse__Output as _p2p_v1_ConnectPeerResponse__Output } from './p2p/v1/ConnectPeerResponse.js';
 import type { ControlServiceClient as _p2p_v1_ControlServiceClient, ControlServiceDefinition as _p2p_v1_ControlServiceDefinition } from './p2p/v1/ControlService.js';
@@ -53,6 +54,7 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   p2p: {
     v1: {
+      BootstrapPeer: MessageTypeDefinition<_p2p_v1_BootstrapPeer, _p2p_v1_BootstrapPeer__Output>
       ConnectPeerRequest: MessageTypeDefinition<_p2p_v1_ConnectPeerRequest, _p2p_v1_ConnectPeerRequest__Output>
       ConnectPeerResponse: MessageTypeDefinition<_p2p_v1_ConnectPeerResponse, _p2p_v1_ConnectPeerResponse__Output>
       ControlService: SubtypeConstructor<typeof grpc.Client, _p2p_v1_ControlServiceClient> & { service: _p2p_v1_ControlServiceDefinition }

@@ -47,6 +47,8 @@ export function toStatusResponse(s: NodeStatus): StatusResponse {
       droppedLines: s.log.droppedLines,
       error: s.log.error ?? '',
     },
+    bootstrap: s.bootstrap.map((b) => ({ ...b })),
+    addressSource: s.addressSource,
   };
 }
 

@@ -26,27 +26,34 @@ import { uploadHandler } from './upload-handler.js';
 export function peerServiceHandlers(core: Core): PeerServiceHandlers {
   const { metrics, index, overlay } = core;
   return {
-    Join: unary<JoinRequest__Output, JoinResponse>('PeerService/Join', metrics, (req) => {
-      const reply = overlay.handleJoin(req.peer);
+    Join: unary<JoinRequest__Output, JoinResponse>('PeerService/Join', metrics, (req, call) => {
+      const host = callerHost(call.getPeer());
+      const reply = overlay.handleJoin(req.peer, { host });
       return {
         accepted: reply.accepted,
         reason: reply.reason,
         peer: toPeerInfo(reply.peer),
         peers: reply.peers.map(toPeerInfo),
+        observedHost: host,
       };
     }),
     Leave: unary<LeaveRequest__Output, LeaveResponse>('PeerService/Leave', metrics, (req) => {
       overlay.handleLeave(req.peerId);
       return {};
     }),
-    Ping: unary<PingRequest__Output, PingResponse>('PeerService/Ping', metrics, (req) => ({
+    Ping: unary<PingRequest__Output, PingResponse>('PeerService/Ping', metrics, (req, call) => ({
       peer: toPeerInfo(overlay.handlePing(req.peerId)),
       sentAtMs: req.sentAtMs,
+      observedHost: callerHost(call.getPeer()),
     })),
     GetPeers: unary<GetPeersRequest__Output, GetPeersResponse>(
       'PeerService/GetPeers',
       metrics,
-      (req) => ({ peers: overlay.handleGetPeers(req.peerId, req.max).map(toPeerInfo) }),
+      (req, call) => ({
+        peers: overlay
+          .handleGetPeers(req.peerId, req.max, { host: callerHost(call.getPeer()) })
+          .map(toPeerInfo),
+      }),
     ),
     GetRoutes: unary<GetRoutesRequest__Output, GetRoutesResponse>(
       'PeerService/GetRoutes',

@@ -12,12 +12,15 @@ import {
   type P2pError,
 } from '../errors.js';
 import type { GetRoutesResponse__Output } from '../generated/p2p/v1/GetRoutesResponse.js';
+import type { JoinResponse__Output } from '../generated/p2p/v1/JoinResponse.js';
+import type { PingResponse__Output } from '../generated/p2p/v1/PingResponse.js';
 import type { PeerInfo } from '../generated/p2p/v1/PeerInfo.js';
 import type {
   CallOptions,
   JoinReply,
   OverlayTransport,
   PeerRecord,
+  PingReply,
   RoutesAnswer,
   SearchMessage,
   UncheckedHit,
@@ -33,15 +36,16 @@ export class GrpcPeerTransport implements OverlayTransport {
   private readonly pool = new PeerClientPool();
 
   async join(address: string, self: PeerRecord, o: CallOptions): Promise<JoinReply> {
-    const res = await this.unary<{
-      accepted: boolean;
-      reason: string;
-      peer: PeerInfo | null;
-      peers: PeerInfo[];
-    }>(address, 'Join', o, (client, options, cb) =>
+    const res = await this.unary<JoinResponse__Output>(address, 'Join', o, (client, options, cb) =>
       client.Join({ peer: toPeerInfo(self) }, options, cb),
     );
-    return { accepted: res.accepted, reason: res.reason, peer: res.peer, peers: res.peers };
+    return {
+      accepted: res.accepted,
+      reason: res.reason,
+      peer: res.peer,
+      peers: res.peers,
+      observedHost: res.observedHost,
+    };
   }
 
   async leave(address: string, selfId: string, o: CallOptions): Promise<void> {
@@ -50,14 +54,11 @@ export class GrpcPeerTransport implements OverlayTransport {
     );
   }
 
-  async ping(address: string, selfId: string, o: CallOptions): Promise<UncheckedPeer> {
-    const res = await this.unary<{ peer: PeerInfo | null }>(
-      address,
-      'Ping',
-      o,
-      (client, options, cb) => client.Ping({ peerId: selfId, sentAtMs: Date.now() }, options, cb),
+  async ping(address: string, selfId: string, o: CallOptions): Promise<PingReply> {
+    const res = await this.unary<PingResponse__Output>(address, 'Ping', o, (client, options, cb) =>
+      client.Ping({ peerId: selfId, sentAtMs: Date.now() }, options, cb),
     );
-    return res.peer;
+    return { peer: res.peer, observedHost: res.observedHost };
   }
 
   async getPeers(

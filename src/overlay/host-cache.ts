@@ -27,6 +27,18 @@ export interface HostEntry {
   /** Do not dial before this epoch ms. */
   nextDialMs: number;
   bootstrap: boolean;
+  /** Why the last dial failed ('' after a success). */
+  lastError: string;
+}
+
+/** A bootstrap address as `status` shows it. */
+export interface BootstrapView {
+  address: string;
+  state: 'connected' | 'pending' | 'failing';
+  failures: number;
+  lastError: string;
+  /** Epoch ms of the next dial; 0 when due or connected. */
+  nextDialMs: number;
 }
 
 interface StoredHost {
@@ -36,6 +48,12 @@ interface StoredHost {
 }
 
 const SAVE_DELAY_MS = 2000;
+/**
+ * A failing address seen this recently is kept whatever its failures: a
+ * partition makes a whole half of the network fail for a while, and the
+ * addresses are what lets the halves find each other again.
+ */
+const KEEP_SEEN_MS = 60 * 60_000;
 
 export class HostCache {
   private readonly hosts = new Map<string, HostEntry>();
@@ -95,16 +113,19 @@ export class HostCache {
     entry.lastSeenMs = Date.now();
     entry.failures = 0;
     entry.nextDialMs = 0;
+    entry.lastError = '';
     this.changed();
   }
 
   /** A failed dial: wait longer before the next one, forget it after too many. */
-  failed(address: string): void {
+  failed(address: string, reason = ''): void {
     const entry = this.hosts.get(address);
     if (!entry) return;
     entry.failures++;
+    entry.lastError = reason;
     const limit = this.init.forgetAfterFailures ?? 12;
-    if (!entry.bootstrap && entry.failures >= limit) {
+    const recent = entry.lastSeenMs > 0 && Date.now() - entry.lastSeenMs < KEEP_SEEN_MS;
+    if (!entry.bootstrap && !recent && entry.failures >= limit) {
       this.hosts.delete(address);
     } else {
       const backoff = Math.min(
@@ -117,7 +138,19 @@ export class HostCache {
     this.changed();
   }
 
-  /** Not dialled for the longest backoff: it left, or the user sent it away. */
+  /**
+   * It said goodbye: not a failure. A short pause (it is likely stopping), then
+   * it is as welcome as any healthy address.
+   */
+  left(address: string): void {
+    const entry = this.hosts.get(address);
+    if (!entry) return;
+    entry.failures = 0;
+    entry.lastError = '';
+    entry.nextDialMs = Date.now() + this.init.dialBackoffMs;
+  }
+
+  /** Not dialled for the longest backoff: the user sent it away. */
   quarantine(address: string): void {
     const entry = this.hosts.get(address);
     if (entry) entry.nextDialMs = Date.now() + this.init.maxDialBackoffMs;
@@ -140,6 +173,38 @@ export class HostCache {
     const due = [...this.hosts.values()].filter((h) => h.nextDialMs <= now && !exclude(h));
     shuffle(due);
     return due.sort((a, b) => Number(b.bootstrap) - Number(a.bootstrap) || a.failures - b.failures);
+  }
+
+  /**
+   * Addresses to explore while this peer has its neighbors: known peers,
+   * whatever their backoff (exploring is paced by its own timer), the ones
+   * seen before first, in random order.
+   */
+  explorable(exclude: (entry: HostEntry) => boolean): HostEntry[] {
+    const all = shuffle(
+      [...this.hosts.values()].filter((h) => (h.id || h.bootstrap) && !exclude(h)),
+    );
+    return all.sort((a, b) => Number(b.lastSeenMs > 0) - Number(a.lastSeenMs > 0));
+  }
+
+  /** The bootstrap addresses and how dialling them goes; `connected` says which are neighbors. */
+  bootstrapViews(connected: (address: string) => boolean): BootstrapView[] {
+    return [...this.hosts.values()]
+      .filter((h) => h.bootstrap)
+      .map((h) => {
+        const up = connected(h.address);
+        return {
+          address: h.address,
+          state: up ? 'connected' : h.failures > 0 ? 'failing' : 'pending',
+          failures: h.failures,
+          lastError: h.lastError,
+          nextDialMs: up || h.nextDialMs <= Date.now() ? 0 : Math.round(h.nextDialMs),
+        };
+      });
+  }
+
+  get(address: string): HostEntry | undefined {
+    return this.hosts.get(address);
   }
 
   /** Addresses worth handing to another peer: ones that answered and are not failing. */
@@ -174,7 +239,14 @@ export class HostCache {
   private upsert(address: string): HostEntry {
     let entry = this.hosts.get(address);
     if (!entry) {
-      entry = { address, lastSeenMs: 0, failures: 0, nextDialMs: 0, bootstrap: false };
+      entry = {
+        address,
+        lastSeenMs: 0,
+        failures: 0,
+        nextDialMs: 0,
+        bootstrap: false,
+        lastError: '',
+      };
       this.hosts.set(address, entry);
       this.evict();
     }

@@ -1,6 +1,6 @@
 // The periodic work that keeps the overlay alive: ping every neighbor (drop
-// the ones that stop answering) and heal (dial known addresses while below
-// the target number of neighbors).
+// the ones that stop answering), heal (dial known addresses while below
+// the target number of neighbors) and explore (see explorer.ts).
 import { NotFoundError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { HostCache } from './host-cache.js';
@@ -86,12 +86,14 @@ export class Maintenance {
       const answer = await this.c.transport.ping(n.callAddress, self.id, {
         timeoutMs: this.init.pingTimeoutMs,
       });
-      if (answer?.id !== n.peer.id) {
-        this.drop(n, 'failed', `${n.callAddress} now answers as ${answer?.id || 'nobody'}`);
+      const id = answer.peer?.id;
+      if (id !== n.peer.id) {
+        this.drop(n, 'failed', `${n.callAddress} now answers as ${id || 'nobody'}`);
         return;
       }
       n.rttMs = Math.max(0, Math.round(performance.now() - started));
       n.misses = 0;
+      this.c.membership.observe(answer.observedHost, n.peer.id);
     } catch (err) {
       if (this.c.neighbors.get(n.peer.id) !== n || !this.timer) return;
       // "Not a neighbor" is trusted only once the Join that made us one has surely
@@ -112,7 +114,7 @@ export class Maintenance {
   private drop(n: Neighbor, kind: 'left' | 'failed', reason: string): void {
     if (this.c.neighbors.get(n.peer.id) !== n) return;
     // Backoff first: the drop starts healing, which must not redial this address at once.
-    if (kind === 'failed') this.c.hosts.failed(n.callAddress);
+    if (kind === 'failed') this.c.hosts.failed(n.callAddress, reason);
     this.c.neighbors.drop(n, kind, reason);
     this.c.transport.disconnect(n.callAddress);
   }
@@ -180,7 +182,7 @@ export class Maintenance {
       const peers = await this.c.transport.getPeers(n.callAddress, self.id, 0, {
         timeoutMs: this.init.joinTimeoutMs,
       });
-      this.c.membership.learn(peers);
+      this.c.membership.learn(peers, n.callAddress);
     } catch (err) {
       this.c.logger.debug({ neighbor: n.peer.id, err: (err as Error).message }, 'GetPeers failed');
     }

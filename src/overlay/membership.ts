@@ -9,9 +9,19 @@ import {
   toP2pError,
 } from '../errors.js';
 import type { Logger } from '../logger.js';
+import {
+  isLocalOnly,
+  isLoopbackHost,
+  isRoutableIp,
+  joinHostPort,
+  plainHost,
+  splitHostPort,
+} from './addresses.js';
 import { shuffle, type HostCache } from './host-cache.js';
 import type { Neighbor, NeighborTable } from './neighbors.js';
+import type { SelfAddress } from './self-address.js';
 import type {
+  CallerInfo,
   JoinAnswer,
   JoinReply,
   OverlayTransport,
@@ -24,6 +34,7 @@ export interface MembershipComponents {
   transport: OverlayTransport;
   hosts: HostCache;
   neighbors: NeighborTable;
+  address: SelfAddress;
   logger: Logger;
 }
 
@@ -63,8 +74,10 @@ export class Membership {
 
   // ------------------------------------------------------------ inbound
 
-  handleJoin(raw: UncheckedPeer): JoinAnswer {
-    const peer = checkPeer(raw, 'peer');
+  handleJoin(raw: UncheckedPeer, caller: CallerInfo = { host: '' }): JoinAnswer {
+    const claimed = checkPeer(raw, 'peer');
+    const { address, verified } = this.verify(claimed.address, caller.host);
+    const peer = { ...claimed, address };
     const self = this.self;
     if (!self || !this.accepting) {
       throw new UnavailableError('this peer is not ready (starting or stopping)');
@@ -74,7 +87,7 @@ export class Membership {
         { from: peer.id, address: peer.address, reason },
         `refused join of ${peer.id}: ${reason}`,
       );
-      return { accepted: false, reason, peer: self, peers: this.share(peer) };
+      return { accepted: false, reason, peer: self, peers: this.share(peer, caller.host) };
     };
     if (peer.protocolVersion !== this.init.protocolVersion) {
       return refuse(
@@ -83,7 +96,7 @@ export class Membership {
     }
     if (peer.id === self.id) {
       return refuse(
-        peer.address === self.address
+        peer.address === self.address || claimed.address === self.address
           ? 'a peer cannot join itself'
           : `peer id "${peer.id}" is this peer's own id (two peers with the same id)`,
       );
@@ -99,20 +112,70 @@ export class Membership {
         );
       }
       existing.misses = 0; // a rejoin after a hiccup: keep the relationship
-      return { accepted: true, reason: '', peer: self, peers: this.share(peer) };
+      return { accepted: true, reason: '', peer: self, peers: this.share(peer, caller.host) };
     }
     if (this.c.neighbors.size >= this.init.maxPeers) {
       return refuse(`full (${this.c.neighbors.size} neighbors); try the peers listed`, 'debug');
     }
-    this.c.neighbors.add(peer, 'inbound');
-    this.c.hosts.succeeded(peer.address, peer.id);
-    return { accepted: true, reason: '', peer: self, peers: this.share(peer) };
+    const neighbor = this.c.neighbors.add(peer, 'inbound', peer.address, verified);
+    if (verified) this.c.hosts.succeeded(peer.address, peer.id);
+    else void this.dialBack(neighbor);
+    return { accepted: true, reason: '', peer: self, peers: this.share(peer, caller.host) };
+  }
+
+  /**
+   * The address to keep for a joining peer. Its claim is believed when the
+   * connection came from that host; a loopback or wildcard claim from another
+   * host becomes the connection's host with the claimed port; any other claim
+   * (NAT, a DNS name) is kept but handed to nobody until a dial-back confirms it.
+   */
+  private verify(claimed: string, callerHost: string): { address: string; verified: boolean } {
+    const from = plainHost(callerHost);
+    const { host, port } = splitHostPort(claimed);
+    if (!from || plainHost(host) === from) return { address: claimed, verified: true };
+    if (isLocalOnly(claimed)) {
+      // Loopback caller, loopback claim: a peer on this host, as it says.
+      return isRoutableIp(from)
+        ? { address: joinHostPort(from, port), verified: true }
+        : { address: claimed, verified: isLoopbackHost(from) };
+    }
+    return { address: claimed, verified: false };
+  }
+
+  /** Confirms an inbound neighbor's claimed address by calling it there. */
+  private async dialBack(n: Neighbor): Promise<void> {
+    try {
+      const answer = await this.c.transport.ping(n.peer.address, '', {
+        timeoutMs: this.init.joinTimeoutMs,
+      });
+      if (answer.peer?.id !== n.peer.id)
+        throw new Error(`answered as ${answer.peer?.id || 'nobody'}`);
+      n.verified = true;
+      this.c.hosts.succeeded(n.peer.address, n.peer.id);
+    } catch (err) {
+      this.c.logger.debug(
+        { neighbor: n.peer.id, address: n.peer.address, err: (err as Error).message },
+        'claimed address not reachable; not handed out',
+      );
+    }
+  }
+
+  /** A peer told us the host our call came from: maybe this peer's own address. */
+  observe(host: string, reporter: string): void {
+    const self = this.self;
+    if (!self || !host) return;
+    const moved = this.c.address.observe(host, reporter);
+    if (moved) {
+      self.address = moved;
+      this.c.hosts.markOwn(moved);
+    }
   }
 
   handleLeave(peerId: string): void {
     const neighbor = this.c.neighbors.get(checkPeerId(peerId, 'peer_id'));
     if (!neighbor) return;
-    this.c.hosts.quarantine(neighbor.callAddress);
+    // Goodbye is not a failure: welcome back at once when it returns.
+    this.c.hosts.left(neighbor.callAddress);
     this.c.neighbors.drop(neighbor, 'left', 'left the network');
     this.c.transport.disconnect(neighbor.callAddress);
   }
@@ -126,20 +189,33 @@ export class Membership {
     return self;
   }
 
-  handleGetPeers(peerId: string, max: number): PeerRecord[] {
-    return this.share(peerId ? { id: peerId, address: '' } : undefined, max || DEFAULT_SHARE);
+  handleGetPeers(peerId: string, max: number, caller: CallerInfo = { host: '' }): PeerRecord[] {
+    return this.share(
+      peerId ? { id: peerId, address: '' } : undefined,
+      caller.host,
+      max || DEFAULT_SHARE,
+    );
   }
 
-  /** Peers worth dialling: neighbors first (known alive), then healthy cached ones. */
-  share(asker?: Pick<PeerRecord, 'id' | 'address'>, max = DEFAULT_SHARE): PeerRecord[] {
+  /**
+   * Peers worth dialling: neighbors first (known alive), then healthy cached
+   * ones; only verified addresses, and no loopback one to an asker on another host.
+   */
+  share(
+    asker?: Pick<PeerRecord, 'id' | 'address'>,
+    askerHost = '',
+    max = DEFAULT_SHARE,
+  ): PeerRecord[] {
     const limit = Math.min(Math.max(max, 1), MAX_SHARE);
+    const remote = isRoutableIp(askerHost);
     const skip = (id: string | undefined, address: string): boolean =>
       (!!asker && (id === asker.id || address === asker.address)) ||
       id === this.self?.id ||
-      address === this.self?.address;
+      address === this.self?.address ||
+      (remote && isLocalOnly(address));
     const out = new Map<string, PeerRecord>();
     for (const n of shuffle(this.c.neighbors.all())) {
-      if (!skip(n.peer.id, n.peer.address)) out.set(n.peer.address, { ...n.peer });
+      if (n.verified && !skip(n.peer.id, n.peer.address)) out.set(n.peer.address, { ...n.peer });
     }
     for (const h of shuffle(this.c.hosts.healthy())) {
       if (out.size >= limit * 2) break;
@@ -171,6 +247,17 @@ export class Membership {
     return this.dials.has(address);
   }
 
+  /** The user disconnected this peer a short while ago: not to be dialled back. */
+  isSentAway(peerId: string): boolean {
+    return (this.sentAway.get(peerId) ?? 0) > Date.now();
+  }
+
+  /** Ends a relationship this peer chose to end (not churn: no healing), telling the other side. */
+  async release(neighbor: Neighbor, reason: string): Promise<void> {
+    if (!this.c.neighbors.drop(neighbor, 'left', reason, false)) return;
+    await this.sayGoodbye(neighbor.callAddress);
+  }
+
   private async join(address: string): Promise<Neighbor> {
     const self = this.me;
     if (!this.accepting) throw new UnavailableError('the overlay is stopping');
@@ -185,23 +272,30 @@ export class Membership {
     try {
       reply = await this.c.transport.join(address, self, { timeoutMs: this.init.joinTimeoutMs });
     } catch (err) {
-      this.failedDial(address);
-      throw toP2pError(err);
+      const error = toP2pError(err);
+      this.failedDial(address, error.message);
+      throw error;
     }
-    let remote: PeerRecord;
+    let claimed: PeerRecord;
     try {
-      remote = checkPeer(reply.peer, 'JoinResponse.peer');
+      claimed = checkPeer(reply.peer, 'JoinResponse.peer');
     } catch (err) {
-      this.failedDial(address);
-      throw new UnavailableError(`${address} is not a p2pd peer: ${(err as Error).message}`);
+      const error = new UnavailableError(
+        `${address} is not a p2pd peer: ${(err as Error).message}`,
+      );
+      this.failedDial(address, error.message);
+      throw error;
     }
-    this.learn(reply.peers);
-    if (!reply.accepted) return this.refused(address, remote, reply.reason);
+    // The address we reached it at is the one we know works, whatever it claims.
+    const remote = { ...claimed, address };
+    this.observe(reply.observedHost, remote.id);
+    this.learn(reply.peers, address);
+    if (!reply.accepted) return this.refused(address, claimed, reply.reason);
 
     const problem = this.identityProblem(address, remote);
     if (problem) {
       await this.sayGoodbye(address);
-      this.failedDial(address);
+      this.failedDial(address, problem.message);
       throw problem;
     }
     const existing = this.c.neighbors.get(remote.id);
@@ -211,6 +305,10 @@ export class Membership {
       throw new UnavailableError(
         this.accepting ? 'this peer filled up while joining' : 'the overlay stopped while joining',
       );
+    }
+    const entry = this.c.hosts.get(address);
+    if (entry?.bootstrap && entry.failures > 0) {
+      this.c.logger.info({ address, remote: remote.id }, `bootstrap peer ${address} answered`);
     }
     this.c.hosts.succeeded(address, remote.id);
     return this.c.neighbors.add(remote, 'outbound', address);
@@ -242,7 +340,7 @@ export class Membership {
 
   private refused(address: string, remote: PeerRecord, reason: string): never {
     const self = this.me;
-    this.failedDial(address);
+    this.failedDial(address, `refused: ${reason || 'no reason given'}`);
     if (remote.id === self.id && remote.address === self.address) {
       this.c.hosts.markOwn(address);
       throw new InvalidArgumentError(`${address} is this peer itself`);
@@ -285,10 +383,13 @@ export class Membership {
     this.c.neighbors.clear();
   }
 
-  learn(peers: readonly UncheckedPeer[]): void {
+  /** Addresses `via` told us about; a loopback one from a peer on another host means nothing here. */
+  learn(peers: readonly UncheckedPeer[], via: string): void {
+    const remote = !isLocalOnly(via);
     for (const raw of peers.slice(0, MAX_SHARE)) {
       try {
         const peer = checkPeer(raw, 'peer');
+        if (remote && isLocalOnly(peer.address)) continue;
         if (peer.id !== this.self?.id && peer.address !== this.self?.address) {
           this.c.hosts.learn(peer.address, peer.id);
         }
@@ -298,8 +399,17 @@ export class Membership {
     }
   }
 
-  private failedDial(address: string): void {
-    this.c.hosts.failed(address);
+  private failedDial(address: string, reason: string): void {
+    this.c.hosts.failed(address, reason);
     this.c.transport.disconnect(address);
+    const entry = this.c.hosts.get(address);
+    if (entry?.bootstrap && this.accepting) {
+      // Backoff bounds how often this is said.
+      const inMs = Math.max(0, Math.round(entry.nextDialMs - Date.now()));
+      this.c.logger.warn(
+        { address, reason, failures: entry.failures, retryInMs: inMs },
+        `bootstrap peer ${address} failed (${reason}); retrying in ${(inMs / 1000).toFixed(1)} s`,
+      );
+    }
   }
 }

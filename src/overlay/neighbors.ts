@@ -14,6 +14,11 @@ export interface Neighbor {
   rttMs: number;
   misses: number;
   pinging: boolean;
+  /**
+   * `peer.address` is known to reach this neighbor: we dialled it, or it is
+   * the address its connection came from. Only verified addresses are handed out.
+   */
+  verified: boolean;
 }
 
 export type DropKind = 'left' | 'failed';
@@ -48,7 +53,12 @@ export class NeighborTable {
     return undefined;
   }
 
-  add(peer: PeerRecord, direction: Direction, callAddress = peer.address): Neighbor {
+  add(
+    peer: PeerRecord,
+    direction: Direction,
+    callAddress = peer.address,
+    verified = true,
+  ): Neighbor {
     const neighbor: Neighbor = {
       peer,
       callAddress,
@@ -57,6 +67,7 @@ export class NeighborTable {
       rttMs: -1,
       misses: 0,
       pinging: false,
+      verified,
     };
     this.byId.set(peer.id, neighbor);
     this.logger.info(

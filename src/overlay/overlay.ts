@@ -7,14 +7,17 @@ import { NotImplementedError, UnavailableError } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import { MAX_HOLDERS } from './holder-table.js';
-import { HostCache } from './host-cache.js';
+import { Explorer } from './explorer.js';
+import { HostCache, type BootstrapView } from './host-cache.js';
 import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
 import { NeighborTable, toView } from './neighbors.js';
 import { NetworkMapper, type NetworkMap } from './network-map.js';
 import { Routing, type RoutingStats } from './routing.js';
 import { SearchEngine, type SearchableIndex, type SearchStats } from './search.js';
+import { SelfAddress, type AddressPlan, type AddressSource } from './self-address.js';
 import type {
+  CallerInfo,
   JoinAnswer,
   NeighborView,
   OverlayTransport,
@@ -47,8 +50,8 @@ export interface OverlayInit {
   version: string;
   /** Peers refuse each other when these differ. */
   protocolVersion: number;
-  /** The address other peers dial; asked for at start, once the gRPC port is bound. */
-  advertisedAddress: () => string;
+  /** How to find the address other peers dial; asked for at start, once the gRPC port is bound. */
+  address: () => AddressPlan;
   /** Holds hosts.json. */
   dataDir: string;
   bootstrap: readonly string[];
@@ -72,6 +75,8 @@ export class Overlay implements Startable {
   private readonly table: NeighborTable;
   private readonly membership: Membership;
   private readonly maintenance: Maintenance;
+  private readonly explorer: Explorer;
+  private readonly address: SelfAddress;
   private readonly engine: SearchEngine;
   private readonly routing: Routing | undefined;
   private readonly mapper: NetworkMapper;
@@ -89,15 +94,20 @@ export class Overlay implements Startable {
       maxDialBackoffMs: o.maxDialBackoffMs,
     });
     this.table = new NeighborTable(events, logger);
+    this.address = new SelfAddress(logger);
     const shared = { transport, hosts: this.hosts, neighbors: this.table, logger };
-    this.membership = new Membership(shared, {
-      protocolVersion: init.protocolVersion,
-      maxPeers: o.maxPeers,
-      joinTimeoutMs: o.joinTimeoutMs,
-      leaveTimeoutMs: o.leaveTimeoutMs,
-      sendAwayMs: o.maxDialBackoffMs,
-    });
+    this.membership = new Membership(
+      { ...shared, address: this.address },
+      {
+        protocolVersion: init.protocolVersion,
+        maxPeers: o.maxPeers,
+        joinTimeoutMs: o.joinTimeoutMs,
+        leaveTimeoutMs: o.leaveTimeoutMs,
+        sendAwayMs: o.maxDialBackoffMs,
+      },
+    );
     this.maintenance = new Maintenance({ ...shared, membership: this.membership }, o);
+    this.explorer = new Explorer({ ...shared, membership: this.membership }, o);
     const s = init.search;
     const core = { index, transport, neighbors: this.table, membership: this.membership, events };
     this.routing =
@@ -124,9 +134,10 @@ export class Overlay implements Startable {
   }
 
   async start(): Promise<void> {
+    await this.address.resolve(this.init.address(), this.init.bootstrap);
     const self: PeerRecord = {
       id: this.init.id,
-      address: this.init.advertisedAddress(),
+      address: this.address.address,
       protocolVersion: this.init.protocolVersion,
       version: this.init.version,
     };
@@ -136,6 +147,7 @@ export class Overlay implements Startable {
     this.membership.self = self;
     this.membership.accepting = true;
     this.maintenance.start();
+    this.explorer.start();
     this.routing?.start();
   }
 
@@ -143,6 +155,7 @@ export class Overlay implements Startable {
   async stop(): Promise<void> {
     if (!this.membership.self) return;
     this.maintenance.stop();
+    this.explorer.stop();
     this.routing?.stop();
     this.membership.accepting = false;
     await this.membership.leaveAll();
@@ -159,6 +172,16 @@ export class Overlay implements Startable {
 
   neighbors(): NeighborView[] {
     return this.table.views();
+  }
+
+  /** Where this peer's address came from (configured, the route to a bootstrap peer, observed, ...). */
+  get addressSource(): AddressSource {
+    return this.address.source;
+  }
+
+  /** The configured bootstrap peers and how dialling them goes. */
+  bootstrapStatus(): BootstrapView[] {
+    return this.hosts.bootstrapViews((address) => !!this.table.byAddress(address));
   }
 
   get neighborCount(): number {
@@ -208,8 +231,8 @@ export class Overlay implements Startable {
 
   // ------------------------------------------------------------ for other peers
 
-  handleJoin(peer: UncheckedPeer): JoinAnswer {
-    return this.membership.handleJoin(peer);
+  handleJoin(peer: UncheckedPeer, caller?: CallerInfo): JoinAnswer {
+    return this.membership.handleJoin(peer, caller);
   }
 
   handleLeave(peerId: string): void {
@@ -220,8 +243,8 @@ export class Overlay implements Startable {
     return this.membership.handlePing(peerId);
   }
 
-  handleGetPeers(peerId: string, max: number): PeerRecord[] {
-    return this.membership.handleGetPeers(peerId, max);
+  handleGetPeers(peerId: string, max: number, caller?: CallerInfo): PeerRecord[] {
+    return this.membership.handleGetPeers(peerId, max, caller);
   }
 
   /** Answers GetRoutes; UNIMPLEMENTED when routing is off, so askers flood this peer. */

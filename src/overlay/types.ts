@@ -124,6 +124,21 @@ export interface JoinReply {
   peer: UncheckedPeer;
   /** Other peers worth dialling. */
   peers: UncheckedPeer[];
+  /** The host our call came from, as the answering peer saw it ('' from older peers). */
+  observedHost: string;
+}
+
+/** Another peer's answer to our Ping, unchecked. */
+export interface PingReply {
+  peer: UncheckedPeer;
+  /** As in JoinReply. */
+  observedHost: string;
+}
+
+/** Who is calling, as the transport saw the connection. */
+export interface CallerInfo {
+  /** The IP the call came from ('' when unknown, e.g. in-process). */
+  host: string;
 }
 
 /** A GetRoutes answer (route-table.ts says what the table holds). */
@@ -159,8 +174,8 @@ export interface CallOptions {
 export interface OverlayTransport {
   join(address: string, self: PeerRecord, options: CallOptions): Promise<JoinReply>;
   leave(address: string, selfId: string, options: CallOptions): Promise<void>;
-  /** Resolves with the answering peer. */
-  ping(address: string, selfId: string, options: CallOptions): Promise<UncheckedPeer>;
+  /** Resolves with the answering peer and how it sees us. */
+  ping(address: string, selfId: string, options: CallOptions): Promise<PingReply>;
   getPeers(
     address: string,
     selfId: string,

@@ -75,6 +75,22 @@ export const StatusSchema = z
     indexing: z.boolean(),
     natsState: z.enum(['disabled', 'connecting', 'connected', 'disconnected']),
     log: LogStatusSchema,
+    bootstrap: z.array(
+      z
+        .object({
+          address: z.string(),
+          state: z.enum(['connected', 'pending', 'failing']),
+          failures: z.int(),
+          lastError: z.string(),
+          nextDialMs: z.number().meta({ description: 'Epoch ms of the next dial; 0 when due' }),
+        })
+        .meta({ id: 'BootstrapPeer' }),
+    ),
+    addressSource: z.enum(['advertise', 'bind', 'route', 'observed', 'loopback']).meta({
+      description:
+        'Where grpcAddress came from: configured, the bound host, the route to a bootstrap peer, ' +
+        'as other peers see this one, or loopback (unreachable from other hosts)',
+    }),
   })
   .meta({ id: 'Status' }) satisfies z.ZodType<NodeStatus>;
 

@@ -9,7 +9,7 @@ import { neighborIds, startNetPeer, stopAll } from '../overlay/network.js';
 describe('cli network commands', function () {
   this.timeout(60_000);
   // No healing, and a disconnected peer stays away for the whole test.
-  const manual = { minPeers: 0, maxDialBackoffMs: 120_000 };
+  const manual = { minPeers: 0, maxDialBackoffMs: 120_000, exploreIntervalMs: 0 };
   let a: TestPeer;
   let b: TestPeer;
   let c: TestPeer;

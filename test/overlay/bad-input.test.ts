@@ -57,7 +57,7 @@ function peerSearch(
   });
 }
 
-const manual = { minPeers: 0 };
+const manual = { minPeers: 0, exploreIntervalMs: 0 };
 
 describe('overlay bad input', function () {
   this.timeout(30_000);

@@ -182,7 +182,7 @@ describe('overlay membership', function () {
   });
 
   it('ConnectPeer and DisconnectPeer work through ControlService', async () => {
-    const manual = { minPeers: 0, maxDialBackoffMs: 60_000 };
+    const manual = { minPeers: 0, maxDialBackoffMs: 60_000, exploreIntervalMs: 0 };
     const a = await startNetPeer({ id: 'a', overlay: manual });
     const b = await startNetPeer({ id: 'b', overlay: manual });
     peers.push(a, b);

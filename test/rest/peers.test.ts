@@ -19,7 +19,7 @@ interface NeighborJson {
 describe('REST /api/v1/peers', function () {
   this.timeout(30_000);
   // No healing, and a disconnected peer stays away for the whole test.
-  const manual = { minPeers: 0, maxDialBackoffMs: 120_000 };
+  const manual = { minPeers: 0, maxDialBackoffMs: 120_000, exploreIntervalMs: 0 };
   let a: TestPeer;
   let b: TestPeer;
   let twin: TestPeer;

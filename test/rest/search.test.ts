@@ -49,7 +49,8 @@ async function readEvents(res: Response, sentAt: number): Promise<SseEvent[]> {
 
 describe('REST GET /api/v1/search', function () {
   this.timeout(30_000);
-  const manual = { minPeers: 0 };
+  // Hand-made topology: no healing, no exploring.
+  const manual = { minPeers: 0, exploreIntervalMs: 0 };
   let a: TestPeer;
   let b: TestPeer;
   let c: TestPeer;

@@ -7,6 +7,7 @@ export interface JoinResponse {
   'reason'?: (string);
   'peer'?: (_p2p_v1_PeerInfo | null);
   'peers'?: (_p2p_v1_PeerInfo)[];
+  'observedHost'?: (string);
 }
 
 export interface JoinResponse__Output {
@@ -14,4 +15,5 @@ export interface JoinResponse__Output {
   'reason': (string);
   'peer': (_p2p_v1_PeerInfo__Output | null);
   'peers': (_p2p_v1_PeerInfo__Output)[];
+  'observedHost': (string);
 }

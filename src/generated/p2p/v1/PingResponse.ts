@@ -6,9 +6,11 @@ import type { Long } from '@grpc/proto-loader';
 export interface PingResponse {
   'peer'?: (_p2p_v1_PeerInfo | null);
   'sentAtMs'?: (number | string | Long);
+  'observedHost'?: (string);
 }
 
 export interface PingResponse__Output {
   'peer': (_p2p_v1_PeerInfo__Output | null);
   'sentAtMs': (number);
+  'observedHost': (string);
 }

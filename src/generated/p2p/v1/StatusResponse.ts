@@ -1,6 +1,7 @@
 // Original file: proto/p2p/v1/p2p.proto
 
 import type { LogStatus as _p2p_v1_LogStatus, LogStatus__Output as _p2p_v1_LogStatus__Output } from '../../p2p/v1/LogStatus.js';
+import type { BootstrapPeer as _p2p_v1_BootstrapPeer, BootstrapPeer__Output as _p2p_v1_BootstrapPeer__Output } from '../../p2p/v1/BootstrapPeer.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatusResponse {
@@ -16,6 +17,8 @@ export interface StatusResponse {
   'indexing'?: (boolean);
   'natsState'?: (string);
   'log'?: (_p2p_v1_LogStatus | null);
+  'bootstrap'?: (_p2p_v1_BootstrapPeer)[];
+  'addressSource'?: (string);
 }
 
 export interface StatusResponse__Output {
@@ -31,4 +34,6 @@ export interface StatusResponse__Output {
   'indexing': (boolean);
   'natsState': (string);
   'log': (_p2p_v1_LogStatus__Output | null);
+  'bootstrap': (_p2p_v1_BootstrapPeer__Output)[];
+  'addressSource': (string);
 }
