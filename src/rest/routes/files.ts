@@ -21,7 +21,10 @@ const ListQuery = z.strictObject({
     .max(MAX_QUERY_LENGTH)
     .optional()
     .describe('Keywords; each must prefix a word of a name (case- and accent-insensitive)'),
-  limit: queryInt(1, MAX_PAGE, DEFAULT_PAGE),
+  // 0 is the default, as in gRPC, where an unset limit cannot be told from 0.
+  limit: queryInt(0, MAX_PAGE, DEFAULT_PAGE).describe(
+    `Page size, 0 means the default (${DEFAULT_PAGE})`,
+  ),
   offset: queryInt(0, Number.MAX_SAFE_INTEGER, 0),
 });
 
@@ -52,7 +55,8 @@ export function fileRoutes(core: Core): Route[] {
         400: problem('A bad query, limit or offset'),
       },
       handler: ({ query }) => {
-        const { q, limit, offset } = query;
+        const { q, offset } = query;
+        const limit = query.limit || DEFAULT_PAGE;
         const { files, total } = index.list({ query: q, limit, offset });
         return { files: files.map(toFileSummary), total, limit, offset };
       },
