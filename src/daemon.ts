@@ -12,6 +12,7 @@ import { GrpcTransferTransport } from './grpc/transfer-transport.js';
 import { FileIndex } from './index/file-index.js';
 import { createLogger, type Logger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { countDomainMetrics } from './domain-metrics.js';
 import { Overlay } from './overlay/overlay.js';
 import { RestServer } from './rest/server.js';
 import { overlayPeerResolver, overlaySources } from './transfer/overlay-sources.js';
@@ -94,7 +95,7 @@ export class Daemon {
         index: this.index,
         events: this.events,
         logger: logger.child({ component: 'transfer' }),
-        transport: new GrpcTransferTransport(),
+        transport: new GrpcTransferTransport({ metrics }),
         findSources: overlaySources(this.overlay),
         resolvePeer: overlayPeerResolver(this.overlay),
       },
@@ -107,6 +108,12 @@ export class Daemon {
         upload: config.upload,
       },
     );
+    countDomainMetrics({
+      events: this.events,
+      overlay: this.overlay,
+      transfers: this.transfers,
+      metrics,
+    });
     this.core = {
       config,
       logger,

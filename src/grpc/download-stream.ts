@@ -24,6 +24,7 @@ export async function streamFileRange(
   handle: FileHandle,
   start: number,
   end: number,
+  onSent: (bytes: number) => void = () => {},
 ): Promise<void> {
   const slots: Slot[] = Array.from({ length: RING }, () => ({
     buffer: Buffer.allocUnsafeSlow(HEADER_ROOM + MESSAGE_BYTES),
@@ -50,6 +51,7 @@ export async function streamFileRange(
         nudge();
       });
       position += length;
+      onSent(length);
     }
   } finally {
     call.off('cancelled', nudge);

@@ -95,7 +95,9 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
         try {
           const { handle } = await index.openFile(entry.sha256);
           try {
-            await streamFileRange(call, handle, offset, end + 1);
+            await streamFileRange(call, handle, offset, end + 1, (bytes) =>
+              metrics.transferBytes.inc({ direction: 'up' }, bytes),
+            );
           } finally {
             await handle.close();
           }
