@@ -38,6 +38,11 @@ const UploadQuery = z.strictObject({
 });
 
 const BYTES = { type: 'string', contentMediaType: 'application/octet-stream' };
+/** A file's bytes are typed by its name's extension (`text/plain` for .txt), octet-stream without one. */
+const FILE_BYTES = {
+  'application/octet-stream': BYTES,
+  '*/*': { ...BYTES, contentMediaType: '*/*' },
+};
 
 export function fileRoutes(core: Core): Route[] {
   const { index } = core;
@@ -87,8 +92,8 @@ export function fileRoutes(core: Core): Route[] {
         'a range past the end gets 416 with `Content-Range: bytes */<size>`.',
       params: ByHash,
       responses: {
-        200: { description: 'The whole file', content: { 'application/octet-stream': BYTES } },
-        206: { description: 'The requested range', content: { 'application/octet-stream': BYTES } },
+        200: { description: 'The whole file', content: FILE_BYTES },
+        206: { description: 'The requested range', content: FILE_BYTES },
         304: { description: 'Not modified (If-None-Match)' },
         400: problem('A malformed hash'),
         404: problem('No shared file has this hash'),
