@@ -23,9 +23,12 @@ try {
     const daemon = new Daemon(resolveConfig(raw, 'lint-openapi', dir), { console: false });
     await daemon.start();
     try {
-      const res = await fetch(`http://127.0.0.1:${daemon.rest.port}/api/v1/openapi.json`, {
-        headers: token ? { authorization: `Bearer ${token}` } : {},
-      });
+      const res = await globalThis.fetch(
+        `http://127.0.0.1:${daemon.rest.port}/api/v1/openapi.json`,
+        {
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        },
+      );
       const file = join(dir, `openapi-${raw.id}.json`);
       await writeFile(file, await res.text());
       console.log(`openapi.json ${token ? 'with' : 'without'} rest.token:`);
