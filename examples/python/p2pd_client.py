@@ -244,7 +244,9 @@ def cmd_fetch(d, args):
         print("no hits for %r" % args.query, file=sys.stderr)
         return 1
     sha = hits[0].file.sha256
-    body = {"sha256": sha, "sources": [hits[0].peer.address]}
+    # Every peer that has the same content is a source: chunks come from all of them.
+    sources = sorted({h.peer.address for h in hits if h.file.sha256 == sha})
+    body = {"sha256": sha, "sources": sources}
     show_call("p2p.v1.ControlService/Fetch", body)
     last = None
     for update in d.call("p2p.v1.ControlService/Fetch", body):
