@@ -12,6 +12,7 @@ import { GrpcTransferTransport } from './grpc/transfer-transport.js';
 import { FileIndex } from './index/file-index.js';
 import { createLogger, type Logger, type RootLogger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { countDomainMetrics } from './domain-metrics.js';
 import { isUnspecifiedHost, joinHostPort } from './overlay/addresses.js';
 import { Overlay } from './overlay/overlay.js';
 import type { AddressPlan, AddressSource } from './overlay/self-address.js';
@@ -108,7 +109,7 @@ export class Daemon {
         index: this.index,
         events: this.events,
         logger: logger.child({ component: 'transfer' }),
-        transport: new GrpcTransferTransport(),
+        transport: new GrpcTransferTransport({ metrics }),
         findSources: overlaySources(this.overlay),
         resolvePeer: overlayPeerResolver(this.overlay),
         peerIdAt: overlayPeerNamer(this.overlay),
@@ -122,6 +123,12 @@ export class Daemon {
         upload: config.upload,
       },
     );
+    countDomainMetrics({
+      events: this.events,
+      overlay: this.overlay,
+      transfers: this.transfers,
+      metrics,
+    });
     this.core = {
       config,
       logger,

@@ -128,11 +128,45 @@ export class Metrics {
     ['state'] as const,
   );
 
+  readonly neighbors = new Gauge('p2pd_neighbors', 'Neighbors in the overlay, by state', [
+    'state',
+  ] as const);
+  readonly transferBytes = new Counter(
+    'p2pd_transfer_bytes_total',
+    'File bytes sent (up) and received (down) over PeerService Download and Upload',
+    ['direction'] as const,
+  );
+  readonly searches = new Counter(
+    'p2pd_searches_total',
+    'Network searches this peer started (sent) and answered for others (served)',
+    ['role'] as const,
+  );
+  readonly transfers = new Gauge(
+    'p2pd_transfers',
+    'Transfers this daemon holds, by kind and state',
+    ['kind', 'state'] as const,
+  );
+  readonly eventsPublished = new Counter(
+    'p2pd_events_published_total',
+    'Events emitted on the event bus (what NATS, SSE and WatchEvents subscribe to), by type',
+    ['type'] as const,
+  );
+
   /** What the /metrics route serves. */
   readonly registry = {
     contentType: CONTENT_TYPE,
-    metrics: async (): Promise<string> => (await (this.prom ??= this.load())).metrics(),
+    metrics: async (): Promise<string> => {
+      for (const refresh of this.refreshers) refresh();
+      return (await (this.prom ??= this.load())).metrics();
+    },
   };
+
+  private readonly refreshers: (() => void)[] = [];
+
+  /** Runs `refresh` before each scrape: gauges read from a component's state, not counted. */
+  onScrape(refresh: () => void): void {
+    this.refreshers.push(refresh);
+  }
 
   private prom: Promise<Registry> | undefined;
 
@@ -162,6 +196,12 @@ export class Metrics {
       }
     }
     prom.collectDefaultMetrics({ register: registry, prefix: 'p2pd_' });
+    // Gauges named `_total`, which the exposition format keeps for counters
+    // (promtool refuses them); `p2pd_nodejs_active_{handles,requests,resources}`
+    // by type hold the same counts.
+    for (const kind of ['handles', 'requests', 'resources']) {
+      registry.removeSingleMetric(`p2pd_nodejs_active_${kind}_total`);
+    }
     return registry;
   }
 }

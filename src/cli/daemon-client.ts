@@ -15,6 +15,7 @@ import { isValidHostPort } from '../config/schema.js';
 import { ConfigError } from '../errors.js';
 import type { ControlServiceClient } from '../generated/p2p/v1/ControlService.js';
 import { createControlClient, deadline } from '../grpc/clients.js';
+import { connectionReason } from '../grpc/wire-errors.js';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:50051';
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -128,6 +129,11 @@ export function describeCallError(err: unknown, address: string, timeoutMs: numb
   // Errors the daemon itself sent carry its error name; the rest come from the transport.
   const fromDaemon = (e.metadata?.get('p2p-error').length ?? 0) > 0;
   if (!fromDaemon && e.code === GrpcStatus.UNAVAILABLE) {
+    const reason = connectionReason(e.details ?? '');
+    if (/protocol error|HTTP status|http2/i.test(reason)) {
+      // Most often the REST port given where the gRPC one (grpc.port) belongs.
+      return `something answers at ${address}, but not gRPC (is that the REST port? use the daemon's grpc.port)`;
+    }
     return `cannot reach the daemon at ${address} (is it running?)`;
   }
   if (!fromDaemon && e.code === GrpcStatus.DEADLINE_EXCEEDED) {

@@ -94,7 +94,8 @@ export const searchCommand = clientCommand<SearchArgs>({
     const started = Date.now();
     const peers = new Set<string>();
     let hits = 0;
-    if (!args.json) print(searchHeader());
+    // The header comes with the first hit: with none, the summary says so alone.
+    let headed = args.json;
     const call = control.Search(
       {
         query: args.terms.join(' '),
@@ -109,6 +110,8 @@ export const searchCommand = clientCommand<SearchArgs>({
       call.on('data', (hit: NetworkSearchHit__Output) => {
         hits++;
         peers.add(hit.peer?.id ?? '');
+        if (!headed) print(searchHeader());
+        headed = true;
         print(args.json ? JSON.stringify(hit) : formatHit(hit));
       });
       call.on('error', (err: ServiceError) => reject(err));

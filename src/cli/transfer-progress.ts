@@ -26,7 +26,7 @@ export function progressLine(p: TransferProgress__Output, bar: boolean): string 
   parts.push(`${(fraction * 100).toFixed(0).padStart(3)}%`);
   parts.push(`${humanSize(p.bytesDone)} / ${humanSize(p.size)}`);
   if (p.state === 'running' && p.rateBps > 0) parts.push(`${humanSize(p.rateBps)}/s`);
-  if (p.state === 'running' && p.etaMs >= 0) parts.push(`ETA ${humanDuration(p.etaMs)}`);
+  if (p.state === 'running' && p.etaMs > 0) parts.push(`ETA ${humanDuration(p.etaMs)}`);
   const sources = p.sources.filter((s) => !s.failed).length;
   if (p.kind === 'fetch' && p.sources.length > 0) {
     parts.push(`${sources} source${sources === 1 ? '' : 's'}`);
@@ -53,7 +53,12 @@ export function followTransfer(
         clear();
         out.write(progressLine(p, true));
         drawn = true;
-      } else if (Date.now() - lastPlain >= PLAIN_EVERY_MS && p.state === 'running') {
+      } else if (
+        Date.now() - lastPlain >= PLAIN_EVERY_MS &&
+        p.state === 'running' &&
+        // Until the size is known a plain line would only say "0% 0 B / 0 B".
+        p.size > 0
+      ) {
         lastPlain = Date.now();
         out.write(`${progressLine(p, false)}\n`);
       }

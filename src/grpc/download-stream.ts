@@ -53,6 +53,7 @@ export async function streamFileRange(
         nudge();
       });
       position += length;
+      onSent(length);
     }
   } finally {
     call.off('cancelled', nudge);

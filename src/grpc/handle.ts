@@ -8,9 +8,11 @@ import {
   type ServerWritableStream,
   type sendUnaryData,
 } from '@grpc/grpc-js';
+import { networkInterfaces } from 'node:os';
 import { bearerMatches } from '../auth.js';
 import { UnauthenticatedError, publicMessage, toP2pError, wireCodes } from '../errors.js';
 import type { Metrics } from '../metrics.js';
+import { checkSafeIntegers } from './safe-integers.js';
 
 /** A gRPC error carrying the status from the error table and the error's message. */
 export function toGrpcError(err: unknown): ServerErrorResponse {
@@ -38,6 +40,7 @@ export function unary<Req, Res>(
     void (async () => {
       try {
         guard?.(call as AnyCall);
+        checkSafeIntegers(call.request);
         const reply = await fn(call.request, call);
         metrics.grpcRequests.inc({ method, code: 'OK' });
         callback(null, reply);
@@ -61,6 +64,7 @@ export function serverStream<Req, Res>(
     void (async () => {
       try {
         guard?.(call as AnyCall);
+        checkSafeIntegers(call.request);
         await fn(call.request, call);
         metrics.grpcRequests.inc({ method, code: call.cancelled ? 'CANCELLED' : 'OK' });
         if (!call.cancelled) call.end();
@@ -113,10 +117,22 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK.test(host);
 }
 
+/**
+ * Loopback, or one of this machine's own addresses: a client on this host that
+ * dialled a non-loopback address (e.g. `p2pd status` against `grpc.host`) is still local.
+ */
+export function isThisHost(host: string): boolean {
+  if (isLoopback(host)) return true;
+  const bare = host.replace(/^::ffff:/, '').toLowerCase();
+  return Object.values(networkInterfaces()).some((list) =>
+    (list ?? []).some((a) => a.address.toLowerCase() === bare),
+  );
+}
+
 /** ControlService guard: callers off this host must present `authorization: Bearer <token>`. */
 export function controlGuard(token: string | undefined) {
   return (call: AnyCall): void => {
-    if (isLoopback(callerHost(call.getPeer()))) return;
+    if (isThisHost(callerHost(call.getPeer()))) return;
     if (!token) {
       throw new UnauthenticatedError(
         'ControlService is only open to this host unless grpc.token is set',

@@ -9,7 +9,8 @@ import type {
   UntypedServiceImplementation,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { REFLECTION_PROTO_DIR, reflectionDefinition } from './proto.js';
+import type { PackageDefinition } from '@grpc/proto-loader';
+import { REFLECTION_PROTO_DIR, servedProtos } from './proto.js';
 
 const SERVICES: Record<string, string> = {
   'grpc.reflection.v1.ServerReflection': 'grpc/reflection/v1/reflection.proto',
@@ -34,9 +35,17 @@ export function addLazyReflection(server: Pick<Server, 'addService'>): void {
   let handlers: Promise<Map<string, Handler>> | undefined;
   const load = (): Promise<Map<string, Handler>> =>
     (handlers ??= (async () => {
-      const { ReflectionService } = await import('@grpc/reflection');
+      const [{ ReflectionService }, { buildFileDescriptors }] = await Promise.all([
+        import('@grpc/reflection'),
+        import('./reflection-descriptors.js'),
+      ]);
+      // @grpc/reflection reads only `fileDescriptorProtos`, so ours replace the
+      // ones proto-loader would derive (camelCase names, made-up file names).
+      const served = {
+        files: { fileDescriptorProtos: buildFileDescriptors(servedProtos()) },
+      } as unknown as PackageDefinition;
       const found = new Map<string, Handler>();
-      new ReflectionService(reflectionDefinition()).addToServer({
+      new ReflectionService(served).addToServer({
         addService: (definition, implementation) =>
           found.set(methodPath(definition), implementation.ServerReflectionInfo as Handler),
       });

@@ -1,6 +1,6 @@
 // PeerService: the peer-to-peer wire. Handlers translate to core calls only.
 import type { Core } from '../core.js';
-import { RangeNotSatisfiableError } from '../errors.js';
+import { checkRange } from '../index/request-checks.js';
 import type { DataChunk } from '../generated/p2p/v1/DataChunk.js';
 import type { DownloadRequest__Output } from '../generated/p2p/v1/DownloadRequest.js';
 import type { FileInfo } from '../generated/p2p/v1/FileInfo.js';
@@ -95,21 +95,17 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
       async (req, call) => {
         const entry = index.require(req.sha256);
         const { offset, length } = req;
-        if (offset > entry.size || offset + length > entry.size) {
-          throw new RangeNotSatisfiableError(
-            `range at ${offset} of ${length || 'all'} bytes is outside the file (${entry.size} bytes)`,
-            entry.size,
-          );
-        }
-        const end = length === 0 ? entry.size - 1 : offset + length - 1;
-        if (end < offset) return; // nothing to send: empty file or offset at the end
+        // The rule REST's Range uses, so both refuse the same ranges (offset == size included).
+        const end = checkRange(entry.size, offset, length === 0 ? undefined : offset + length - 1);
+        if (end < offset) return; // nothing to send: an empty file
         const release = core.transfers.serving.acquire(callerHost(call.getPeer()));
         try {
           const { handle } = await index.openFile(entry.sha256);
           try {
-            await streamFileRange(call, handle, offset, end + 1, (n) =>
-              core.transfers.traffic.sent(n),
-            );
+            await streamFileRange(call, handle, offset, end + 1, (n) => {
+              core.transfers.traffic.sent(n);
+              metrics.transferBytes.inc({ direction: 'up' }, n);
+            });
           } finally {
             await handle.close();
           }

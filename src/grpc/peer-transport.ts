@@ -29,6 +29,7 @@ import type {
 import { deadline } from './clients.js';
 import { toPeerInfo } from './convert.js';
 import { PeerClientPool } from './peer-clients.js';
+import { connectionReason } from './wire-errors.js';
 
 type Callback<T> = (err: ServiceError | null, value?: T) => void;
 
@@ -181,7 +182,7 @@ function toP2p(err: ServiceError, address: string, method: string, timeoutMs: nu
         },
       );
     case GrpcStatus.UNAVAILABLE: {
-      const cause = connectionError(details);
+      const cause = connectionReason(details);
       return /protocol error/i.test(cause)
         ? new UnavailableError(`${address} is not a p2pd peer (it does not speak gRPC: ${cause})`, {
             cause: err,
@@ -205,10 +206,4 @@ function toP2p(err: ServiceError, address: string, method: string, timeoutMs: nu
       // Protocol errors and the like: something answered, but it does not speak gRPC PeerService.
       return new UnavailableError(`${address} is not a p2pd peer (${details})`, { cause: err });
   }
-}
-
-/** The useful part of grpc-js's "No connection established. Last error: ..." text. */
-function connectionError(details: string): string {
-  const m = /Last error: (?:Error: )?(.*?)(?: \([0-9T:.Z-]+\))?\.? Resolution note/.exec(details);
-  return m?.[1] || details;
 }

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ProtoGrpcType } from '../generated/p2p.js';
+import type { ServedProto } from './reflection-descriptors.js';
 
 export const PROTO_FILE = fileURLToPath(
   new URL('../../../proto/p2p/v1/p2p.proto', import.meta.url),
@@ -42,18 +43,17 @@ export const REFLECTION_PROTO_DIR = join(
 );
 
 /**
- * Everything the server exposes through reflection: our services, health and
- * reflection itself, so `grpcurl list` shows what is really served.
+ * Everything the server exposes through reflection, under the names importers
+ * use: our services, health and reflection itself, so `grpcurl list` shows
+ * what is really served.
  */
-export function reflectionDefinition(): PackageDefinition {
-  const { definition } = loadProto();
-  const extra = loadSync(
-    [
-      HEALTH_PROTO,
-      'grpc/reflection/v1/reflection.proto',
-      'grpc/reflection/v1alpha/reflection.proto',
-    ],
-    { ...LOADER_OPTIONS, includeDirs: [REFLECTION_PROTO_DIR] },
-  );
-  return { ...definition, ...extra };
+export function servedProtos(): ServedProto[] {
+  return [
+    { name: 'p2p/v1/p2p.proto', path: PROTO_FILE },
+    { name: 'grpc/health/v1/health.proto', path: HEALTH_PROTO },
+    ...['v1', 'v1alpha'].map((v) => ({
+      name: `grpc/reflection/${v}/reflection.proto`,
+      path: join(REFLECTION_PROTO_DIR, `grpc/reflection/${v}/reflection.proto`),
+    })),
+  ];
 }

@@ -31,6 +31,9 @@ export function toTransferProgress(s: TransferSnapshot): TransferProgress {
     error: s.error,
     path: s.path,
     peer: s.peer,
+    note: s.note,
+    startedAtMs: s.startedAt,
+    finishedAtMs: s.finishedAt ?? 0,
   };
 }
 

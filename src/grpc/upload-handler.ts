@@ -32,7 +32,7 @@ export function uploadHandler(
             sha256: header.sha256,
             senderId: header.sender?.id ?? '',
           },
-          dataOf(messages),
+          dataOf(messages, (bytes) => metrics.transferBytes.inc({ direction: 'down' }, bytes)),
           callerHost(call.getPeer()),
         );
         metrics.grpcRequests.inc({ method: METHOD, code: 'OK' });
@@ -76,6 +76,7 @@ function readMessages(
 
 async function* dataOf(
   messages: AsyncGenerator<UploadRequest__Output>,
+  onReceived: (bytes: number) => void,
 ): AsyncGenerator<Uint8Array> {
   for (;;) {
     const next = await messages.next();
@@ -83,6 +84,9 @@ async function* dataOf(
     if (next.value.header || next.value.part !== 'data') {
       throw new InvalidArgumentError('an upload carries one header, then only data');
     }
-    if (next.value.data && next.value.data.length > 0) yield next.value.data;
+    if (next.value.data && next.value.data.length > 0) {
+      onReceived(next.value.data.length);
+      yield next.value.data;
+    }
   }
 }

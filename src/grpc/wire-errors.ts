@@ -22,6 +22,19 @@ import {
   UnavailableError,
 } from '../errors.js';
 
+/**
+ * The reason inside grpc-js's connection failure ("No connection established.
+ * Last error: Error: connect ECONNREFUSED 127.0.0.1:1. Resolution note: "),
+ * without grpc-js's wording, which means nothing to a user.
+ */
+export function connectionReason(details: string): string {
+  const m = /Last error: (?:Error: )?(.*?)(?: \([0-9T:.Z-]+\))?\.?(?: Resolution note.*)?$/s.exec(
+    details,
+  );
+  const reason = (m?.[1] ?? details.replace(/\.? ?Resolution note:.*$/s, '')).trim();
+  return reason.replace(/^No connection established\.?$/, 'no connection could be made') || details;
+}
+
 export function fromGrpcError(err: unknown, address: string): P2pError {
   if (err instanceof P2pError) return err;
   const e = err as Partial<ServiceError>;
@@ -58,7 +71,7 @@ export function fromGrpcError(err: unknown, address: string): P2pError {
     case GrpcStatus.UNIMPLEMENTED:
       return new NotImplementedError(details);
     case GrpcStatus.UNAVAILABLE:
-      return new UnavailableError(`${address} is unreachable: ${details}`);
+      return new UnavailableError(`${address} is unreachable (${connectionReason(details)})`);
     default:
       // The remote peer failed; to this peer that is an unavailable source or target.
       return new UnavailableError(`${address} failed: ${details}`);

@@ -90,6 +90,13 @@ export function buildOpenApi(routes: readonly Route[], info: OpenApiInfo): Schem
     if (api && info.bearer) {
       responses['401'] = response(problem('Missing or wrong bearer token'), components);
     }
+    // The request guard answers every route so (rest/request-guard.ts).
+    responses['403'] ??= response(
+      problem(
+        "The Host is not one of this daemon's names, or a write came from another site's page",
+      ),
+      components,
+    );
     const params = parameters(route, components);
     const requestBody = route.body
       ? {
@@ -116,25 +123,35 @@ export function buildOpenApi(routes: readonly Route[], info: OpenApiInfo): Schem
   }
   return {
     openapi: '3.1.0',
-    info: { title: info.title, version: info.version, description: info.description },
+    info: {
+      title: info.title,
+      version: info.version,
+      description: info.description,
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
+    // Relative: the peer that served this document.
+    servers: [{ url: '/', description: 'This peer' }],
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     paths,
     components: {
       schemas: components,
-      securitySchemes: {
-        bearer: { type: 'http', scheme: 'bearer' },
-        ...(info.sessionCookie
-          ? {
-              session: {
-                type: 'apiKey',
-                in: 'cookie',
-                name: info.sessionCookie,
-                description:
-                  'A browser session from POST /api/v1/session, for event streams and links a browser opens',
-              },
-            }
-          : {}),
-      },
+      // Declared only when operations use them (an unused scheme misleads readers).
+      securitySchemes: !info.bearer
+        ? {}
+        : {
+            bearer: { type: 'http', scheme: 'bearer' },
+            ...(info.sessionCookie
+              ? {
+                  session: {
+                    type: 'apiKey',
+                    in: 'cookie',
+                    name: info.sessionCookie,
+                    description:
+                      'A browser session from POST /api/v1/session, for event streams and links a browser opens',
+                  },
+                }
+              : {}),
+          },
     },
   };
 }

@@ -79,8 +79,12 @@ export function problemHandler(logger: Logger): ErrorRequestHandler {
   return (raw: unknown, req, res, _next) => {
     const err = fromHttpError(raw);
     const log = { err: raw, method: req.method, url: redactToken(req.originalUrl) };
-    if (wireCodes(err).http >= 500) logger.error(log, 'request failed');
-    else logger.debug(log, 'request refused');
+    // Only a failure of our own (INTERNAL) earns ERROR and a stack; an
+    // unreachable peer or a full disk is the world's state, said in one line.
+    if (err.code === 'INTERNAL') logger.error(log, 'request failed');
+    else if (wireCodes(err).http >= 500) {
+      logger.warn({ method: log.method, url: log.url, reason: err.message }, 'request failed');
+    } else logger.debug(log, 'request refused');
     if (res.headersSent) {
       // A body is under way (a download whose file vanished): the client
       // must see a cut, not a clean end.

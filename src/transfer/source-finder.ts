@@ -1,6 +1,6 @@
 // Where a fetch gets its sources: the addresses it was given, or a network
 // search through the overlay. A fetch by name picks the hash most peers hold.
-import { UnavailableError } from '../errors.js';
+import { NotFoundError, UnavailableError } from '../errors.js';
 import type { FindSources, SourceHit } from './types.js';
 
 export interface FoundSources {
@@ -41,7 +41,8 @@ export async function resolveSources(
       (h) => h.sha256 === want.sha256,
     );
     if (hits.length === 0) {
-      throw new UnavailableError(`no peer on the network has sha256 ${want.sha256}`);
+      // Nobody holding it is an answer, not an outage: UNAVAILABLE would tell clients to retry.
+      throw new NotFoundError(`no peer on the network has sha256 ${want.sha256}`);
     }
     return { sha256: want.sha256, name: mostCommonName(hits), sources: distinct(hits) };
   }
@@ -53,7 +54,7 @@ export async function resolveSources(
   }
   const hits = await findSources({ name }, signal);
   if (hits.length === 0)
-    throw new UnavailableError(`no peer on the network has a file named "${name}"`);
+    throw new NotFoundError(`no peer on the network has a file named "${name}"`);
   const bySha = new Map<string, SourceHit[]>();
   for (const hit of hits) bySha.set(hit.sha256, [...(bySha.get(hit.sha256) ?? []), hit]);
   const ranked = [...bySha.entries()].sort(

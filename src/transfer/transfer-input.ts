@@ -2,6 +2,7 @@
 // fetch, source addresses, the peer to push to. Failures are InvalidArgument
 // (or NotFound for a neighbor id nobody has).
 import { randomBytes } from 'node:crypto';
+import { hostname, networkInterfaces } from 'node:os';
 import { PEER_ID_PATTERN, isValidHostPort } from '../config/schema.js';
 import { InvalidArgumentError, NotFoundError } from '../errors.js';
 import { checkSha256 } from '../index/file-index.js';
@@ -24,6 +25,8 @@ export function checkFetchInput(input: FetchInput): {
   const sha256 = input.sha256 ? checkSha256(input.sha256) : undefined;
   const name = input.name?.trim() || undefined;
   if (!sha256 && !name) throw new InvalidArgumentError('give a sha256 or a name to fetch');
+  // A name beside a hash would be silently ignored: the hash alone decides what is fetched.
+  if (sha256 && name) throw new InvalidArgumentError('give a sha256 or a name to fetch, not both');
   if (name && name.length > MAX_NAME_LENGTH) {
     throw new InvalidArgumentError(`name is longer than ${MAX_NAME_LENGTH} characters`);
   }
@@ -43,6 +46,28 @@ function checkAddresses(addresses: unknown): string[] {
     }
   }
   return [...new Set(addresses as string[])];
+}
+
+/** Whether host:port names this peer: its advertised address, or one of this host's names on its port. */
+export function isOwnAddress(address: string, self: { address: string }): boolean {
+  const split = (a: string) => {
+    const at = a.lastIndexOf(':');
+    return {
+      host: a
+        .slice(0, at)
+        .replace(/^\[|\]$/g, '')
+        .toLowerCase(),
+      port: a.slice(at + 1),
+    };
+  };
+  const target = split(address);
+  const own = split(self.address);
+  if (target.port !== own.port) return false;
+  const local = new Set(['localhost', '0.0.0.0', '::', hostname().toLowerCase(), own.host]);
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) local.add(a.address.toLowerCase());
+  }
+  return local.has(target.host) || /^127\./.test(target.host);
 }
 
 /** The address of the peer to push to: host:port as given, or a neighbor's id resolved. */

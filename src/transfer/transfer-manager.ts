@@ -10,7 +10,7 @@ import { FetchJob, type FetchSettings } from './fetch-job.js';
 import { PartialStore, type PartialState } from './partial-store.js';
 import { PushJob } from './push-job.js';
 import { ServeLimiter } from './serve-limiter.js';
-import { checkFetchInput, newId, pushTarget } from './transfer-input.js';
+import { checkFetchInput, isOwnAddress, newId, pushTarget } from './transfer-input.js';
 import { TransferRegistry, type Entry } from './transfer-registry.js';
 import type { PeerTransport } from './transport.js';
 import {
@@ -146,12 +146,22 @@ export class TransferManager implements Startable {
     this.assertRunning();
     const { index } = this.components;
     let entry;
+    if (input.sha256 && input.name) {
+      throw new InvalidArgumentError('give the sha256 or the name of the file to push, not both');
+    }
     if (input.sha256) entry = index.require(input.sha256);
     else if (input.name) {
       entry = index.byName(checkShareName(input.name));
       if (!entry) throw new NotFoundError(`no shared file is named ${input.name}`);
     } else throw new InvalidArgumentError('give the sha256 or the name of a shared file to push');
+    if (input.peer === this.init.self().id) {
+      throw new InvalidArgumentError(`${input.peer} is this peer; push to another peer`);
+    }
     const address = pushTarget(input.peer, this.components.resolvePeer);
+    // A push to oneself would only copy the file into our own incoming/ folder.
+    if (isOwnAddress(address, this.init.self())) {
+      throw new InvalidArgumentError(`${address} is this peer; push to another peer`);
+    }
     const job: PushJob = new PushJob(
       { ...this.components, traffic: this.traffic },
       {

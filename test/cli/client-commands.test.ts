@@ -177,6 +177,25 @@ describe('cli client commands', function () {
     });
   });
 
+  describe('a mistyped command and a wrong port', () => {
+    it('suggests the command it resembles', async () => {
+      const r = await runP2pd(['stauts']);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.match(/Unknown argument: stauts; did you mean "status"\?/);
+    });
+
+    it('says so when --addr is the REST port', async () => {
+      const peer = await startPeer({ id: 'wrong-port' });
+      try {
+        const r = await runP2pd(['status', '--addr', peer.restUrl.replace('http://', '')]);
+        expect(r.code).to.equal(1);
+        expect(r.stderr).to.match(/but not gRPC \(is that the REST port\?/);
+      } finally {
+        await peer.stop();
+      }
+    });
+  });
+
   describe('an unreachable daemon', () => {
     it('gives one clear line and exit code 1', async () => {
       const port = await freePort();

@@ -111,7 +111,9 @@ describe('cli network commands', function () {
     expect(hits.map((h) => h.peer.id).sort()).to.deep.equal(['a', 'b']);
 
     const none = await runP2pd(['search', 'nothing-like-this', '--addr', a.grpcAddress]);
-    expect(lines(none.stdout).at(-1)).to.match(/^no hits \(searched for \d+ ms\)$/);
+    // No bare table header above it: the summary alone.
+    expect(lines(none.stdout)).to.have.length(1);
+    expect(lines(none.stdout)[0]).to.match(/^no hits \(searched for \d+ ms\)$/);
   });
 
   it('search refuses bad input: a huge TTL (exit 1), no terms or a bad flag (exit 2)', async () => {

@@ -153,6 +153,9 @@ describe('cli transfer progress line', () => {
     error: '',
     path: '',
     peer: '',
+    note: '',
+    startedAtMs: 0,
+    finishedAtMs: 0,
   };
 
   it('draws a bar on a terminal and plain figures otherwise', () => {

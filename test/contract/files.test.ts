@@ -96,6 +96,7 @@ describe('contract: files over REST and gRPC', () => {
   ]) {
     for (const [limit, offset] of [
       [undefined, undefined],
+      [0, 0],
       [2, 0],
       [2, 2],
       [3, 6],

@@ -14,6 +14,7 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { service as healthService } from 'grpc-health-check';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { deadline, unaryCall } from '../../src/grpc/clients.js';
 import { REFLECTION_PROTO_DIR } from '../../src/grpc/proto.js';
 import { expectStatus, grpcFailure } from '../fixtures/grpc.js';
@@ -27,6 +28,15 @@ interface HealthClient extends Client {
     options: { deadline: Date },
     cb: (err: ServiceError | null, res?: { status: string }) => void,
   ): void;
+}
+
+interface FileDesc {
+  name: string;
+  messageType: {
+    name: string;
+    field: { name: string; jsonName?: string; typeName?: string }[];
+    nestedType: { name: string }[];
+  }[];
 }
 
 interface ReflectionResponse {
@@ -128,6 +138,40 @@ describe('grpc health and reflection', function () {
     }
     const missing = await reflect(peer.grpcAddress, 'v1', { fileContainingSymbol: 'no.Such' });
     expect(missing.errorResponse?.errorCode).to.equal(5); // NOT_FOUND
+  });
+
+  it("reflection serves the .proto's own names (what grpcurl needs)", async () => {
+    const files = new Map<string, FileDesc>();
+    for (const symbol of expected) {
+      const res = await reflect(peer.grpcAddress, 'v1', { fileContainingSymbol: symbol });
+      for (const bin of res.fileDescriptorResponse!.fileDescriptorProto) {
+        const file = descriptor.FileDescriptorProto.toObject(
+          descriptor.FileDescriptorProto.decode(bin),
+          { arrays: true },
+        ) as FileDesc;
+        files.set(file.name, file);
+      }
+    }
+    expect([...files.keys()].sort()).to.deep.equal([
+      'grpc/health/v1/health.proto',
+      'grpc/reflection/v1/reflection.proto',
+      'grpc/reflection/v1alpha/reflection.proto',
+      'p2p/v1/p2p.proto',
+    ]);
+    const search = files
+      .get('p2p/v1/p2p.proto')!
+      .messageType.find((m) => m.name === 'NetworkSearchRequest')!;
+    expect(search.field.map((f) => [f.name, f.jsonName])).to.deep.include([
+      'timeout_ms',
+      'timeoutMs',
+    ]);
+    const list = files
+      .get('grpc/health/v1/health.proto')!
+      .messageType.find((m) => m.name === 'HealthListResponse')!;
+    expect(list.nestedType.map((n) => n.name)).to.deep.equal(['StatusesEntry']);
+    expect(list.field[0]!.typeName).to.equal('.grpc.health.v1.HealthListResponse.StatusesEntry');
+    const byName = await reflect(peer.grpcAddress, 'v1', { fileByFilename: 'p2p/v1/p2p.proto' });
+    expect(byName.fileDescriptorResponse?.fileDescriptorProto).to.have.length(1);
   });
 
   it('scripts/grpc-list.mjs prints the services, and fails clearly when nothing listens', async () => {

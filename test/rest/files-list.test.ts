@@ -72,10 +72,11 @@ describe('REST GET /api/v1/files', () => {
     const filtered = await list('?q=mp3&limit=1&offset=1');
     expect(filtered.total).to.equal(3);
     expect(filtered.files.map((f) => f.names[0])).to.deep.equal(['music/Beatles - Yesterday.mp3']);
+    // 0 means the default page, as in gRPC (where an unset limit is 0).
+    expect(await list('?limit=0')).to.include({ total: 7, limit: 50, offset: 0 });
   });
 
   for (const [query, field] of [
-    ['limit=0', 'limit'],
     ['limit=1001', 'limit'],
     ['limit=-1', 'limit'],
     ['limit=abc', 'limit'],

@@ -30,7 +30,7 @@ describe('REST GET /metrics', () => {
     await (await http(`${peer.restUrl}/api/v1/files/${hash}`)).text();
     await (await http(`${peer.restUrl}/api/v1/files/${'0'.repeat(64)}`)).text();
     await (await http(`${peer.restUrl}/api/v1/files/${hash}/content`, { method: 'HEAD' })).text();
-    await (await http(`${peer.restUrl}/api/v1/files?limit=0`)).text();
+    await (await http(`${peer.restUrl}/api/v1/files?limit=1001`)).text();
     await (await http(`${peer.restUrl}/api/v1/no/such/route`)).text();
     const route = 'route="/api/v1/files/:sha256"';
     const text = await waitFor(

@@ -66,7 +66,7 @@ describe('REST GET /api/v1/openapi.json', () => {
     expect(params.limit).to.deep.include({ in: 'query', required: false });
     expect(params.limit!.schema).to.include({
       type: 'integer',
-      minimum: 1,
+      minimum: 0,
       maximum: 1000,
       default: 50,
     });

@@ -42,7 +42,7 @@ describe('transfer: sources by search', function () {
     const signal = new AbortController().signal;
     for (const want of [{ name: 'x' }, { sha256: 'c'.repeat(64) }]) {
       const err = await resolveSources(none, { ...want, explicit: [] }, signal).catch((e) => e);
-      expect(err.name).to.equal('UnavailableError');
+      expect(err.name).to.equal('NotFoundError');
       const noSearch = await resolveSources(undefined, { ...want, explicit: [] }, signal).catch(
         (e) => e,
       );

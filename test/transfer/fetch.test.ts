@@ -137,7 +137,7 @@ describe('transfer: fetch', function () {
     const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
       sha256: sha256Of(Buffer.from('x')),
     });
-    expect(result.error?.code).to.equal(14); // UNAVAILABLE
+    expect(result.error?.code).to.equal(5); // NOT_FOUND: nobody has it, retrying will not help
     expect(result.error?.details).to.match(/no peer on the network has sha256/);
     expect(result.last?.state).to.equal('failed');
   });

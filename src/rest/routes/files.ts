@@ -21,7 +21,10 @@ const ListQuery = z.strictObject({
     .max(MAX_QUERY_LENGTH)
     .optional()
     .describe('Keywords; each must prefix a word of a name (case- and accent-insensitive)'),
-  limit: queryInt(1, MAX_PAGE, DEFAULT_PAGE),
+  // 0 is the default, as in gRPC, where an unset limit cannot be told from 0.
+  limit: queryInt(0, MAX_PAGE, DEFAULT_PAGE).describe(
+    `Page size, 0 means the default (${DEFAULT_PAGE})`,
+  ),
   offset: queryInt(0, Number.MAX_SAFE_INTEGER, 0),
 });
 
@@ -35,6 +38,11 @@ const UploadQuery = z.strictObject({
 });
 
 const BYTES = { type: 'string', contentMediaType: 'application/octet-stream' };
+/** A file's bytes are typed by its name's extension (`text/plain` for .txt), octet-stream without one. */
+const FILE_BYTES = {
+  'application/octet-stream': BYTES,
+  '*/*': { ...BYTES, contentMediaType: '*/*' },
+};
 
 export function fileRoutes(core: Core): Route[] {
   const { index } = core;
@@ -52,7 +60,8 @@ export function fileRoutes(core: Core): Route[] {
         400: problem('A bad query, limit or offset'),
       },
       handler: ({ query }) => {
-        const { q, limit, offset } = query;
+        const { q, offset } = query;
+        const limit = query.limit || DEFAULT_PAGE;
         const { files, total } = index.list({ query: q, limit, offset });
         return { files: files.map(toFileSummary), total, limit, offset };
       },
@@ -83,8 +92,8 @@ export function fileRoutes(core: Core): Route[] {
         'a range past the end gets 416 with `Content-Range: bytes */<size>`.',
       params: ByHash,
       responses: {
-        200: { description: 'The whole file', content: { 'application/octet-stream': BYTES } },
-        206: { description: 'The requested range', content: { 'application/octet-stream': BYTES } },
+        200: { description: 'The whole file', content: FILE_BYTES },
+        206: { description: 'The requested range', content: FILE_BYTES },
         304: { description: 'Not modified (If-None-Match)' },
         400: problem('A malformed hash'),
         404: problem('No shared file has this hash'),

@@ -141,6 +141,7 @@ export function transferRoutes(core: Core): Route[] {
       params: ById,
       responses: {
         200: json('The transfer', TransferSchema),
+        400: problem('Not a transfer id (f-… or p-… and 12 hex digits)'),
         404: problem('No transfer has this id'),
       },
       handler: ({ params }) => transfers.get(params.id),
@@ -170,6 +171,7 @@ export function transferRoutes(core: Core): Route[] {
       params: ById,
       responses: {
         202: json('Cancelling (or already finished)', TransferSchema),
+        400: problem('Not a transfer id (f-… or p-… and 12 hex digits)'),
         404: problem('No transfer has this id'),
       },
       handler: ({ params }, _req, res) => {

@@ -17,6 +17,9 @@ export interface TransferProgress {
   'error'?: (string);
   'path'?: (string);
   'peer'?: (string);
+  'note'?: (string);
+  'startedAtMs'?: (number | string | Long);
+  'finishedAtMs'?: (number | string | Long);
 }
 
 export interface TransferProgress__Output {
@@ -33,4 +36,7 @@ export interface TransferProgress__Output {
   'error': (string);
   'path': (string);
   'peer': (string);
+  'note': (string);
+  'startedAtMs': (number);
+  'finishedAtMs': (number);
 }
