@@ -86,7 +86,8 @@ describe('across hosts (network namespaces)', function () {
     );
   });
 
-  for (const splitS of (process.env.P2PD_LAB_SPLITS ?? '10,30,60').split(',').map(Number)) {
+  // A short and a long split (30 s merged in 167 ms when measured); P2PD_LAB_SPLITS=10,30,60 for more.
+  for (const splitS of (process.env.P2PD_LAB_SPLITS ?? '10,60').split(',').map(Number)) {
     it(`a ${splitS} s partition merges within ${MERGE_BAR_MS / 1000} s after the links return`, async () => {
       const side = new Map(lab!.hosts.map((h) => [h.name, h.side]));
       await lab!.split();
