@@ -111,6 +111,8 @@ export async function startNetwork(o: SimOptions): Promise<Network> {
         },
         search: {
           routing: 'bloom',
+          // The flooded copies are the yardstick: every peer honours them here.
+          remoteFlood: true,
           routesIntervalMs: o.routesIntervalMs,
           routesTimeoutMs: 5000,
         },

@@ -155,6 +155,11 @@ export const configSchema = z.strictObject({
       maxServeStreamsPerPeer: z.int().min(1).max(1024).default(16),
       /** Download streams this peer serves at once in total. */
       maxServeStreams: z.int().min(1).max(4096).default(64),
+      /**
+       * A served Download stream whose reader takes nothing for this long is
+       * reset and its slot freed (a peer that never reads cannot hold slots), ms.
+       */
+      serveStallMs: z.int().min(100).max(600_000).default(20_000),
     })
     .prefault({}),
   upload: z
@@ -173,6 +178,10 @@ export const configSchema = z.strictObject({
         .min(0)
         .max(1024 * 1024 * MiB)
         .default(4096 * MiB),
+      /** Files pushed files may number in the quarantine folder (empty files count too). */
+      maxFiles: z.int().min(0).max(10_000_000).default(1000),
+      /** An upload that sends no data for this long loses its quota reservation and is refused, ms. */
+      stallMs: z.int().min(100).max(600_000).default(15_000),
       /** Peer ids allowed to push; empty allows every peer. */
       allowedPeers: z.array(z.string().regex(PEER_ID_PATTERN, 'must be a peer id')).default([]),
       /** Quarantine folder inside the share where pushed files land. */
@@ -241,6 +250,16 @@ export const configSchema = z.strictObject({
        */
       routing: z.enum(['bloom', 'flood']).default('bloom'),
       /**
+       * Honour `flood` in a Search from another peer (a query sent to every
+       * neighbor). Off: such a query is routed like any other, so one peer
+       * cannot make the whole network carry every copy.
+       */
+      remoteFlood: z.boolean().default(false),
+      /** Searches one neighbor (or one unknown host) may send per second; more get RESOURCE_EXHAUSTED. */
+      ratePerSec: z.number().min(0.1).max(100_000).default(20),
+      /** Searches one neighbor may send at once after a quiet spell (the token bucket's size). */
+      rateBurst: z.int().min(1).max(100_000).default(40),
+      /**
        * This peer's routing tables are rebuilt (and offered to neighbors, whose
        * GetRoutes long polls wait for changes) at most this often, ms; a failed
        * poll is retried after it.
@@ -248,6 +267,19 @@ export const configSchema = z.strictObject({
       routesIntervalMs: z.int().min(50).max(600_000).default(500),
       /** Deadline of one GetRoutes call beyond the time it waits for a change, ms. */
       routesTimeoutMs: z.int().min(50).max(60_000).default(2000),
+      /**
+       * Holder entries taken from one neighbor's GetRoutes; a table with more
+       * (or more than 65 under one key) keeps only its filter.
+       */
+      maxNeighborHolders: z.int().min(0).max(4_000_000).default(262_144),
+      /** Bytes of one GetRoutes answer, as sent; a bigger one keeps only its filter. */
+      maxRoutesBytes: z
+        .int()
+        .min(64 * 1024)
+        .max(64 * MiB)
+        .default(2 * MiB),
+      /** Changed tables taken from one neighbor per second; a faster one is pulled at this rate. */
+      maxRouteUpdatesPerSec: z.number().min(0.01).max(1000).default(5),
     })
     .refine((s) => s.defaultTtl <= s.maxTtl, {
       path: ['defaultTtl'],

@@ -2,11 +2,14 @@
 // DataChunk messages, read into a small ring of reused buffers. A buffer is
 // refilled only once grpc-js has taken the message built in it (its write
 // callback), so a stream holds at most RING x MESSAGE_BYTES of memory however
-// slow the reader, and sends without allocating or encoding copies.
+// slow the reader, and sends without allocating or encoding copies. A reader
+// that takes nothing for `stallMs` loses the stream (reset), so never-read
+// streams cannot hold serve slots and buffers for ever.
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { FileHandle } from 'node:fs/promises';
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, TimeoutError } from '../errors.js';
 import { HEADER_ROOM, encodeInPlace } from './data-chunk-wire.js';
+import { resetStream } from './reset-stream.js';
 
 /** Bytes of file data per message: whole chunks at the default chunk size. */
 export const MESSAGE_BYTES = 1024 * 1024;
@@ -26,6 +29,8 @@ export async function streamFileRange(
   end: number,
   /** Bytes grpc-js has taken, as it takes them (traffic counting). */
   onSent: (bytes: number) => void = () => undefined,
+  /** A write grpc-js does not take for this long (a reader that stopped) ends the stream, ms. */
+  stallMs = Infinity,
 ): Promise<void> {
   const slots: Slot[] = Array.from({ length: RING }, () => ({
     buffer: Buffer.allocUnsafeSlow(HEADER_ROOM + MESSAGE_BYTES),
@@ -37,12 +42,26 @@ export async function streamFileRange(
     wake = undefined;
     w?.();
   };
+  /** True when nudged, false when `ms` passed first. */
+  const wakeWithin = (ms: number): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(() => resolve(false), ms) : undefined;
+      wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
   call.on('cancelled', nudge);
   call.on('close', nudge);
   try {
     for (let position = start, next = 0; position < end && !call.cancelled; next++) {
       const slot = slots[next % RING]!;
-      while (slot.busy && !call.cancelled) await new Promise<void>((r) => (wake = r));
+      while (slot.busy && !call.cancelled) {
+        if (!(await wakeWithin(stallMs))) {
+          resetStream(call);
+          throw new TimeoutError(`the reader took nothing for ${stallMs} ms`);
+        }
+      }
       if (call.cancelled) return;
       const length = Math.min(MESSAGE_BYTES, end - position);
       await readFully(handle, slot.buffer, length, position);

@@ -76,6 +76,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
           fromSearchRequest(req),
           deadline instanceof Date ? deadline.getTime() : deadline,
           cancelled.signal,
+          callerHost(call.getPeer()),
         );
         for await (const hit of hits) {
           if (call.cancelled) break;
@@ -102,10 +103,17 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
         try {
           const { handle } = await index.openFile(entry.sha256);
           try {
-            await streamFileRange(call, handle, offset, end + 1, (n) => {
-              core.transfers.traffic.sent(n);
-              metrics.transferBytes.inc({ direction: 'up' }, n);
-            });
+            await streamFileRange(
+              call,
+              handle,
+              offset,
+              end + 1,
+              (n) => {
+                core.transfers.traffic.sent(n);
+                metrics.transferBytes.inc({ direction: 'up' }, n);
+              },
+              core.config.transfer.serveStallMs,
+            );
           } finally {
             await handle.close();
           }

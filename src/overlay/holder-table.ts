@@ -14,6 +14,7 @@
 // holder ids are 32-bit FNV-1a hashes: a collision only merges two lists
 // (a wasted message, never a missed hit).
 import { deflateSync, inflateSync } from 'node:zlib';
+import { TooLargeError } from '../errors.js';
 import { fnv1a } from './bloom.js';
 
 /**
@@ -26,8 +27,15 @@ export const MAX_HOLDERS = 64;
 export const MANY = 0;
 /** Bytes per entry on the wire: key, holder, distance. */
 const ENTRY_BYTES = 9;
-/** Largest table accepted from a neighbor (entries). */
+/** Largest table accepted from a neighbor when the caller names no smaller cap (entries). */
 const MAX_ENTRIES = 4_000_000;
+
+/** What one neighbor's holder table may hold; more is refused with TooLargeError. */
+export interface HolderLimits {
+  maxEntries: number;
+  /** Entries under one key: a neighbor lists at most maxHolders and one MANY. */
+  maxPerKey: number;
+}
 
 export interface HolderTable {
   keys: Uint32Array;
@@ -184,10 +192,25 @@ export function encodeHolders(t: HolderTable): Buffer {
   return deflateSync(raw);
 }
 
-/** Parses a neighbor's table; throws on anything malformed or out of order. */
-export function decodeHolders(wire: Uint8Array): HolderTable {
+/**
+ * Parses a neighbor's table; throws on anything malformed or out of order,
+ * and TooLargeError past `limits` (inflating stops at the entry cap, so a
+ * small bomb never costs more than the cap).
+ */
+export function decodeHolders(
+  wire: Uint8Array,
+  limits: HolderLimits = { maxEntries: MAX_ENTRIES, maxPerKey: Infinity },
+): HolderTable {
   if (wire.length === 0) return emptyHolders();
-  const raw = inflateSync(wire, { maxOutputLength: MAX_ENTRIES * ENTRY_BYTES });
+  let raw: Buffer;
+  try {
+    raw = inflateSync(wire, { maxOutputLength: limits.maxEntries * ENTRY_BYTES });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new TooLargeError(`a holder table of more than ${limits.maxEntries} entries`);
+    }
+    throw err;
+  }
   if (raw.length % ENTRY_BYTES !== 0) {
     throw new Error(`a holder table of ${raw.length} bytes (not whole entries)`);
   }
@@ -197,14 +220,36 @@ export function decodeHolders(wire: Uint8Array): HolderTable {
     holders: new Uint32Array(n),
     dists: Uint8Array.from(raw.subarray(8 * n)),
   };
+  let run = 0;
   for (let i = 0; i < n; i++) {
     t.keys[i] = raw.readUInt32LE(4 * i);
     t.holders[i] = raw.readUInt32LE(4 * (n + i));
+    const sameKey = i > 0 && t.keys[i - 1] === t.keys[i];
     const sorted =
-      i === 0 ||
-      t.keys[i - 1]! < t.keys[i]! ||
-      (t.keys[i - 1] === t.keys[i] && t.holders[i - 1]! < t.holders[i]!);
+      i === 0 || t.keys[i - 1]! < t.keys[i]! || (sameKey && t.holders[i - 1]! < t.holders[i]!);
     if (!sorted) throw new Error(`holder table entry ${i} out of order`);
+    run = sameKey ? run + 1 : 1;
+    if (run > limits.maxPerKey) {
+      throw new TooLargeError(
+        `a holder table listing more than ${limits.maxPerKey} holders for a key`,
+      );
+    }
   }
   return t;
+}
+
+/** Throws TooLargeError when `t` holds more than `limits` allow (a table built from deltas). */
+export function checkHolderLimits(t: HolderTable, limits: HolderLimits): void {
+  if (t.keys.length > limits.maxEntries) {
+    throw new TooLargeError(`a holder table of more than ${limits.maxEntries} entries`);
+  }
+  let run = 0;
+  for (let i = 0; i < t.keys.length; i++) {
+    run = i > 0 && t.keys[i - 1] === t.keys[i] ? run + 1 : 1;
+    if (run > limits.maxPerKey) {
+      throw new TooLargeError(
+        `a holder table listing more than ${limits.maxPerKey} holders for a key`,
+      );
+    }
+  }
 }

@@ -123,6 +123,13 @@ export class Overlay implements Startable {
               // table size and are routed by the filter instead.
               holderDistance: Math.min(s.defaultTtl, 254),
               maxHolders: MAX_HOLDERS,
+              limits: {
+                maxEntries: s.maxNeighborHolders,
+                // Our own lists and a MANY mark: a neighbor needs no more per key.
+                maxPerKey: MAX_HOLDERS + 1,
+                maxBytes: s.maxRoutesBytes,
+                maxUpdatesPerSec: s.maxRouteUpdatesPerSec,
+              },
             },
           )
         : undefined;
@@ -260,7 +267,8 @@ export class Overlay implements Startable {
     message: UncheckedSearch,
     deadline: number,
     signal: AbortSignal,
+    callerHost: string,
   ): AsyncGenerator<SearchHitMessage> {
-    return this.engine.serve(message, deadline, signal);
+    return this.engine.serve(message, deadline, signal, callerHost);
   }
 }

@@ -3,7 +3,14 @@
 // positions whose distance changed, and the holder entries added, changed
 // or removed. While an overlay forms, tables change every round, and whole
 // tables would cost each link tens of KiB (and a deflate) per round.
-import { decodeHolders, emptyHolders, encodeHolders, type HolderTable } from './holder-table.js';
+import {
+  checkHolderLimits,
+  decodeHolders,
+  emptyHolders,
+  encodeHolders,
+  type HolderLimits,
+  type HolderTable,
+} from './holder-table.js';
 
 export interface RoutesVersion {
   version: number;
@@ -38,7 +45,7 @@ function changedPositions(from: Uint8Array, to: Uint8Array): Buffer {
 }
 
 /** `table` with the changes of changedPositions put in (a copy). */
-function applyPositions(table: Uint8Array, changes: Uint8Array): Uint8Array {
+export function applyPositions(table: Uint8Array, changes: Uint8Array): Uint8Array {
   if (changes.length % 3 !== 0) throw new Error(`a filter delta of ${changes.length} bytes`);
   const out = Uint8Array.from(table);
   const view = Buffer.from(changes.buffer, changes.byteOffset, changes.length);
@@ -134,17 +141,20 @@ export function makeDelta(from: RoutesVersion, to: RoutesVersion): RoutesDelta {
   };
 }
 
-/** A neighbor's new tables from the ones held and a delta; throws on a malformed delta. */
+/**
+ * A neighbor's new tables from the ones held and a delta; throws on a
+ * malformed delta, and TooLargeError when the result would pass `limits`.
+ */
 export function applyDelta(
   held: { table: Uint8Array; holders: HolderTable | undefined },
   delta: { table: Uint8Array; holders: Uint8Array; removedHolders: Uint8Array },
+  limits?: HolderLimits,
 ): { table: Uint8Array; holders: HolderTable } {
-  return {
-    table: applyPositions(held.table, delta.table),
-    holders: applyHolders(
-      held.holders ?? emptyHolders(),
-      decodeHolders(delta.holders),
-      decodeHolders(delta.removedHolders),
-    ),
-  };
+  const holders = applyHolders(
+    held.holders ?? emptyHolders(),
+    decodeHolders(delta.holders, limits),
+    decodeHolders(delta.removedHolders, limits),
+  );
+  if (limits) checkHolderLimits(holders, limits);
+  return { table: applyPositions(held.table, delta.table), holders };
 }

@@ -4,14 +4,19 @@
 // made and an idle link costs one small call per WAIT_MS. A neighbor that
 // answers "unchanged" at once (a peer that does not wait) is polled every
 // intervalMs instead; one that fails is retried after intervalMs.
+// What one neighbor can make this peer hold or do is capped (RoutesLimits):
+// an answer too big, or holder lists too long, keeps only the fixed-size
+// filter (the neighbor is routed by it), and a neighbor whose tables change
+// faster than maxUpdatesPerSec is pulled no faster.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inflateSync } from 'node:zlib';
+import { TooLargeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { HASHES, MAX_PREFIX, POSITIONS } from './bloom.js';
-import { decodeHolders, type HolderTable } from './holder-table.js';
+import { decodeHolders, type HolderLimits, type HolderTable } from './holder-table.js';
 import type { Membership } from './membership.js';
 import type { Neighbor, NeighborTable } from './neighbors.js';
-import { applyDelta } from './routes-delta.js';
+import { applyDelta, applyPositions } from './routes-delta.js';
 import type { OverlayTransport, RoutesAnswer } from './types.js';
 
 /** Longest a GetRoutes answer is held waiting for a change, ms. */
@@ -44,16 +49,27 @@ export interface PullerInit {
   timeoutMs: number;
   /** Called when a neighbor's tables changed or went away. */
   onChange: () => void;
+  limits: RoutesLimits;
+}
+
+/** What one neighbor's routing tables may cost this peer. */
+export interface RoutesLimits extends HolderLimits {
+  /** Bytes of one GetRoutes answer (table, holders and removed holders, as sent). */
+  maxBytes: number;
+  /** Changed tables taken from one neighbor per second. */
+  maxUpdatesPerSec: number;
 }
 
 export interface PullStats {
   bytesIn: number;
   pulls: number;
+  /** Answers whose holder lists were refused for passing the limits. */
+  refused: number;
 }
 
 export class RoutesPuller {
   readonly held = new Map<string, Held>();
-  readonly stats: PullStats = { bytesIn: 0, pulls: 0 };
+  readonly stats: PullStats = { bytesIn: 0, pulls: 0, refused: 0 };
   private readonly loops = new Map<string, AbortController>();
 
   constructor(
@@ -111,8 +127,14 @@ export class RoutesPuller {
           { timeoutMs: waitMs + this.init.timeoutMs, signal },
         );
         if (signal.aborted) return;
-        if (this.accept(id, held, answer)) this.init.onChange();
+        const changed = this.accept(id, held, answer);
+        if (changed) this.init.onChange();
         pause = answer.unchanged && Date.now() - started < waitMs / 2;
+        // A neighbor changing faster than the cap is pulled at the cap.
+        const gap = 1000 / this.init.limits.maxUpdatesPerSec - (Date.now() - started);
+        if (!pause && changed && gap > 0) {
+          await sleep(gap, undefined, { signal }).catch(() => undefined);
+        }
       } catch (err) {
         if (signal.aborted) return;
         this.c.logger.debug(
@@ -144,23 +166,47 @@ export class RoutesPuller {
     }
     this.stats.bytesIn +=
       answer.table.length + answer.holders.length + answer.removedHolders.length;
+    const { limits } = this.init;
+    const bytes = answer.table.length + answer.holders.length + answer.removedHolders.length;
+    const delta = answer.baseVersion !== 0;
+    // A delta against a version we no longer hold: ask for the whole tables next.
+    if (delta && (!held || held.version !== answer.baseVersion)) {
+      if (held) held.version = 0;
+      return false;
+    }
     let table: Uint8Array;
     let holders: HolderTable | undefined;
-    if (answer.baseVersion !== 0) {
-      // A delta against a version we no longer hold: ask for the whole tables next.
-      if (!held || held.version !== answer.baseVersion) {
-        if (held) held.version = 0;
-        return false;
+    let version = answer.version;
+    try {
+      if (bytes > limits.maxBytes) {
+        throw new TooLargeError(`a routing answer of ${bytes} bytes (at most ${limits.maxBytes})`);
       }
-      ({ table, holders } = applyDelta(held, answer));
-    } else {
-      table = new Uint8Array(inflateSync(answer.table, { maxOutputLength: POSITIONS }));
-      holders = answer.maxHolders > 0 ? decodeHolders(answer.holders) : undefined;
+      if (delta) {
+        ({ table, holders } = applyDelta(held!, answer, limits));
+      } else {
+        table = inflateFilter(answer.table);
+        holders = answer.maxHolders > 0 ? decodeHolders(answer.holders, limits) : undefined;
+      }
+    } catch (err) {
+      if (!(err instanceof TooLargeError)) throw err;
+      this.stats.refused++;
+      this.c.logger.warn(
+        { neighbor: id, bytes, err: err.message },
+        'routing tables past the limits: holder lists dropped, the neighbor is routed by its filter',
+      );
+      // The filter has a fixed size and is kept; a delta's base is then gone, so ask anew.
+      table = delta ? applyPositions(held!.table, answer.table) : inflateFilter(answer.table);
+      holders = undefined;
+      if (delta) version = 0;
     }
     if (table.length !== POSITIONS) throw new Error(`a routing table of ${table.length} bytes`);
     // Still a neighbor? It may have left while the call was out.
     if (!this.c.neighbors.get(id)) return false;
-    this.held.set(id, { version: answer.version, table, holders, fetchedAtMs: now, merged: false });
+    this.held.set(id, { version, table, holders, fetchedAtMs: now, merged: false });
     return true;
   }
+}
+
+function inflateFilter(wire: Uint8Array): Uint8Array {
+  return new Uint8Array(inflateSync(wire, { maxOutputLength: POSITIONS }));
 }

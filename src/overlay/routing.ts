@@ -26,7 +26,7 @@ import type { NeighborTable } from './neighbors.js';
 import { emptyTable, keysTable, mergeTables, sameTable } from './route-table.js';
 import { planRoute, type NeighborRoutes, type RouteQuery, type RouteState } from './route-plan.js';
 import { makeDelta, type RoutesDelta, type RoutesVersion } from './routes-delta.js';
-import { RoutesPuller, WAIT_MS } from './routes-puller.js';
+import { RoutesPuller, WAIT_MS, type RoutesLimits } from './routes-puller.js';
 import type { OverlayTransport, RoutesAnswer } from './types.js';
 
 export interface RoutableIndex {
@@ -53,6 +53,8 @@ export interface RoutingInit {
   holderDistance: number;
   /** Holders listed per key before the key counts as common. */
   maxHolders: number;
+  /** What one neighbor's tables may cost: entries, bytes, updates per second. */
+  limits: RoutesLimits;
 }
 
 export interface RoutingStats {
@@ -65,6 +67,8 @@ export interface RoutingStats {
   bytesIn: number;
   bytesOut: number;
   pulls: number;
+  /** Neighbor answers whose holder lists were refused for passing the limits. */
+  refusedTables: number;
 }
 
 /** Earlier versions kept to answer with a delta (a neighbor is rarely more behind). */
@@ -103,6 +107,7 @@ export class Routing {
       intervalMs: init.intervalMs,
       timeoutMs: init.timeoutMs,
       onChange: () => this.scheduleRebuild(),
+      limits: init.limits,
     });
   }
 
@@ -113,6 +118,7 @@ export class Routing {
       knownNeighbors: known.length,
       bytesIn: this.puller.stats.bytesIn,
       pulls: this.puller.stats.pulls,
+      refusedTables: this.puller.stats.refused,
     };
   }
 

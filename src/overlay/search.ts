@@ -6,9 +6,15 @@
 // routed on only towards holders this peer has not routed it to yet.
 // Each hop ends its answer a little before its caller's deadline and gives its own forwards a
 // deadline a little shorter still, so a slow branch costs its own hits only.
+// What a remote peer can make this peer do is bounded by local policy: its
+// TTL is lowered to search.maxTtl, its `flood` is honoured only when
+// search.remoteFlood allows, and each neighbor (or stranger host) gets a token
+// bucket of searches; beyond it a Search is refused with RESOURCE_EXHAUSTED.
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../events/bus.js';
-import { UnavailableError } from '../errors.js';
+import { TooManyRequestsError, UnavailableError } from '../errors.js';
+import { plainHost, splitHostPort } from './addresses.js';
+import { RateLimiter } from './rate-limiter.js';
 import type { FileEntry, ListQuery, ListResult } from '../index/types.js';
 import { compileQuery } from '../index/keywords.js';
 import type { Logger } from '../logger.js';
@@ -66,6 +72,11 @@ export interface SearchInit {
   maxQueryLength: number;
   maxLocalHits: number;
   maxHits: number;
+  /** Honour `flood` in a Search from another peer; otherwise it is routed like any other. */
+  remoteFlood: boolean;
+  /** Searches one neighbor (or one stranger host) may send per second, and their burst. */
+  ratePerSec: number;
+  rateBurst: number;
 }
 
 export interface SearchStats {
@@ -73,6 +84,8 @@ export interface SearchStats {
   received: number;
   /** Of those, copies of a query already served (dropped). */
   duplicates: number;
+  /** Of those, refused for going over their sender's rate limit. */
+  refused: number;
   /** Search calls this peer made to its neighbors. */
   forwarded: number;
   /** Neighbors not sent a query because their routing table ruled it out. */
@@ -92,8 +105,10 @@ function margin(remainingMs: number): number {
 
 export class SearchEngine {
   private readonly seen: SeenCache<RouteState>;
+  private readonly limiter: RateLimiter;
   readonly stats: SearchStats = {
     received: 0,
+    refused: 0,
     duplicates: 0,
     forwarded: 0,
     pruned: 0,
@@ -106,6 +121,7 @@ export class SearchEngine {
   ) {
     // Long enough that no copy of an expired id can still be travelling.
     this.seen = new SeenCache(SEEN_ENTRIES, 2 * init.maxTimeoutMs);
+    this.limiter = new RateLimiter({ perSecond: init.ratePerSec, burst: init.rateBurst });
   }
 
   /**
@@ -156,12 +172,15 @@ export class SearchEngine {
 
   /**
    * PeerService.Search: the request is validated at once (TTL above maxTtl is
-   * lowered to it); the hits follow. `deadline` is the caller's, epoch ms.
+   * lowered to it); the hits follow. `deadline` is the caller's, epoch ms;
+   * `callerHost` the address the call came from. Throws TooManyRequestsError
+   * past the sender's rate limit.
    */
   serve(
     raw: UncheckedSearch,
     deadline: number,
     signal: AbortSignal,
+    callerHost: string,
   ): AsyncGenerator<SearchHitMessage> {
     const message: SearchMessage = {
       queryId: checkQueryId(raw.queryId),
@@ -170,12 +189,32 @@ export class SearchEngine {
       hops: Math.min(Math.max(0, Math.trunc(raw.hops || 0)), 255),
       origin: checkPeer(raw.origin, 'origin'),
       senderId: raw.senderId ? checkPeerId(raw.senderId, 'sender_id') : '',
-      flood: raw.flood === true,
+      flood: raw.flood === true && this.init.remoteFlood,
       targets: checkTargets(raw.targets),
     };
     this.stats.received++;
+    if (!this.limiter.take(this.senderKey(message.senderId, callerHost))) {
+      this.stats.refused++;
+      throw new TooManyRequestsError(
+        `more than ${this.init.ratePerSec} searches a second (burst ${this.init.rateBurst}) from one peer`,
+      );
+    }
     const bounded = Math.min(deadline, Date.now() + this.init.maxTimeoutMs);
     return this.process(message, bounded, signal);
+  }
+
+  /**
+   * The rate-limit bucket of a Search: its neighbor's when the claimed sender
+   * is a neighbor reached at the caller's host, else the caller host's, so
+   * made-up sender ids share one bucket.
+   */
+  private senderKey(senderId: string, callerHost: string): string {
+    const host = plainHost(callerHost);
+    const neighbor = senderId ? this.c.neighbors.get(senderId) : undefined;
+    if (neighbor && plainHost(splitHostPort(neighbor.callAddress).host) === host) {
+      return `neighbor:${senderId}`;
+    }
+    return `host:${host}`;
   }
 
   private async *originate(

@@ -1,12 +1,16 @@
 // The receiving side of a push. The header is checked against this peer's
 // policy before a byte of data is read; the data goes through a temp file
 // into the quarantine folder, checked for size and hash, never overwriting.
+// What a sender reserves with its header is held only while data keeps
+// coming (`stallMs`), and files are counted as well as bytes, so neither a
+// silent upload nor a stream of empty files can take the quota.
 import { lstat, readdir } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import {
   InvalidArgumentError,
   PermissionDeniedError,
   QuotaExceededError,
+  TimeoutError,
   TooLargeError,
 } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
@@ -20,6 +24,10 @@ export interface UploadPolicy {
   enabled: boolean;
   maxFileBytes: number;
   quotaBytes: number;
+  /** Files the quarantine folder may hold, empty ones included. */
+  maxFiles: number;
+  /** An upload that sends no data for this long loses its reservation and is refused, ms. */
+  stallMs: number;
   /** Peer ids allowed to push; empty allows all. */
   allowedPeers: string[];
   /** Quarantine folder, relative to the share. */
@@ -50,6 +58,8 @@ export interface IncomingHeader {
 export class UploadReceiver {
   /** Bytes admitted but not yet stored, so parallel uploads cannot overrun the quota. */
   private reserved = 0;
+  /** Files admitted but not yet stored, for the file-count quota. */
+  private reservedFiles = 0;
 
   constructor(
     private readonly components: UploadReceiverComponents,
@@ -83,19 +93,25 @@ export class UploadReceiver {
         `file of ${header.size} bytes exceeds the limit of ${policy.maxFileBytes} bytes for pushed files`,
       );
     }
-    const used = await this.usedBytes();
-    if (used + this.reserved + header.size > policy.quotaBytes) {
+    const used = await this.usage();
+    if (used.bytes + this.reserved + header.size > policy.quotaBytes) {
       throw new QuotaExceededError(
-        `the ${policy.quotaBytes}-byte quota for pushed files cannot take ${header.size} more bytes (${used + this.reserved} in use)`,
+        `the ${policy.quotaBytes}-byte quota for pushed files cannot take ${header.size} more bytes (${used.bytes + this.reserved} in use)`,
+      );
+    }
+    if (used.files + this.reservedFiles + 1 > policy.maxFiles) {
+      throw new QuotaExceededError(
+        `the quota of ${policy.maxFiles} pushed files is full (${used.files + this.reservedFiles} held)`,
       );
     }
     this.reserved += header.size;
+    this.reservedFiles++;
     try {
       const { sharedDir, dataDir, chunkSize } = this.init;
       const { found, hashes } = await writeIntoShare(
         { sharedDir, dataDir, chunkSize },
         rel,
-        capped(data, header.size),
+        stallGuard(capped(data, header.size), policy.stallMs),
         { maxBytes: header.size, expectedSize: header.size, expectedSha256: sha256 },
       );
       const entry = await this.components.index.addKnown(found, { ...hashes, chunkSize });
@@ -119,12 +135,14 @@ export class UploadReceiver {
       throw err;
     } finally {
       this.reserved -= header.size;
+      this.reservedFiles--;
     }
   }
 
-  /** Bytes in the quarantine folder now (its files, not following links). */
-  private async usedBytes(): Promise<number> {
+  /** Bytes and files in the quarantine folder now (not following links). */
+  private async usage(): Promise<{ bytes: number; files: number }> {
     let total = 0;
+    let files = 0;
     const walk = async (dir: string): Promise<void> => {
       let names: string[];
       try {
@@ -137,14 +155,17 @@ export class UploadReceiver {
         try {
           const s = await lstat(path);
           if (s.isDirectory()) await walk(path);
-          else if (s.isFile()) total += s.size;
+          else if (s.isFile()) {
+            total += s.size;
+            files++;
+          }
         } catch {
           // Vanished meanwhile.
         }
       }
     };
     await walk(join(this.init.sharedDir, this.init.policy.dir));
-    return total;
+    return { bytes: total, files };
   }
 }
 
@@ -157,5 +178,35 @@ async function* capped(data: AsyncIterable<Uint8Array>, size: number): AsyncGene
       throw new InvalidArgumentError(`sent more than the ${size} bytes its header announced`);
     }
     yield piece;
+  }
+}
+
+/** Passes the data through, failing with TimeoutError when none comes for `ms`. */
+async function* stallGuard(
+  data: AsyncIterable<Uint8Array>,
+  ms: number,
+): AsyncGenerator<Uint8Array> {
+  const iterator = data[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new TimeoutError(`the upload sent no data for ${ms} ms`)),
+          ms,
+        );
+      });
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await Promise.race([iterator.next(), stalled]);
+      } finally {
+        clearTimeout(timer);
+      }
+      if (next.done) return;
+      yield next.value;
+    }
+  } finally {
+    // Not awaited: a read still pending ends when the call does.
+    void iterator.return?.();
   }
 }

@@ -15,6 +15,8 @@ export interface FakePeerOptions {
   protocolVersion?: number;
   /** Search never answers (the call hangs until the caller gives up). */
   hangOnSearch?: boolean;
+  /** Answers GetRoutes at once with this (a hostile table); absent: UNIMPLEMENTED. */
+  routes?: () => unknown;
 }
 
 export interface FakePeer {
@@ -50,6 +52,7 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
     Leave: unary('Leave', () => ({})),
     Ping: unary('Ping', () => ({ peer: me(), sentAtMs: 0 })),
     GetPeers: unary('GetPeers', () => ({ peers: [] })),
+    ...(options.routes ? { GetRoutes: unary('GetRoutes', options.routes) } : {}),
     Search: (call: ServerWritableStream<unknown, unknown>) => {
       calls.push('Search');
       openSearches.add(call);
