@@ -13,7 +13,7 @@ import { FileIndex } from './index/file-index.js';
 import { createLogger, type Logger, type RootLogger } from './logger.js';
 import { Metrics } from './metrics.js';
 import { countDomainMetrics } from './domain-metrics.js';
-import { isUnspecifiedHost, joinHostPort } from './overlay/addresses.js';
+import { isUnspecifiedHost, joinHostPort } from './net/addresses.js';
 import { Overlay } from './overlay/overlay.js';
 import type { AddressPlan, AddressSource } from './overlay/self-address.js';
 import { RestServer } from './rest/server.js';
@@ -109,10 +109,11 @@ export class Daemon {
         index: this.index,
         events: this.events,
         logger: logger.child({ component: 'transfer' }),
-        transport: new GrpcTransferTransport({ metrics }),
+        transport: new GrpcTransferTransport(),
         findSources: overlaySources(this.overlay),
         resolvePeer: overlayPeerResolver(this.overlay),
         peerIdAt: overlayPeerNamer(this.overlay),
+        onBytes: (direction, bytes) => metrics.transferBytes.inc({ direction }, bytes),
       },
       {
         ...config.transfer,

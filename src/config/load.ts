@@ -10,6 +10,7 @@ import { matchesSubject } from '../events/bus.js';
 import { EVENT_TYPES } from '../events/types.js';
 import { defaultLogFile } from './log-path.js';
 import { configSchema, type Config, type ConfigInput, type ParsedConfig } from './schema.js';
+import { isLoopbackHost } from '../net/addresses.js';
 
 /** Command-line flags that override the file. */
 export interface ConfigOverrides {
@@ -247,8 +248,4 @@ const DIR_PROBLEMS: Record<string, string> = {
 /** A stable id for peers configured without one. */
 function defaultId(sharedDir: string): string {
   return `peer-${createHash('sha256').update(sharedDir).digest('hex').slice(0, 8)}`;
-}
-
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }

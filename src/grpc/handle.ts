@@ -13,6 +13,7 @@ import { bearerMatches } from '../auth.js';
 import { UnauthenticatedError, publicMessage, toP2pError, wireCodes } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import { checkSafeIntegers } from './safe-integers.js';
+import { isLoopbackHost } from '../net/addresses.js';
 
 /** A gRPC error carrying the status from the error table and the error's message. */
 export function toGrpcError(err: unknown): ServerErrorResponse {
@@ -101,8 +102,6 @@ export async function writeWithBackpressure<T>(
   });
 }
 
-const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+|localhost)$/;
-
 /** The client's host from a call's peer string (`ipv4:1.2.3.4:5`, `ipv6:[::1]:5`, `unix:...`). */
 export function callerHost(peer: string): string {
   if (peer.startsWith('unix:')) return 'localhost';
@@ -113,16 +112,12 @@ export function callerHost(peer: string): string {
   return idx > 0 ? rest.slice(0, idx) : rest;
 }
 
-export function isLoopback(host: string): boolean {
-  return LOOPBACK.test(host);
-}
-
 /**
  * Loopback, or one of this machine's own addresses: a client on this host that
  * dialled a non-loopback address (e.g. `p2pd status` against `grpc.host`) is still local.
  */
 export function isThisHost(host: string): boolean {
-  if (isLoopback(host)) return true;
+  if (isLoopbackHost(host)) return true;
   const bare = host.replace(/^::ffff:/, '').toLowerCase();
   return Object.values(networkInterfaces()).some((list) =>
     (list ?? []).some((a) => a.address.toLowerCase() === bare),

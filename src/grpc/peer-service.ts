@@ -108,10 +108,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
               handle,
               offset,
               end + 1,
-              (n) => {
-                core.transfers.traffic.sent(n);
-                metrics.transferBytes.inc({ direction: 'up' }, n);
-              },
+              (n) => core.transfers.traffic.sent(n),
               core.config.transfer.serveStallMs,
             );
           } finally {

@@ -12,6 +12,7 @@ import { withEncodedDataChunks } from './data-chunk-wire.js';
 import { peerServiceHandlers } from './peer-service.js';
 import { addLazyReflection } from './lazy-reflection.js';
 import { loadProto } from './proto.js';
+import { joinHostPort } from '../net/addresses.js';
 
 /** A connection must start talking HTTP/2 within this, ms. */
 const FIRST_BYTES_MS = 10_000;
@@ -76,7 +77,7 @@ export class GrpcServer implements Startable {
         if (socket.readableLength > 0 && !socket.destroyed) injector.injectConnection(socket);
       });
     });
-    const target = `${this.init.host.includes(':') ? `[${this.init.host}]` : this.init.host}:${this.init.port}`;
+    const target = joinHostPort(this.init.host, this.init.port);
     await new Promise<void>((resolve, reject) => {
       listener.once('error', (err: NodeJS.ErrnoException) => {
         guard.close();

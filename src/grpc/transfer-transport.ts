@@ -3,7 +3,6 @@
 // heartbeats), a deadline on every call, AbortSignal cancellation.
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { toP2pError } from '../errors.js';
-import type { Metrics } from '../metrics.js';
 import type { PeerServiceClient } from '../generated/p2p/v1/PeerService.js';
 import type {
   CallOptions,
@@ -33,8 +32,6 @@ const TRANSFER_CHANNEL_OPTIONS: ChannelOptions = {
 
 export class GrpcTransferTransport implements PeerTransport {
   private readonly clients = new Map<string, PeerServiceClient>();
-
-  constructor(private readonly components: { metrics?: Metrics } = {}) {}
 
   getFile(address: string, sha256: string, options: CallOptions): Promise<RemoteFileInfo> {
     const client = this.client(address);
@@ -71,7 +68,6 @@ export class GrpcTransferTransport implements PeerTransport {
     else options.signal.addEventListener('abort', onAbort, { once: true });
     try {
       for await (const message of call as AsyncIterable<{ offset: number; data: Buffer }>) {
-        this.components.metrics?.transferBytes.inc({ direction: 'down' }, message.data.length);
         yield { offset: message.offset, data: message.data };
       }
     } catch (err) {
@@ -118,7 +114,6 @@ export class GrpcTransferTransport implements PeerTransport {
         for await (const piece of data) {
           // The receiver may answer (refuse) before it has read everything.
           if (settled) return;
-          this.components.metrics?.transferBytes.inc({ direction: 'up' }, piece.length);
           if (!call.write({ data: piece })) {
             await new Promise<void>((resolveDrain) => {
               wake = resolveDrain;

@@ -25,6 +25,8 @@ export function uploadHandler(
         const first = await messages.next();
         const header = first.done ? undefined : first.value.header;
         if (!header) throw new InvalidArgumentError('an upload must start with a header');
+        const host = callerHost(call.getPeer());
+        // Counted by the caller's host, not the id it claims in the header.
         const result = await core.transfers.uploads.receive(
           {
             name: header.name,
@@ -32,8 +34,8 @@ export function uploadHandler(
             sha256: header.sha256,
             senderId: header.sender?.id ?? '',
           },
-          dataOf(messages, (bytes) => metrics.transferBytes.inc({ direction: 'down' }, bytes)),
-          callerHost(call.getPeer()),
+          dataOf(messages, (bytes) => core.transfers.traffic.received(bytes, host)),
+          host,
         );
         metrics.grpcRequests.inc({ method: METHOD, code: 'OK' });
         callback(null, { file: toFileInfo(result.entry), storedAs: result.storedAs });

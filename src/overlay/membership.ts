@@ -16,7 +16,7 @@ import {
   joinHostPort,
   plainHost,
   splitHostPort,
-} from './addresses.js';
+} from '../net/addresses.js';
 import { shuffle, type HostCache } from './host-cache.js';
 import type { Neighbor, NeighborTable } from './neighbors.js';
 import type { SelfAddress } from './self-address.js';

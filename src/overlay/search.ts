@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from '../events/bus.js';
 import { TooManyRequestsError, UnavailableError } from '../errors.js';
-import { plainHost, splitHostPort } from './addresses.js';
+import { plainHost, splitHostPort } from '../net/addresses.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { FileEntry, ListQuery, ListResult } from '../index/types.js';
 import { compileQuery } from '../index/keywords.js';

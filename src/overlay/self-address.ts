@@ -6,7 +6,13 @@
 import { createSocket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { Logger } from '../logger.js';
-import { isLocalOnly, isRoutableIp, joinHostPort, plainHost, splitHostPort } from './addresses.js';
+import {
+  isLocalOnly,
+  isRoutableIp,
+  joinHostPort,
+  plainHost,
+  splitHostPort,
+} from '../net/addresses.js';
 
 export type AddressSource = 'advertise' | 'bind' | 'route' | 'observed' | 'loopback';
 

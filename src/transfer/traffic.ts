@@ -9,14 +9,14 @@ export interface PeerTraffic {
   address: string;
   /** Bytes sent to it: pushes (served Download bytes cannot be attributed yet). */
   upBytes: number;
-  /** Verified bytes fetched from it. */
+  /** Verified bytes fetched from it, and bytes it pushed here. */
   downBytes: number;
 }
 
 export interface TrafficTotals {
   /** Bytes sent: Download streams served and pushes. */
   upBytes: number;
-  /** Verified bytes fetched. */
+  /** Verified bytes fetched, and bytes of pushes taken in. */
   downBytes: number;
   peers: PeerTraffic[];
 }
@@ -24,20 +24,27 @@ export interface TrafficTotals {
 /** Peers remembered; past it the quietest are forgotten (their bytes stay in the totals). */
 const MAX_PEERS = 256;
 
+export type Direction = 'up' | 'down';
+
 export class TrafficCounter {
   private up = 0;
   private down = 0;
   private readonly byAddress = new Map<string, PeerTraffic>();
 
+  /** `onBytes` sees every count too (the byte metrics), so bytes are counted in one place. */
+  constructor(private readonly onBytes: (direction: Direction, bytes: number) => void = () => {}) {}
+
   /** Bytes sent to a peer (`address` given) or served to an unnamed caller. */
   sent(bytes: number, address?: string, peerId = ''): void {
     this.up += bytes;
+    this.onBytes('up', bytes);
     if (address) this.peer(address, peerId).upBytes += bytes;
   }
 
-  /** Verified bytes received from the peer at `address`. */
+  /** Bytes received from the peer at `address`: verified fetched chunks, pushes taken in. */
   received(bytes: number, address: string, peerId = ''): void {
     this.down += bytes;
+    this.onBytes('down', bytes);
     this.peer(address, peerId).downBytes += bytes;
   }
 

@@ -23,7 +23,7 @@ import {
   type TransferOutcome,
   type TransferSnapshot,
 } from './types.js';
-import { TrafficCounter } from './traffic.js';
+import { TrafficCounter, type Direction } from './traffic.js';
 import { UploadReceiver, type UploadPolicy } from './upload-receiver.js';
 
 export interface TransferManagerComponents {
@@ -37,6 +37,8 @@ export interface TransferManagerComponents {
   resolvePeer?: ResolvePeer;
   /** Address to neighbor id (the overlay), to name sources given by address. */
   peerIdAt?: (address: string) => string | undefined;
+  /** Sees every byte the traffic counter counts (the byte metrics). */
+  onBytes?: (direction: Direction, bytes: number) => void;
 }
 
 export interface TransferManagerInit extends Omit<FetchSettings, 'chunkSize'> {
@@ -70,7 +72,7 @@ export class TransferManager implements Startable {
   readonly uploads: UploadReceiver;
   readonly serving: ServeLimiter;
   /** Bytes moved, in total and per peer: rates are sampled from it. */
-  readonly traffic = new TrafficCounter();
+  readonly traffic: TrafficCounter;
   private readonly store: PartialStore;
   private readonly entries: TransferRegistry;
   private readonly queue: FetchJob[] = [];
@@ -84,6 +86,7 @@ export class TransferManager implements Startable {
     private readonly init: TransferManagerInit,
   ) {
     const { index, events, logger } = components;
+    this.traffic = new TrafficCounter(components.onBytes);
     this.store = new PartialStore(init.dataDir, logger);
     this.entries = new TransferRegistry({ events, logger }, init);
     this.uploads = new UploadReceiver(

@@ -1,7 +1,8 @@
 // The ControlService token guard, with fake calls from several kinds of peer.
 import { Metadata } from '@grpc/grpc-js';
 import { expect } from 'chai';
-import { callerHost, controlGuard, isLoopback } from '../../src/grpc/handle.js';
+import { callerHost, controlGuard } from '../../src/grpc/handle.js';
+import { isLoopbackHost as isLoopback } from '../../src/net/addresses.js';
 
 type Guard = ReturnType<typeof controlGuard>;
 type FakeCall = Parameters<Guard>[0];
