@@ -21,10 +21,22 @@ describe('cli demo', function () {
         async () => (await getJson<{ peers: number }>(`${first}/api/v1/status`)).peers === 2,
         { timeoutMs: 15_000, what: 'peer1 to have both others as neighbors' },
       );
-      const found = await getJson<{ hits: { peer: { id: string } }[] }>(
-        `${first}/api/v1/search?q=song&timeout_ms=2000`,
-      );
-      expect(found.hits.map((h) => h.peer.id).sort()).to.deep.equal(['peer2', 'peer3']);
+      // Peers index their samples in the background and tell neighbors in their keyword
+      // tables; a search the moment they join can beat that, so ask until both answer.
+      const holders = async (): Promise<string[]> =>
+        (
+          await getJson<{ hits: { peer: { id: string } }[] }>(
+            `${first}/api/v1/search?q=song&timeout_ms=2000`,
+          )
+        ).hits
+          .map((h) => h.peer.id)
+          .sort();
+      let found: string[] = [];
+      await waitFor(async () => (found = await holders()).length >= 2, {
+        timeoutMs: 20_000,
+        what: 'both holders of the song to answer a search',
+      });
+      expect(found).to.deep.equal(['peer2', 'peer3']);
       expect(existsSync(folder)).to.equal(true);
       demo.kill('SIGINT');
       expect((await demo.exited).code).to.equal(0);
