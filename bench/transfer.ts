@@ -19,7 +19,7 @@ import { MiB, envInt, type Bench, type BenchRow } from './table.js';
 export const transferBench: Bench = {
   name: 'transfer',
   describe:
-    'verified p2pd fetch over loopback beside plain HTTP, median of BENCH_TRANSFER_RUNS (default 3) interleaved runs (BENCH_TRANSFER_MIB, default 1024; BENCH_TRANSFER_SOURCES, default 1,3)',
+    'verified p2pd fetch over loopback (TLS, and 1 source on a plaintext wire for the cost of encryption) beside plain HTTP, median of BENCH_TRANSFER_RUNS (default 3) interleaved runs (BENCH_TRANSFER_MIB, default 1024; BENCH_TRANSFER_SOURCES, default 1,3)',
   async run(): Promise<BenchRow[]> {
     const sources = (process.env.BENCH_TRANSFER_SOURCES ?? '1,3')
       .split(',')
@@ -73,9 +73,13 @@ export interface TransferBenchRow extends TransferRun {
   runs: number[];
 }
 
+/** The gRPC config of a daemon on a plaintext peer wire (no TLS). */
+const PLAINTEXT = { host: '127.0.0.1', port: 0, plaintextPeers: true };
+
 export async function runTransferBench(options: TransferBenchOptions): Promise<TransferBenchRow[]> {
   const dir = await mkdtemp(join(options.dir ?? tmpdir(), 'p2pd-bench-'));
   const sources: BenchDaemon[] = [];
+  let plainSource: BenchDaemon | undefined;
   let http: { server: ChildProcess; port: number } | undefined;
   try {
     const file = join(dir, 'origin.bin');
@@ -90,8 +94,16 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
       await link(file, join(shared, 'bench.bin'));
       sources.push(await startDaemon(dir, `source${i}`, { index: { watch: false } }));
     }
-    log(`${count} source daemon(s) indexing`);
-    await Promise.all(sources.map((d) => waitIndexed(d, 1)));
+    // The same file on a plaintext wire: what TLS costs, measured in the same run.
+    const plainShared = join(dir, 'plain-source', 'shared');
+    await mkdir(plainShared, { recursive: true });
+    await link(file, join(plainShared, 'bench.bin'));
+    plainSource = await startDaemon(dir, 'plain-source', {
+      index: { watch: false },
+      grpc: { ...PLAINTEXT },
+    });
+    log(`${count + 1} source daemon(s) indexing`);
+    await Promise.all([...sources, plainSource].map((d) => waitIndexed(d, 1)));
     const cases: { label: string; run: () => Promise<TransferRun> }[] = [
       ...[false, true].map((fsync) => ({
         label: `plain HTTP (node http, no verification${fsync ? ', fsync' : ''})`,
@@ -101,6 +113,10 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
         label: `p2pd verified fetch, ${n} source${n > 1 ? 's' : ''}`,
         run: () => p2pFetch(dir, sha256, options.sizeBytes, sources.slice(0, n)),
       })),
+      {
+        label: 'p2pd verified fetch, 1 source, plaintext wire (grpc.plaintextPeers)',
+        run: () => p2pFetch(dir, sha256, options.sizeBytes, [plainSource!], PLAINTEXT),
+      },
     ];
     const runs: TransferRun[][] = cases.map(() => []);
     for (let r = 1; r <= options.runs; r++) {
@@ -117,7 +133,7 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
     });
   } finally {
     http?.server.kill();
-    await Promise.all(sources.map((d) => d.stop()));
+    await Promise.all([...sources, ...(plainSource ? [plainSource] : [])].map((d) => d.stop()));
     await rm(dir, { recursive: true, force: true });
   }
 }
@@ -185,6 +201,7 @@ async function p2pFetch(
   sha256: string,
   size: number,
   sources: BenchDaemon[],
+  grpc?: object,
 ): Promise<TransferRun> {
   const fetcherDir = join(dir, 'fetch');
   let fetcher: BenchDaemon | undefined;
@@ -192,6 +209,7 @@ async function p2pFetch(
     await mkdir(fetcherDir, { recursive: true });
     fetcher = await startDaemon(fetcherDir, 'fetcher', {
       index: { watch: false },
+      ...(grpc ? { grpc } : {}),
       // Tuning experiments: P2PD_BENCH_TRANSFER='{"maxRequestsPerSource":2}'.
       ...(process.env.P2PD_BENCH_TRANSFER
         ? { transfer: JSON.parse(process.env.P2PD_BENCH_TRANSFER) as object }

@@ -8,6 +8,7 @@ import type { Metrics } from './metrics.js';
 import type { TransferManager } from './transfer/transfer-manager.js';
 import type { BootstrapView } from './overlay/host-cache.js';
 import type { Overlay } from './overlay/overlay.js';
+import type { PeerWire } from './identity/peer-wire.js';
 import type { AddressSource } from './overlay/self-address.js';
 
 /** The MOM link: no URL configured, not yet connected, connected, or lost. */
@@ -31,6 +32,10 @@ export interface NodeStatus {
   bootstrap: BootstrapView[];
   /** Where grpcAddress came from; 'loopback' means other hosts cannot dial this peer. */
   addressSource: AddressSource;
+  /** This peer's identity: the fingerprint of its key. */
+  fingerprint: string;
+  /** `public`, `private <id>` (a network secret), or `plaintext` (no TLS between peers). */
+  network: string;
 }
 
 export interface Core {
@@ -43,6 +48,8 @@ export interface Core {
   transfers: TransferManager;
   /** Neighbors, joining and leaving, network search. */
   overlay: Overlay;
+  /** This peer's key and TLS between peers; who a caller is. */
+  wire: PeerWire;
   status(): NodeStatus;
 }
 

@@ -5,7 +5,9 @@ import type { Config } from './config/schema.js';
 import type { Core, NodeStatus, Startable } from './core.js';
 import { EventBus } from './events/bus.js';
 import type { NatsPublisher } from './events/nats-publisher.js';
+import type { ChannelCredentials } from '@grpc/grpc-js';
 import { GrpcPeerTransport } from './grpc/peer-transport.js';
+import { PeerWire } from './identity/peer-wire.js';
 import { PROTOCOL_VERSION } from './grpc/proto.js';
 import { GrpcServer } from './grpc/server.js';
 import { GrpcTransferTransport } from './grpc/transfer-transport.js';
@@ -42,6 +44,8 @@ export class Daemon {
   readonly overlay: Overlay;
   readonly transfers: TransferManager;
   readonly events: EventBus;
+  /** This peer's key, the peers' pinned keys, TLS between peers. */
+  readonly wire: PeerWire;
   /**
    * Built by start() when nats.url is configured: the NATS client is loaded only then,
    * so a peer without NATS does not carry it.
@@ -86,12 +90,19 @@ export class Daemon {
       },
     );
     if (config.nats.url === undefined) metrics.natsState.set({ state: 'disabled' }, 1);
+    this.wire = new PeerWire(logger.child({ component: 'wire' }), {
+      dataDir: config.dataDir,
+      secret: config.network.secret,
+      plaintext: config.grpc.plaintextPeers,
+    });
+    const credentials = (address: string): ChannelCredentials => this.wire.credentials(address);
     this.overlay = new Overlay(
       {
         events: this.events,
         logger: logger.child({ component: 'overlay' }),
         index: this.index,
-        transport: new GrpcPeerTransport(),
+        transport: new GrpcPeerTransport(credentials),
+        keys: this.wire,
       },
       {
         id: config.id,
@@ -109,7 +120,7 @@ export class Daemon {
         index: this.index,
         events: this.events,
         logger: logger.child({ component: 'transfer' }),
-        transport: new GrpcTransferTransport(),
+        transport: new GrpcTransferTransport(credentials),
         findSources: overlaySources(this.overlay),
         resolvePeer: overlayPeerResolver(this.overlay),
         peerIdAt: overlayPeerNamer(this.overlay),
@@ -138,9 +149,14 @@ export class Daemon {
       index: this.index,
       overlay: this.overlay,
       transfers: this.transfers,
+      wire: this.wire,
       status: () => this.status(),
     };
-    this.grpc = new GrpcServer(this.core, { host: config.grpc.host, port: config.grpc.port });
+    this.grpc = new GrpcServer(this.core, {
+      host: config.grpc.host,
+      port: config.grpc.port,
+      wire: this.wire,
+    });
     this.rest = new RestServer(this.core, { host: config.rest.host, port: config.rest.port });
   }
 
@@ -188,6 +204,8 @@ export class Daemon {
       const parts: [string, Startable][] = [
         ...(this.nats ? [['nats', this.nats] as [string, Startable]] : []),
         ['index', this.index],
+        // The key before anything talks to peers.
+        ['wire', this.wire],
         ['grpc', this.grpc],
         // After gRPC (its address is advertised), stopped before it (so Leave goes out).
         ['overlay', this.overlay],
@@ -257,6 +275,8 @@ export class Daemon {
       log: this.log.status(),
       bootstrap: this.overlay.bootstrapStatus(),
       addressSource: this.overlay.self ? this.overlay.addressSource : this.addressPlanSource(),
+      fingerprint: this.wire.fingerprint,
+      network: this.wire.network,
     };
   }
 

@@ -12,6 +12,11 @@ export function formatPeers(peers: Neighbor__Output[], now = Date.now()): string
   const rows = table(peers, [
     { title: 'ID', value: (n) => n.peer?.id ?? '' },
     { title: 'ADDRESS', value: (n) => n.peer?.address ?? '' },
+    // The first group is enough to tell keys apart at a glance; --json has the whole.
+    {
+      title: 'KEY',
+      value: (n) => (n.peer?.fingerprint ? `${n.peer.fingerprint.slice(0, 13)}…` : '-'),
+    },
     { title: 'STATE', value: (n) => n.state },
     { title: 'RTT', value: (n) => (n.rttMs < 0 ? '-' : `${n.rttMs} ms`), align: 'right' },
     { title: 'DIRECTION', value: (n) => n.direction },

@@ -9,6 +9,8 @@ import { humanDuration, humanSize, keyValues } from './format.js';
 export function formatStatus(s: StatusResponse__Output): string {
   return keyValues([
     ['id', s.id],
+    ['key', s.fingerprint],
+    ['network', s.network === 'plaintext' ? 'PLAINTEXT (no TLS between peers)' : s.network],
     ['version', s.version],
     ['gRPC', `${s.grpcAddress}${addressNote(s)}`],
     ['REST', `http://${s.restAddress}`],

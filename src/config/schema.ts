@@ -1,4 +1,5 @@
 // The config file's schema: every field but sharedDir has a default.
+import { FINGERPRINT } from '../identity/fingerprint.js';
 import { z } from 'zod';
 import { checkShareName } from '../index/paths.js';
 
@@ -76,6 +77,20 @@ export const configSchema = z.strictObject({
       /** Connections held at once, in all and per remote address (the quietest make way). */
       maxConnections: z.int().min(1).max(100_000).default(1024),
       maxConnectionsPerIp: z.int().min(1).max(100_000).default(64),
+      /**
+       * Talk to peers without TLS: no encryption, no identities, any peer id believed.
+       * Only for benchmarks and debugging; logged loudly. Peers on TLS refuse such calls.
+       */
+      plaintextPeers: z.boolean().default(false),
+    })
+    .prefault({}),
+  network: z
+    .strictObject({
+      /**
+       * A private network: only peers that know this secret can join (their keys are
+       * certified by a CA derived from it). Unset: the public network.
+       */
+      secret: z.string().min(16, 'must be at least 16 characters').optional(),
     })
     .prefault({}),
   rest: z
@@ -182,8 +197,20 @@ export const configSchema = z.strictObject({
       maxFiles: z.int().min(0).max(10_000_000).default(1000),
       /** An upload that sends no data for this long loses its quota reservation and is refused, ms. */
       stallMs: z.int().min(100).max(600_000).default(15_000),
-      /** Peer ids allowed to push; empty allows every peer. */
-      allowedPeers: z.array(z.string().regex(PEER_ID_PATTERN, 'must be a peer id')).default([]),
+      /**
+       * Peers allowed to push, by key fingerprint (strongest) or by peer id (bound to the
+       * key first seen with it); empty allows every peer.
+       */
+      allowedPeers: z
+        .array(
+          z
+            .string()
+            .refine(
+              (v) => PEER_ID_PATTERN.test(v) || FINGERPRINT.test(v),
+              'must be a peer id or a key fingerprint',
+            ),
+        )
+        .default([]),
       /** Quarantine folder inside the share where pushed files land. */
       dir: z
         .string()

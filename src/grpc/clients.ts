@@ -1,5 +1,10 @@
 // Typed gRPC clients: the CLI and tests use ControlService, peers use PeerService.
-import { credentials, type ChannelOptions, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  type ChannelCredentials,
+  type ChannelOptions,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import type { ControlServiceClient } from '../generated/p2p/v1/ControlService.js';
 import type { PeerServiceClient } from '../generated/p2p/v1/PeerService.js';
 import { loadProto } from './proto.js';
@@ -13,10 +18,20 @@ export function createControlClient(address: string): ControlServiceClient {
   return new proto.p2p.v1.ControlService(address, credentials.createInsecure(), CHANNEL_OPTIONS);
 }
 
-export function createPeerClient(address: string, options: ChannelOptions = {}): PeerServiceClient {
+/** How a daemon reaches the peer at an address (the peer wire's TLS credentials). */
+export type PeerCredentials = (address: string) => ChannelCredentials;
+
+/** A PeerService client; `creds` come from the peer wire (TLS with this peer's key). */
+export function createPeerClient(
+  address: string,
+  creds: ChannelCredentials,
+  options: ChannelOptions = {},
+): PeerServiceClient {
   const { proto } = loadProto();
-  return new proto.p2p.v1.PeerService(address, credentials.createInsecure(), {
+  return new proto.p2p.v1.PeerService(address, creds, {
     ...CHANNEL_OPTIONS,
+    // The servername TLS sends: ours, since an IP address is not allowed there (RFC 6066).
+    'grpc.ssl_target_name_override': 'p2pd',
     ...options,
   });
 }

@@ -20,7 +20,7 @@ import { watchEventsHandler } from './watch-events.js';
 
 export function controlServiceHandlers(core: Core): ControlServiceHandlers {
   const { metrics, index, overlay } = core;
-  const guard = controlGuard(core.config.grpc.token);
+  const guard = controlGuard(core.config.grpc.token, (peer) => core.wire.overTls(peer));
   return {
     Status: unary<unknown, StatusResponse>(
       'ControlService/Status',

@@ -49,11 +49,19 @@ export function toStatusResponse(s: NodeStatus): StatusResponse {
     },
     bootstrap: s.bootstrap.map((b) => ({ ...b })),
     addressSource: s.addressSource,
+    fingerprint: s.fingerprint,
+    network: s.network,
   };
 }
 
 export function toPeerInfo(p: PeerRecord): PeerInfo {
-  return { id: p.id, address: p.address, protocolVersion: p.protocolVersion, version: p.version };
+  return {
+    id: p.id,
+    address: p.address,
+    protocolVersion: p.protocolVersion,
+    version: p.version,
+    fingerprint: p.fingerprint ?? '',
+  };
 }
 
 export function toNeighbor(n: NeighborView): Neighbor {

@@ -124,13 +124,21 @@ export function isThisHost(host: string): boolean {
   );
 }
 
-/** ControlService guard: callers off this host must present `authorization: Bearer <token>`. */
-export function controlGuard(token: string | undefined) {
+/**
+ * ControlService guard: callers off this host must come over TLS (so the token is
+ * not sent in clear) and present `authorization: Bearer <token>`.
+ */
+export function controlGuard(token: string | undefined, overTls: (peer: string) => boolean) {
   return (call: AnyCall): void => {
     if (isThisHost(callerHost(call.getPeer()))) return;
     if (!token) {
       throw new UnauthenticatedError(
         'ControlService is only open to this host unless grpc.token is set',
+      );
+    }
+    if (!overTls(call.getPeer())) {
+      throw new UnauthenticatedError(
+        'ControlService from another host needs TLS, so the token is not sent in clear (grpcurl -insecure, not -plaintext)',
       );
     }
     const presented = call.metadata.get('authorization')[0];

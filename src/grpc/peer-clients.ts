@@ -2,7 +2,7 @@
 // closed when the peer is dropped or the daemon stops.
 import type { ChannelOptions } from '@grpc/grpc-js';
 import type { PeerServiceClient } from '../generated/p2p/v1/PeerService.js';
-import { createPeerClient } from './clients.js';
+import { createPeerClient, type PeerCredentials } from './clients.js';
 
 const PEER_CHANNEL_OPTIONS: ChannelOptions = {
   // Connections of this daemon only: in-process test networks must not share them.
@@ -17,11 +17,13 @@ export class PeerClientPool {
   private readonly clients = new Map<string, PeerServiceClient>();
   private closed = false;
 
+  constructor(private readonly credentials: PeerCredentials) {}
+
   get(address: string): PeerServiceClient {
     if (this.closed) this.closed = false; // a restarted daemon reuses its pool
     let client = this.clients.get(address);
     if (!client) {
-      client = createPeerClient(address, PEER_CHANNEL_OPTIONS);
+      client = createPeerClient(address, this.credentials(address), PEER_CHANNEL_OPTIONS);
       this.clients.set(address, client);
     }
     return client;

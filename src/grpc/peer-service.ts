@@ -20,32 +20,52 @@ import type { SearchHit } from '../generated/p2p/v1/SearchHit.js';
 import type { SearchRequest__Output } from '../generated/p2p/v1/SearchRequest.js';
 import { fromSearchRequest, toFileInfo, toPeerInfo, toSearchHit } from './convert.js';
 import { callerHost, serverStream, unary, writeWithBackpressure } from './handle.js';
+import { callerOf, peerGuard } from './caller.js';
 import { streamFileRange } from './download-stream.js';
 import { uploadHandler } from './upload-handler.js';
 
 export function peerServiceHandlers(core: Core): PeerServiceHandlers {
   const { metrics, index, overlay } = core;
+  const guard = peerGuard(core.wire);
   return {
-    Join: unary<JoinRequest__Output, JoinResponse>('PeerService/Join', metrics, (req, call) => {
-      const host = callerHost(call.getPeer());
-      const reply = overlay.handleJoin(req.peer, { host });
-      return {
-        accepted: reply.accepted,
-        reason: reply.reason,
-        peer: toPeerInfo(reply.peer),
-        peers: reply.peers.map(toPeerInfo),
-        observedHost: host,
-      };
-    }),
-    Leave: unary<LeaveRequest__Output, LeaveResponse>('PeerService/Leave', metrics, (req) => {
-      overlay.handleLeave(req.peerId);
-      return {};
-    }),
-    Ping: unary<PingRequest__Output, PingResponse>('PeerService/Ping', metrics, (req, call) => ({
-      peer: toPeerInfo(overlay.handlePing(req.peerId)),
-      sentAtMs: req.sentAtMs,
-      observedHost: callerHost(call.getPeer()),
-    })),
+    Join: unary<JoinRequest__Output, JoinResponse>(
+      'PeerService/Join',
+      metrics,
+      (req, call) => {
+        const caller = callerOf(call);
+        const reply = overlay.handleJoin(req.peer, caller);
+        return {
+          accepted: reply.accepted,
+          reason: reply.reason,
+          peer: toPeerInfo(reply.peer),
+          peers: reply.peers.map(toPeerInfo),
+          observedHost: caller.host,
+        };
+      },
+      guard,
+    ),
+    Leave: unary<LeaveRequest__Output, LeaveResponse>(
+      'PeerService/Leave',
+      metrics,
+      (req, call) => {
+        overlay.handleLeave(req.peerId, callerOf(call));
+        return {};
+      },
+      guard,
+    ),
+    Ping: unary<PingRequest__Output, PingResponse>(
+      'PeerService/Ping',
+      metrics,
+      (req, call) => {
+        const caller = callerOf(call);
+        return {
+          peer: toPeerInfo(overlay.handlePing(req.peerId, caller)),
+          sentAtMs: req.sentAtMs,
+          observedHost: caller.host,
+        };
+      },
+      guard,
+    ),
     GetPeers: unary<GetPeersRequest__Output, GetPeersResponse>(
       'PeerService/GetPeers',
       metrics,
@@ -54,6 +74,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
           .handleGetPeers(req.peerId, req.max, { host: callerHost(call.getPeer()) })
           .map(toPeerInfo),
       }),
+      guard,
     ),
     GetRoutes: unary<GetRoutesRequest__Output, GetRoutesResponse>(
       'PeerService/GetRoutes',
@@ -64,6 +85,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
         call.once('cancelled', () => gone.abort());
         return overlay.handleGetRoutes(req.haveVersion, req.waitMs, gone.signal);
       },
+      guard,
     ),
     Search: serverStream<SearchRequest__Output, SearchHit>(
       'PeerService/Search',
@@ -83,11 +105,15 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
           await writeWithBackpressure(call, toSearchHit(hit));
         }
       },
+      guard,
     ),
     Upload: uploadHandler(core),
 
-    GetFile: unary<GetFileRequest__Output, FileInfo>('PeerService/GetFile', metrics, (req) =>
-      toFileInfo(index.require(req.sha256), true),
+    GetFile: unary<GetFileRequest__Output, FileInfo>(
+      'PeerService/GetFile',
+      metrics,
+      (req) => toFileInfo(index.require(req.sha256), true),
+      guard,
     ),
 
     Download: serverStream<DownloadRequest__Output, DataChunk>(
@@ -118,6 +144,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
           release();
         }
       },
+      guard,
     ),
   };
 }

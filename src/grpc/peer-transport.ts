@@ -26,21 +26,30 @@ import type {
   UncheckedHit,
   UncheckedPeer,
 } from '../overlay/types.js';
-import { deadline } from './clients.js';
+import { deadline, type PeerCredentials } from './clients.js';
 import { toPeerInfo } from './convert.js';
 import { PeerClientPool } from './peer-clients.js';
 import { connectionReason } from './wire-errors.js';
+import { certificateKey, type AuthContext } from './caller.js';
 
 type Callback<T> = (err: ServiceError | null, value?: T) => void;
 
 export class GrpcPeerTransport implements OverlayTransport {
-  private readonly pool = new PeerClientPool();
+  private readonly pool: PeerClientPool;
+
+  constructor(credentials: PeerCredentials) {
+    this.pool = new PeerClientPool(credentials);
+  }
 
   async join(address: string, self: PeerRecord, o: CallOptions): Promise<JoinReply> {
-    const res = await this.unary<JoinResponse__Output>(address, 'Join', o, (client, options, cb) =>
-      client.Join({ peer: toPeerInfo(self) }, options, cb),
+    const { value: res, fingerprint } = await this.unaryWithKey<JoinResponse__Output>(
+      address,
+      'Join',
+      o,
+      (client, options, cb) => client.Join({ peer: toPeerInfo(self) }, options, cb),
     );
     return {
+      fingerprint,
       accepted: res.accepted,
       reason: res.reason,
       peer: res.peer,
@@ -56,10 +65,13 @@ export class GrpcPeerTransport implements OverlayTransport {
   }
 
   async ping(address: string, selfId: string, o: CallOptions): Promise<PingReply> {
-    const res = await this.unary<PingResponse__Output>(address, 'Ping', o, (client, options, cb) =>
-      client.Ping({ peerId: selfId, sentAtMs: Date.now() }, options, cb),
+    const { value: res, fingerprint } = await this.unaryWithKey<PingResponse__Output>(
+      address,
+      'Ping',
+      o,
+      (client, options, cb) => client.Ping({ peerId: selfId, sentAtMs: Date.now() }, options, cb),
     );
-    return { peer: res.peer, observedHost: res.observedHost };
+    return { peer: res.peer, observedHost: res.observedHost, fingerprint };
   }
 
   async getPeers(
@@ -148,9 +160,23 @@ export class GrpcPeerTransport implements OverlayTransport {
       client: ReturnType<PeerClientPool['get']>,
       options: { deadline: Date },
       cb: Callback<T>,
-    ) => { cancel(): void },
+    ) => { cancel(): void; getAuthContext(): AuthContext },
   ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
+    return this.unaryWithKey(address, method, o, start).then((r) => r.value);
+  }
+
+  /** A unary call, and the key the answering peer proved in the TLS handshake ('' in plaintext). */
+  private unaryWithKey<T>(
+    address: string,
+    method: string,
+    o: CallOptions,
+    start: (
+      client: ReturnType<PeerClientPool['get']>,
+      options: { deadline: Date },
+      cb: Callback<T>,
+    ) => { cancel(): void; getAuthContext(): AuthContext },
+  ): Promise<{ value: T; fingerprint: string }> {
+    return new Promise((resolve, reject) => {
       if (o.signal?.aborted) {
         reject(new CancelledError(`${method} to ${address} was cancelled`));
         return;
@@ -161,7 +187,7 @@ export class GrpcPeerTransport implements OverlayTransport {
         (err, value) => {
           o.signal?.removeEventListener('abort', onAbort);
           if (err) reject(toP2p(err, address, method, o.timeoutMs));
-          else resolve(value as T);
+          else resolve({ value: value as T, fingerprint: certificateKey(call.getAuthContext()) });
         },
       );
       const onAbort = (): void => call.cancel();
@@ -183,7 +209,7 @@ function toP2p(err: ServiceError, address: string, method: string, timeoutMs: nu
       );
     case GrpcStatus.UNAVAILABLE: {
       const cause = connectionReason(details);
-      return /protocol error/i.test(cause)
+      return /protocol error|TLS handshake failed/i.test(cause)
         ? new UnavailableError(`${address} is not a p2pd peer (it does not speak gRPC: ${cause})`, {
             cause: err,
           })

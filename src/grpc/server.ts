@@ -1,7 +1,11 @@
 // The gRPC listener: PeerService, ControlService, health and reflection on one port.
 // The TCP listener is ours and hands each admitted connection to grpc-js, so what a
 // remote side can hold (connections per address, silent sockets) is bounded here.
-import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
+// A connection that opens with a TLS handshake gets TLS with this peer's key (peers,
+// grpcurl -insecure); any other speaks plaintext HTTP/2 (grpcurl -plaintext on this
+// host), which PeerService refuses unless peers are plaintext by configuration.
+import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Core, Startable } from '../core.js';
@@ -13,6 +17,10 @@ import { peerServiceHandlers } from './peer-service.js';
 import { addLazyReflection } from './lazy-reflection.js';
 import { loadProto } from './proto.js';
 import { joinHostPort } from '../net/addresses.js';
+import type { PeerWire } from '../identity/peer-wire.js';
+
+/** The first byte of a TLS handshake record. */
+const TLS_HANDSHAKE = 0x16;
 
 /** A connection must start talking HTTP/2 within this, ms. */
 const FIRST_BYTES_MS = 10_000;
@@ -27,6 +35,8 @@ export interface GrpcServerInit {
   port: number;
   /** How long graceful shutdown may take before calls are cut, ms (default 600). */
   shutdownTimeoutMs?: number;
+  /** This peer's key and the network's CA, for TLS connections. */
+  wire: PeerWire;
 }
 
 export class GrpcServer implements Startable {
@@ -68,13 +78,22 @@ export class GrpcServer implements Startable {
       (reason) => closed.inc({ listener: 'grpc', reason }),
     );
     const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+    const tls = this.tlsServer((socket) => {
+      this.init.wire.trackTls(socket);
+      injector.injectConnection(socket);
+    });
     const listener = createServer({ noDelay: true }, (socket) => {
       if (!guard.admit(socket)) return;
       // grpc-js gives each connection an HTTP/2 session (buffers, timers, a SETTINGS
       // frame) at once; a socket that never speaks should cost no more than itself.
-      // Node's HTTP/2 session takes over the bytes already buffered on the socket.
+      // Node's HTTP/2 session (and TLS) take over the bytes already buffered on the socket.
       socket.once('readable', () => {
-        if (socket.readableLength > 0 && !socket.destroyed) injector.injectConnection(socket);
+        if (socket.readableLength === 0 || socket.destroyed) return;
+        const first = socket.read(1) as Buffer | null;
+        if (!first) return;
+        socket.unshift(first);
+        if (first[0] === TLS_HANDSHAKE) tls.emit('connection', socket);
+        else injector.injectConnection(socket);
       });
     });
     const target = joinHostPort(this.init.host, this.init.port);
@@ -97,6 +116,13 @@ export class GrpcServer implements Startable {
     this.guard = guard;
     this.server = server;
     for (const name of HEALTH_NAMES) this.health.setStatus(name, 'SERVING');
+  }
+
+  /** Handshakes only (it never listens): each secured socket goes to `onSecure`. */
+  private tlsServer(onSecure: (socket: Socket) => void): TlsServer {
+    const tls = createTlsServer(this.init.wire.serverOptions(), onSecure);
+    tls.on('tlsClientError', (_err, socket) => socket.destroy());
+    return tls;
   }
 
   async stop(): Promise<void> {

@@ -39,7 +39,7 @@ export function toTransferProgress(s: TransferSnapshot): TransferProgress {
 
 export function transferHandlers(core: Core) {
   const { metrics, transfers } = core;
-  const guard = controlGuard(core.config.grpc.token);
+  const guard = controlGuard(core.config.grpc.token, (peer) => core.wire.overTls(peer));
   return {
     Fetch: serverStream<FetchRequest__Output, TransferProgress>(
       'ControlService/Fetch',

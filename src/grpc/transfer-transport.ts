@@ -12,7 +12,7 @@ import type {
   UploadHeader,
   UploadResult,
 } from '../transfer/transport.js';
-import { createPeerClient, deadline } from './clients.js';
+import { createPeerClient, deadline, type PeerCredentials } from './clients.js';
 import { fromGrpcError } from './wire-errors.js';
 
 /** Clients kept open; the least recently used beyond this are closed. */
@@ -32,6 +32,8 @@ const TRANSFER_CHANNEL_OPTIONS: ChannelOptions = {
 
 export class GrpcTransferTransport implements PeerTransport {
   private readonly clients = new Map<string, PeerServiceClient>();
+
+  constructor(private readonly credentials: PeerCredentials) {}
 
   getFile(address: string, sha256: string, options: CallOptions): Promise<RemoteFileInfo> {
     const client = this.client(address);
@@ -144,7 +146,7 @@ export class GrpcTransferTransport implements PeerTransport {
       // Most recently used last.
       this.clients.delete(address);
     } else {
-      client = createPeerClient(address, TRANSFER_CHANNEL_OPTIONS);
+      client = createPeerClient(address, this.credentials(address), TRANSFER_CHANNEL_OPTIONS);
       if (this.clients.size >= MAX_CLIENTS) {
         const [oldest, old] = this.clients.entries().next().value!;
         old.close();

@@ -6,11 +6,12 @@ import {
   type handleClientStreamingCall,
 } from '@grpc/grpc-js';
 import type { Core } from '../core.js';
-import { CancelledError, InvalidArgumentError } from '../errors.js';
+import { CancelledError, InvalidArgumentError, PermissionDeniedError } from '../errors.js';
 import type { UploadRequest__Output } from '../generated/p2p/v1/UploadRequest.js';
 import type { UploadResponse } from '../generated/p2p/v1/UploadResponse.js';
 import { toFileInfo } from './convert.js';
-import { callerHost, toGrpcError } from './handle.js';
+import { toGrpcError } from './handle.js';
+import { callerOf, peerGuard } from './caller.js';
 
 const METHOD = 'PeerService/Upload';
 
@@ -18,21 +19,28 @@ export function uploadHandler(
   core: Core,
 ): handleClientStreamingCall<UploadRequest__Output, UploadResponse> {
   const { metrics } = core;
+  const guard = peerGuard(core.wire);
   return (call, callback) => {
     void (async () => {
       const messages = readMessages(call);
       try {
+        guard(call);
         const first = await messages.next();
         const header = first.done ? undefined : first.value.header;
         if (!header) throw new InvalidArgumentError('an upload must start with a header');
-        const host = callerHost(call.getPeer());
-        // Counted by the caller's host, not the id it claims in the header.
+        const { host, fingerprint } = callerOf(call);
+        // Counted by the caller's host, and named by the id bound to the key it proved,
+        // not by whatever id it writes in the header.
+        const senderId = header.sender?.id ?? '';
+        const problem = senderId && fingerprint ? core.wire.bind(senderId, fingerprint) : undefined;
+        if (problem) throw new PermissionDeniedError(problem);
         const result = await core.transfers.uploads.receive(
           {
             name: header.name,
             size: header.size,
             sha256: header.sha256,
-            senderId: header.sender?.id ?? '',
+            senderId,
+            senderKey: fingerprint,
           },
           dataOf(messages, (bytes) => core.transfers.traffic.received(bytes, host)),
           host,

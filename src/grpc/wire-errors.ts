@@ -32,7 +32,21 @@ export function connectionReason(details: string): string {
     details,
   );
   const reason = (m?.[1] ?? details.replace(/\.? ?Resolution note:.*$/s, '')).trim();
-  return reason.replace(/^No connection established\.?$/, 'no connection could be made') || details;
+  return (
+    tlsReason(reason) ??
+    (reason.replace(/^No connection established\.?$/, 'no connection could be made') || details)
+  );
+}
+
+/** OpenSSL's "…:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:…" in words. */
+function tlsReason(reason: string): string | undefined {
+  if (/certificate/i.test(reason) && !/SSL routines/.test(reason)) {
+    // Node's chain check: the peer's certificate is not from this network's CA.
+    return `TLS handshake failed: its certificate is not from this network (${reason}); another network, or not a p2pd peer`;
+  }
+  const ssl = /SSL routines:[^:]*:([^:]+)/.exec(reason);
+  if (!ssl) return undefined;
+  return `TLS handshake failed: ${ssl[1]!.trim()} (not a p2pd peer, or another network)`;
 }
 
 export function fromGrpcError(err: unknown, address: string): P2pError {

@@ -5,6 +5,8 @@ import {
   AlreadyExistsError,
   InvalidArgumentError,
   NotFoundError,
+  PermissionDeniedError,
+  UnauthenticatedError,
   UnavailableError,
   toP2pError,
 } from '../errors.js';
@@ -25,6 +27,7 @@ import type {
   JoinAnswer,
   JoinReply,
   OverlayTransport,
+  PeerKeys,
   PeerRecord,
   UncheckedPeer,
 } from './types.js';
@@ -36,6 +39,7 @@ export interface MembershipComponents {
   neighbors: NeighborTable;
   address: SelfAddress;
   logger: Logger;
+  keys: PeerKeys;
 }
 
 export interface MembershipInit {
@@ -77,7 +81,8 @@ export class Membership {
   handleJoin(raw: UncheckedPeer, caller: CallerInfo = { host: '' }): JoinAnswer {
     const claimed = checkPeer(raw, 'peer');
     const { address, verified } = this.verify(claimed.address, caller.host);
-    const peer = { ...claimed, address };
+    // The key is the one the caller proved, never one it wrote into the request.
+    const peer = { ...claimed, address, fingerprint: this.provenKey(caller) };
     const self = this.self;
     if (!self || !this.accepting) {
       throw new UnavailableError('this peer is not ready (starting or stopping)');
@@ -104,6 +109,8 @@ export class Membership {
     if ((this.sentAway.get(peer.id) ?? 0) > Date.now()) {
       return refuse('the user of this peer disconnected it; try later', 'debug');
     }
+    const keyProblem = this.bindKey(peer);
+    if (keyProblem) return refuse(keyProblem);
     const existing = this.c.neighbors.get(peer.id);
     if (existing) {
       if (existing.peer.address !== peer.address) {
@@ -118,6 +125,7 @@ export class Membership {
       return refuse(`full (${this.c.neighbors.size} neighbors); try the peers listed`, 'debug');
     }
     const neighbor = this.c.neighbors.add(peer, 'inbound', peer.address, verified);
+    this.c.keys.expect(peer.address, peer.fingerprint);
     if (verified) this.c.hosts.succeeded(peer.address, peer.id);
     else void this.dialBack(neighbor);
     return { accepted: true, reason: '', peer: self, peers: this.share(peer, caller.host) };
@@ -150,6 +158,9 @@ export class Membership {
       });
       if (answer.peer?.id !== n.peer.id)
         throw new Error(`answered as ${answer.peer?.id || 'nobody'}`);
+      if (answer.fingerprint !== (n.peer.fingerprint ?? '')) {
+        throw new Error(`answered with another key (${answer.fingerprint || 'none'})`);
+      }
       n.verified = true;
       this.c.hosts.succeeded(n.peer.address, n.peer.id);
     } catch (err) {
@@ -171,9 +182,11 @@ export class Membership {
     }
   }
 
-  handleLeave(peerId: string): void {
+  handleLeave(peerId: string, caller: CallerInfo = { host: '' }): void {
     const neighbor = this.c.neighbors.get(checkPeerId(peerId, 'peer_id'));
     if (!neighbor) return;
+    // Only a neighbor itself can say it leaves: anyone could write its id.
+    this.checkCaller(neighbor, caller, 'Leave');
     // Goodbye is not a failure: welcome back at once when it returns.
     this.c.hosts.left(neighbor.callAddress);
     this.c.neighbors.drop(neighbor, 'left', 'left the network');
@@ -181,12 +194,39 @@ export class Membership {
   }
 
   /** NotFoundError tells a caller that this peer no longer counts it as a neighbor. */
-  handlePing(peerId: string): PeerRecord {
+  handlePing(peerId: string, caller: CallerInfo = { host: '' }): PeerRecord {
     const self = this.me;
-    if (peerId && !this.c.neighbors.get(peerId)) {
-      throw new NotFoundError(`peer ${peerId} is not a neighbor of ${self.id}`);
-    }
+    if (!peerId) return self; // a dial-back, or a liveness check by anyone
+    const neighbor = this.c.neighbors.get(peerId);
+    if (!neighbor) throw new NotFoundError(`peer ${peerId} is not a neighbor of ${self.id}`);
+    // A ping in a neighbor's name keeps it "alive" only when it comes from that neighbor.
+    this.checkCaller(neighbor, caller, 'Ping');
     return self;
+  }
+
+  /** The key a caller proved: '' on a plaintext wire, refused when there is none on TLS. */
+  private provenKey(caller: CallerInfo): string {
+    const key = caller.fingerprint ?? '';
+    if (!key && !this.c.keys.plaintext && caller.host !== '') {
+      throw new UnauthenticatedError(
+        'peers must connect with TLS and a key certified for this network',
+      );
+    }
+    return key;
+  }
+
+  /** Binds a peer's id to its proven key; why not, when the id belongs to another key. */
+  private bindKey(peer: PeerRecord): string | undefined {
+    return peer.fingerprint ? this.c.keys.bind(peer.id, peer.fingerprint) : undefined;
+  }
+
+  private checkCaller(neighbor: Neighbor, caller: CallerInfo, method: string): void {
+    const key = this.provenKey(caller);
+    if ((neighbor.peer.fingerprint ?? '') !== key) {
+      throw new PermissionDeniedError(
+        `${method} for ${neighbor.peer.id} must come from ${neighbor.peer.id} itself`,
+      );
+    }
   }
 
   handleGetPeers(peerId: string, max: number, caller: CallerInfo = { host: '' }): PeerRecord[] {
@@ -227,6 +267,20 @@ export class Membership {
   }
 
   // ------------------------------------------------------------ outbound
+
+  /** Waits, at most `timeoutMs`, for the dials in flight while this peer has no neighbor. */
+  async firstDials(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.c.neighbors.size > 0 || this.dials.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.any([...this.dials.values()]).catch(() => undefined),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        signal?.addEventListener('abort', () => resolve(), { once: true });
+      }),
+    ]);
+    clearTimeout(timer);
+  }
 
   /** Joins the peer at `address`; concurrent dials of one address share the attempt. */
   dial(address: string): Promise<Neighbor> {
@@ -286,8 +340,9 @@ export class Membership {
       this.failedDial(address, error.message);
       throw error;
     }
-    // The address we reached it at is the one we know works, whatever it claims.
-    const remote = { ...claimed, address };
+    // The address we reached it at is the one we know works, whatever it claims;
+    // the key is the one it proved in the handshake.
+    const remote = { ...claimed, address, fingerprint: reply.fingerprint };
     this.observe(reply.observedHost, remote.id);
     this.learn(reply.peers, address);
     if (!reply.accepted) return this.refused(address, claimed, reply.reason);
@@ -311,6 +366,7 @@ export class Membership {
       this.c.logger.info({ address, remote: remote.id }, `bootstrap peer ${address} answered`);
     }
     this.c.hosts.succeeded(address, remote.id);
+    this.c.keys.expect(address, remote.fingerprint ?? '');
     return this.c.neighbors.add(remote, 'outbound', address);
   }
 
@@ -324,9 +380,13 @@ export class Membership {
       );
     } else if (remote.id === self.id) {
       problem = new AlreadyExistsError(`${address} uses this peer's own id "${self.id}"`);
+    } else if (!remote.fingerprint && !this.c.keys.plaintext) {
+      problem = new UnavailableError(`${address} proved no key (a plaintext peer?)`);
     } else {
+      const keyProblem = this.bindKey(remote);
+      if (keyProblem) problem = new PermissionDeniedError(`${address}: ${keyProblem}`);
       const existing = this.c.neighbors.get(remote.id);
-      if (existing && existing.peer.address !== remote.address) {
+      if (!problem && existing && existing.peer.address !== remote.address) {
         problem = new AlreadyExistsError(
           `${address} uses id "${remote.id}", already used by the neighbor at ${existing.peer.address}`,
         );

@@ -29,6 +29,7 @@ import type {
   SearchSummary,
   UncheckedPeer,
   UncheckedSearch,
+  PeerKeys,
 } from './types.js';
 import { checkAddress } from './validate.js';
 
@@ -42,6 +43,8 @@ export interface OverlayComponents {
   logger: Logger;
   index: SearchableIndex;
   transport: OverlayTransport;
+  /** Which key each peer id belongs to (the peer wire). */
+  keys: PeerKeys;
 }
 
 export interface OverlayInit {
@@ -97,7 +100,7 @@ export class Overlay implements Startable {
     this.address = new SelfAddress(logger);
     const shared = { transport, hosts: this.hosts, neighbors: this.table, logger };
     this.membership = new Membership(
-      { ...shared, address: this.address },
+      { ...shared, address: this.address, keys: components.keys },
       {
         protocolVersion: init.protocolVersion,
         maxPeers: o.maxPeers,
@@ -147,6 +150,7 @@ export class Overlay implements Startable {
       address: this.address.address,
       protocolVersion: this.init.protocolVersion,
       version: this.init.version,
+      fingerprint: this.components.keys.fingerprint,
     };
     await this.hosts.load();
     this.hosts.markOwn(self.address);
@@ -222,7 +226,13 @@ export class Overlay implements Startable {
     return this.engine.search(query, options);
   }
 
-  collect(query: string, options?: SearchOptions): Promise<SearchSummary> {
+  /**
+   * Searches and gathers every hit. A search asked for while this peer has no neighbor
+   * yet but is dialling (just started) waits for those dials first, up to the join timeout:
+   * `p2pd get name` right after start should find what the network has.
+   */
+  async collect(query: string, options?: SearchOptions): Promise<SearchSummary> {
+    await this.membership.firstDials(this.init.overlay.joinTimeoutMs, options?.signal);
     return this.engine.collect(query, options);
   }
 
@@ -242,12 +252,12 @@ export class Overlay implements Startable {
     return this.membership.handleJoin(peer, caller);
   }
 
-  handleLeave(peerId: string): void {
-    this.membership.handleLeave(peerId);
+  handleLeave(peerId: string, caller?: CallerInfo): void {
+    this.membership.handleLeave(peerId, caller);
   }
 
-  handlePing(peerId: string): PeerRecord {
-    return this.membership.handlePing(peerId);
+  handlePing(peerId: string, caller?: CallerInfo): PeerRecord {
+    return this.membership.handlePing(peerId, caller);
   }
 
   handleGetPeers(peerId: string, max: number, caller?: CallerInfo): PeerRecord[] {

@@ -9,6 +9,11 @@ export interface PeerRecord {
   protocolVersion: number;
   /** Daemon version, informational. */
   version: string;
+  /**
+   * The fingerprint of the peer's key: proven by the peer itself for a neighbor,
+   * as another peer reports it for an advert ('' when unknown or plaintext).
+   */
+  fingerprint?: string;
 }
 
 export type Direction = 'inbound' | 'outbound';
@@ -126,6 +131,8 @@ export interface JoinReply {
   peers: UncheckedPeer[];
   /** The host our call came from, as the answering peer saw it ('' from older peers). */
   observedHost: string;
+  /** The key the answering peer proved in the TLS handshake ('' on a plaintext wire). */
+  fingerprint: string;
 }
 
 /** Another peer's answer to our Ping, unchecked. */
@@ -133,12 +140,27 @@ export interface PingReply {
   peer: UncheckedPeer;
   /** As in JoinReply. */
   observedHost: string;
+  fingerprint: string;
+}
+
+/** What the overlay needs of the peer wire: which key each peer id belongs to. */
+export interface PeerKeys {
+  /** On a plaintext wire nobody proves a key, and ids are believed as before. */
+  readonly plaintext: boolean;
+  /** This peer's own key fingerprint. */
+  readonly fingerprint: string;
+  /** Binds `id` to the key that proved it (pinned on first contact); answers why not. */
+  bind(id: string, fingerprint: string): string | undefined;
+  /** From now on, expect this key at this address ('' forgets). */
+  expect(address: string, fingerprint: string): void;
 }
 
 /** Who is calling, as the transport saw the connection. */
 export interface CallerInfo {
   /** The IP the call came from ('' when unknown, e.g. in-process). */
   host: string;
+  /** The key the caller proved over TLS; '' on a plaintext wire. */
+  fingerprint?: string;
 }
 
 /** A GetRoutes answer (route-table.ts says what the table holds). */

@@ -1,5 +1,6 @@
 // Checks of everything the overlay takes from the network or a user. Each
 // failure is an InvalidArgumentError naming the field.
+import { FINGERPRINT } from '../identity/fingerprint.js';
 import { PEER_ID_PATTERN } from '../config/schema.js';
 import { InvalidArgumentError } from '../errors.js';
 import { MAX_HOLDERS } from './holder-table.js';
@@ -38,7 +39,17 @@ export function checkPeer(value: UncheckedPeer, field: string): PeerRecord {
     address: checkAddress(value.address, `${field}.address`),
     protocolVersion: Number(value.protocolVersion ?? 0),
     version: String(value.version ?? '').slice(0, 64),
+    fingerprint: checkFingerprint(value.fingerprint, `${field}.fingerprint`),
   };
+}
+
+/** A fingerprint in a message: empty (not known) or the canonical form. */
+export function checkFingerprint(value: unknown, field: string): string {
+  if (value === undefined || value === null || value === '') return '';
+  if (typeof value !== 'string' || !FINGERPRINT.test(value)) {
+    throw new InvalidArgumentError(`${field} is not a key fingerprint`);
+  }
+  return value;
 }
 
 export function checkQueryId(value: unknown): string {

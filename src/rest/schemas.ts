@@ -91,6 +91,15 @@ export const StatusSchema = z
         'Where grpcAddress came from: configured, the bound host, the route to a bootstrap peer, ' +
         'as other peers see this one, or loopback (unreachable from other hosts)',
     }),
+    fingerprint: z.string().meta({
+      description:
+        "This peer's identity: the SHA-256 of its public key, base32 (kept in <dataDir>/identity/key.pem)",
+      example: 'BGYU2CHZ3PQZ6-XVHGJ5G4Q42HD-ZB4UCTHFZBDKP-D36KAXSCQSVWA',
+    }),
+    network: z.string().meta({
+      description:
+        'public, private <id> (network.secret is set), or plaintext (grpc.plaintextPeers: no TLS between peers)',
+    }),
   })
   .meta({ id: 'Status' }) satisfies z.ZodType<NodeStatus>;
 
@@ -112,6 +121,13 @@ export const PeerInfoSchema = z
     address: z.string().describe('Advertised gRPC address, host:port'),
     protocolVersion: z.int().describe('0 when not known (a peer only heard of)'),
     version: z.string().describe('Daemon version, informational'),
+    fingerprint: z
+      .string()
+      .optional()
+      .describe(
+        "The peer's key fingerprint (its identity): proven by the peer for a neighbor, " +
+          'as reported by others otherwise; absent when not known',
+      ),
   })
   .meta({ id: 'PeerInfo' }) satisfies z.ZodType<PeerRecord>;
 

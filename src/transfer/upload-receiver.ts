@@ -51,8 +51,10 @@ export interface IncomingHeader {
   name: string;
   size: number;
   sha256: string;
-  /** The peer id the sender claims. */
+  /** The sender's peer id, bound to its key (believed as claimed only on a plaintext wire). */
   senderId: string;
+  /** The fingerprint of the key the sender proved; '' on a plaintext wire. */
+  senderKey?: string;
 }
 
 export class UploadReceiver {
@@ -82,7 +84,11 @@ export class UploadReceiver {
     if (!Number.isSafeInteger(header.size) || header.size < 0) {
       throw new InvalidArgumentError('size must be a non-negative integer');
     }
-    if (policy.allowedPeers.length > 0 && !policy.allowedPeers.includes(header.senderId)) {
+    if (
+      policy.allowedPeers.length > 0 &&
+      !policy.allowedPeers.includes(header.senderId) &&
+      !(header.senderKey && policy.allowedPeers.includes(header.senderKey))
+    ) {
       throw new PermissionDeniedError(
         `peer "${header.senderId || from}" is not allowed to push files to this peer`,
       );

@@ -42,12 +42,14 @@ describe('cli network commands', function () {
     expect(r.stderr).to.equal('');
     expect(r.code).to.equal(0);
     const out = lines(r.stdout);
-    expect(out[0]).to.match(/^ID\s+ADDRESS\s+STATE\s+RTT\s+DIRECTION\s+SINCE$/);
+    expect(out[0]).to.match(/^ID\s+ADDRESS\s+KEY\s+STATE\s+RTT\s+DIRECTION\s+SINCE$/);
+    // Each neighbor with the first group of the key it proved.
+    const key = (p: typeof a): string => p.daemon.status().fingerprint.slice(0, 13);
     expect(r.stdout).to.match(
-      new RegExp(`^a\\s+${a.grpcAddress}\\s+connected\\s+\\d+ ms\\s+inbound`, 'm'),
+      new RegExp(`^a\\s+${a.grpcAddress}\\s+${key(a)}…\\s+connected\\s+\\d+ ms\\s+inbound`, 'm'),
     );
     expect(r.stdout).to.match(
-      new RegExp(`^c\\s+${c.grpcAddress}\\s+connected\\s+\\d+ ms\\s+outbound`, 'm'),
+      new RegExp(`^c\\s+${c.grpcAddress}\\s+${key(c)}…\\s+connected\\s+\\d+ ms\\s+outbound`, 'm'),
     );
     expect(out.at(-1)).to.equal('2 neighbors');
 

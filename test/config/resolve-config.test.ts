@@ -42,7 +42,9 @@ describe('config resolution', function () {
       port: 50051,
       maxConnections: 1024,
       maxConnectionsPerIp: 64,
+      plaintextPeers: false,
     });
+    expect(c.network).to.deep.equal({});
     expect(c.rest).to.deep.equal({
       host: '127.0.0.1',
       port: 5001,

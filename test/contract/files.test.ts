@@ -2,7 +2,8 @@
 // must give the same answers, and the same failures map to matching codes.
 import { expect } from 'chai';
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { createControlClient, createPeerClient, deadline } from '../../src/grpc/clients.js';
+import { createControlClient, deadline } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import type { ControlServiceClient } from '../../src/generated/p2p/v1/ControlService.js';
 import type { FileInfo__Output } from '../../src/generated/p2p/v1/FileInfo.js';
 import type { PeerServiceClient } from '../../src/generated/p2p/v1/PeerService.js';
@@ -76,7 +77,7 @@ describe('contract: files over REST and gRPC', () => {
   before(async () => {
     peer = await startPeer({ files: FILES, config: { index: { chunkSize: 16384 } } });
     control = createControlClient(peer.grpcAddress);
-    peerClient = createPeerClient(peer.grpcAddress);
+    peerClient = strangerClient(peer.grpcAddress);
   });
   after(async () => {
     control?.close();

@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NatsConnection } from 'nats';
-import { createPeerClient, deadline, unaryCall } from '../../src/grpc/clients.js';
+import { deadline, unaryCall } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import { PROTOCOL_VERSION } from '../../src/grpc/proto.js';
 import type { PeerServiceClient } from '../../src/generated/p2p/v1/PeerService.js';
 import { connectClient, readStream } from '../fixtures/nats-client.js';
@@ -58,7 +59,7 @@ describe('NATS outbox under a flood with NATS down', function () {
       unboundedBytes += Buffer.byteLength(JSON.stringify({ e })) + 1;
     });
 
-    client = createPeerClient(p.grpcAddress);
+    client = strangerClient(p.grpcAddress);
     const c = client;
     const spam = async (worker: number, rounds: number): Promise<void> => {
       for (let i = 0; i < rounds; i++) {

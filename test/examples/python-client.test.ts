@@ -91,7 +91,7 @@ describe('examples/python client', function () {
       '$ p2p.v1.ControlService/Search {"query": "field", "timeout_ms": 2000}',
     );
     expect(run.stdout).to.include('"state": "completed"');
-    expect(run.stdout).to.match(/downloaded 25 bytes, sha256 [0-9a-f]{64} \(matches\)/);
+    expect(run.stdout).to.match(/fetched 25 bytes to \S+, sha256 [0-9a-f]{64} \(matches\)/);
     expect(await readFile(join(asker.shared, 'field-notes.txt'), 'utf8')).to.equal(
       'notes taken in the field\n',
     );

@@ -3,7 +3,8 @@
 // details without grpc-js's internals, and no trace of a refused request.
 import { expect } from 'chai';
 import { networkInterfaces } from 'node:os';
-import { createPeerClient, deadline } from '../../src/grpc/clients.js';
+import { deadline } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import { isThisHost } from '../../src/grpc/handle.js';
 import type { DataChunk__Output } from '../../src/generated/p2p/v1/DataChunk.js';
 import { collect, expectStatus, grpcFailure } from '../fixtures/grpc.js';
@@ -98,7 +99,7 @@ describe('grpc: error codes and details', function () {
 
   describe('Download ranges and 64-bit numbers', () => {
     const download = async (req: Record<string, unknown>): Promise<DataChunk__Output[]> => {
-      const client = createPeerClient(peer.grpcAddress);
+      const client = strangerClient(peer.grpcAddress);
       try {
         return await collect(client.Download(req, { deadline: deadline(5000) }));
       } finally {

@@ -25,6 +25,7 @@ function verdict(guard: Guard, call: FakeCall): string {
 
 describe('grpc ControlService guard', () => {
   const TOKEN = 's3cret-token';
+  const overTls = (): boolean => true;
 
   it('callerHost reads the host of every peer string form', () => {
     expect(callerHost('ipv4:10.0.0.5:1234')).to.equal('10.0.0.5');
@@ -52,14 +53,14 @@ describe('grpc ControlService guard', () => {
     const remote = 'ipv4:10.0.0.5:1234';
 
     it('is refused when no grpc.token is configured, whatever it presents', () => {
-      const guard = controlGuard(undefined);
+      const guard = controlGuard(undefined, overTls);
       expect(verdict(guard, fakeCall(remote))).to.equal('UnauthenticatedError');
       expect(verdict(guard, fakeCall(remote, `Bearer ${TOKEN}`))).to.equal('UnauthenticatedError');
       expect(verdict(guard, fakeCall(remote, 'Bearer '))).to.equal('UnauthenticatedError');
     });
 
     it('is refused without a token or with a wrong one', () => {
-      const guard = controlGuard(TOKEN);
+      const guard = controlGuard(TOKEN, overTls);
       for (const auth of [
         undefined,
         '',
@@ -76,14 +77,14 @@ describe('grpc ControlService guard', () => {
     });
 
     it('is accepted with the right bearer token', () => {
-      const guard = controlGuard(TOKEN);
+      const guard = controlGuard(TOKEN, overTls);
       expect(verdict(guard, fakeCall(remote, `Bearer ${TOKEN}`))).to.equal('accepted');
       expect(verdict(guard, fakeCall('10.0.0.5:1234', `Bearer ${TOKEN}`))).to.equal('accepted');
     });
   });
 
   it('accepts loopback callers with or without a token', () => {
-    for (const guard of [controlGuard(undefined), controlGuard(TOKEN)]) {
+    for (const guard of [controlGuard(undefined, overTls), controlGuard(TOKEN, overTls)]) {
       for (const peer of ['ipv4:127.0.0.1:1234', '127.0.0.1:1234', 'ipv6:[::1]:1', '::1:5000']) {
         expect(verdict(guard, fakeCall(peer)), peer).to.equal('accepted');
         expect(verdict(guard, fakeCall(peer, 'Bearer wrong'))).to.equal('accepted');
@@ -91,7 +92,17 @@ describe('grpc ControlService guard', () => {
     }
   });
 
+  it('refuses a remote caller with the right token on a plaintext connection', () => {
+    const guard = controlGuard(TOKEN, (peer) => peer !== '10.0.0.5:1234');
+    expect(verdict(guard, fakeCall('10.0.0.5:1234', `Bearer ${TOKEN}`))).to.equal(
+      'UnauthenticatedError',
+    );
+    expect(verdict(guard, fakeCall('10.0.0.6:1234', `Bearer ${TOKEN}`))).to.equal('accepted');
+  });
+
   it('refuses a caller whose address grpc-js could not tell', () => {
-    expect(verdict(controlGuard(TOKEN), fakeCall('unknown'))).to.equal('UnauthenticatedError');
+    expect(verdict(controlGuard(TOKEN, overTls), fakeCall('unknown'))).to.equal(
+      'UnauthenticatedError',
+    );
   });
 });

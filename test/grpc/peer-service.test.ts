@@ -2,7 +2,8 @@
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import { createPeerClient, deadline, unaryCall } from '../../src/grpc/clients.js';
+import { deadline, unaryCall } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import type { DataChunk__Output } from '../../src/generated/p2p/v1/DataChunk.js';
 import type { DownloadRequest } from '../../src/generated/p2p/v1/DownloadRequest.js';
 import type { FileInfo__Output } from '../../src/generated/p2p/v1/FileInfo.js';
@@ -26,7 +27,7 @@ describe('grpc PeerService', function () {
       files: { 'media/big.bin': big, 'empty.txt': '', 'notes/small.txt': small },
       config: { index: { chunkSize: CHUNK } },
     });
-    client = createPeerClient(peer.grpcAddress);
+    client = strangerClient(peer.grpcAddress);
   });
   after(async () => {
     client?.close();

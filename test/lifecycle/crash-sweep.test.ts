@@ -8,7 +8,8 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from '
 import { request, type ClientRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createControlClient, createPeerClient, deadline } from '../../src/grpc/clients.js';
+import { createControlClient, deadline } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import { waitFor } from '../fixtures/peers.js';
 import { spawnP2pd, waitIndexed, type RunningDaemon } from '../fixtures/spawn.js';
 import { startFakeSource, type FakeSource } from '../transfer/fake-source.js';
@@ -97,7 +98,7 @@ describe('crash sweep: temp files of a killed daemon (real binary)', function ()
 
   /** A push to the daemon that sends a header and `bytes` of data, then stalls. */
   function stalledPush(grpcAddress: string, name: string, bytes: number): void {
-    const client = createPeerClient(grpcAddress);
+    const client = strangerClient(grpcAddress);
     const call = client.Upload({ deadline: deadline(60_000) }, () => undefined);
     call.on('error', () => undefined);
     call.write({

@@ -6,7 +6,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataChunk__Output } from '../../src/generated/p2p/v1/DataChunk.js';
-import { createPeerClient, deadline } from '../../src/grpc/clients.js';
+import { deadline } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import { waitFor } from '../fixtures/peers.js';
 import { spawnP2pd, runP2pd, waitIndexed, type RunningDaemon } from '../fixtures/spawn.js';
 
@@ -111,7 +112,7 @@ describe('daemon lifecycle (real binary)', function () {
     const { daemon, grpc } = await start(config);
     const { createHash } = await import('node:crypto');
     const sha = createHash('sha256').update(content).digest('hex');
-    const client = createPeerClient(grpc);
+    const client = strangerClient(grpc);
     try {
       const call = client.Download({ sha256: sha }, { deadline: deadline(30_000) });
       call.on('error', () => undefined);

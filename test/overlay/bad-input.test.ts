@@ -2,7 +2,8 @@
 // crashes, and the daemon keeps serving.
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
-import { createControlClient, createPeerClient, deadline } from '../../src/grpc/clients.js';
+import { createControlClient, deadline } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import type { JoinResponse__Output } from '../../src/generated/p2p/v1/JoinResponse.js';
 import type { SearchHit__Output } from '../../src/generated/p2p/v1/SearchHit.js';
 import { PROTOCOL_VERSION } from '../../src/grpc/proto.js';
@@ -29,7 +30,7 @@ function join(
   address: string,
   peer: object,
 ): Promise<[ServiceError | null, JoinResponse__Output | undefined]> {
-  const client = createPeerClient(address);
+  const client = strangerClient(address);
   return new Promise((resolve) =>
     client.Join({ peer }, { deadline: deadline(5000) }, (err, res) => {
       client.close();
@@ -43,7 +44,7 @@ function peerSearch(
   address: string,
   request: object,
 ): Promise<{ hits: SearchHit__Output[]; error: ServiceError | undefined }> {
-  const client = createPeerClient(address);
+  const client = strangerClient(address);
   return new Promise((resolve) => {
     const hits: SearchHit__Output[] = [];
     let error: ServiceError | undefined;
@@ -106,7 +107,8 @@ describe('overlay bad input', function () {
       });
       expect(err).to.equal(null);
       expect(res!.accepted).to.equal(false);
-      expect(res!.reason).to.match(/already used by the neighbor at/);
+      // The id is b's key's: a stranger's key cannot take it, wherever it says it is.
+      expect(res!.reason).to.match(/peer id "b" belongs to another key/);
       expect(neighborIds(a)).to.deep.equal(['b']);
       expect(a.daemon.overlay.neighbors()[0]!.peer.address).to.equal(b.grpcAddress);
     });

@@ -1,9 +1,9 @@
 // A test double speaking PeerService: it joins like a peer and answers pings,
 // but its other behavior is whatever the test needs (a Search that never
 // answers, a foreign protocol version, ...).
+import { strangerServerCredentials } from '../fixtures/stranger.js';
 import {
   Server,
-  ServerCredentials,
   type ServerWritableStream,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
@@ -67,7 +67,7 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
   };
   server.addService(proto.p2p.v1.PeerService.service, handlers);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync('127.0.0.1:0', strangerServerCredentials(), (err, p) =>
       err ? reject(err) : resolve(p),
     ),
   );

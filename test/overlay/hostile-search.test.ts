@@ -6,7 +6,8 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
-import { createPeerClient, deadline } from '../../src/grpc/clients.js';
+import { deadline } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import type { PeerServiceClient } from '../../src/generated/p2p/v1/PeerService.js';
 import type { TestPeer } from '../fixtures/peers.js';
 import { startNetPeer, stoppedAfterEach, waitForOverlay, waitForRoutes } from './network.js';
@@ -84,7 +85,7 @@ describe('overlay: hostile search flood', function () {
     const served = (p: TestPeer): number => p.daemon.overlay.stats().received;
     const forwardedBefore = victim!.daemon.overlay.stats().forwarded;
     const neighborsBefore = neighbors.reduce((a, p) => a + served(p), 0);
-    const client = createPeerClient(victim!.grpcAddress);
+    const client = strangerClient(victim!.grpcAddress);
     try {
       const outcome = await attack(client);
       const forwarded = victim!.daemon.overlay.stats().forwarded - forwardedBefore;

@@ -5,7 +5,8 @@ import { expect } from 'chai';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createControlClient, createPeerClient, deadline } from '../../src/grpc/clients.js';
+import { createControlClient, deadline } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import type { ConnectPeerResponse__Output } from '../../src/generated/p2p/v1/ConnectPeerResponse.js';
 import type { JoinResponse__Output } from '../../src/generated/p2p/v1/JoinResponse.js';
 import type { ListPeersResponse__Output } from '../../src/generated/p2p/v1/ListPeersResponse.js';
@@ -93,7 +94,7 @@ describe('overlay membership', function () {
     }
     await waitFor(() => hub.daemon.overlay.neighborCount === 2, { what: 'the hub to fill up' });
 
-    const client = createPeerClient(hub.grpcAddress);
+    const client = strangerClient(hub.grpcAddress);
     try {
       const [err, res] = await call<object, JoinResponse__Output>(client.Join.bind(client), {
         peer: { id: 'late', address: '127.0.0.1:9', protocolVersion: PROTOCOL_VERSION },

@@ -49,6 +49,7 @@ describe('REST /api/v1/peers', function () {
     const { peers } = await getJson<{ peers: NeighborJson[] }>(`${a.restUrl}/api/v1/peers`);
     expect(peers).to.have.length(1);
     expect(peers[0]).to.have.all.keys(
+      'fingerprint',
       ...['id', 'address', 'protocolVersion', 'version', 'state', 'rttMs', 'sinceMs', 'direction'],
     );
     expect(peers[0]!.state).to.equal('connected');

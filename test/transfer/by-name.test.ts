@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { GrpcTransferTransport } from '../../src/grpc/transfer-transport.js';
+import { strangerCredentials } from '../fixtures/stranger.js';
 import { resolveSources } from '../../src/transfer/source-finder.js';
 import { TransferManager } from '../../src/transfer/transfer-manager.js';
 import type { FindSources, SourceHit } from '../../src/transfer/types.js';
@@ -83,7 +84,7 @@ describe('transfer: sources by search', function () {
           index,
           events,
           logger: pino({ level: 'silent' }),
-          transport: new GrpcTransferTransport(),
+          transport: new GrpcTransferTransport(() => strangerCredentials()),
           findSources: find,
         },
         {

@@ -1,8 +1,8 @@
 // A test double speaking the real PeerService (GetFile, Download) over real
 // gRPC, serving one file from memory, and able to lie, stall, or die.
+import { strangerServerCredentials } from '../fixtures/stranger.js';
 import {
   Server,
-  ServerCredentials,
   status,
   type ServerUnaryCall,
   type ServerWritableStream,
@@ -117,7 +117,7 @@ export async function startFakeSource(options: FakeSourceOptions): Promise<FakeS
     },
   });
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync('127.0.0.1:0', strangerServerCredentials(), (err, p) =>
       err ? reject(err) : resolve(p),
     ),
   );

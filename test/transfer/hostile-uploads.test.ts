@@ -3,7 +3,8 @@
 // upload.maxFiles, so neither can shut other senders out.
 import type { ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
-import { createPeerClient, deadline } from '../../src/grpc/clients.js';
+import { deadline } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import type { PeerServiceClient } from '../../src/generated/p2p/v1/PeerService.js';
 import { expectStatus } from '../fixtures/grpc.js';
 import { startPeer, type TestPeer } from '../fixtures/peers.js';
@@ -25,7 +26,7 @@ describe('transfer: hostile uploads', function () {
         upload: { quotaBytes: QUOTA, stallMs: STALL_MS, maxFiles: MAX_FILES },
       },
     });
-    client = createPeerClient(receiver.grpcAddress);
+    client = strangerClient(receiver.grpcAddress);
   });
 
   afterEach(async () => {

@@ -4,7 +4,8 @@ import type { ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createPeerClient, deadline } from '../../src/grpc/clients.js';
+import { deadline } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import type { UploadResponse__Output } from '../../src/generated/p2p/v1/UploadResponse.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
 import { mountTmpfs } from '../fixtures/tmpfs.js';
@@ -36,7 +37,7 @@ function rawUpload(
   address: string,
   upload: RawUpload,
 ): Promise<{ error?: ServiceError; response?: UploadResponse__Output }> {
-  const client = createPeerClient(address);
+  const client = strangerClient(address);
   return new Promise((resolve) => {
     const call = client.Upload({ deadline: deadline(20_000) }, (error, response) => {
       client.close();
@@ -270,7 +271,7 @@ describe('transfer: push and upload policy', function () {
     it('leaves nothing behind when the sender cancels mid-stream', async () => {
       const receiver = await peer('bob');
       const big = randomContent(4 * 1024 * 1024);
-      const client = createPeerClient(receiver.grpcAddress);
+      const client = strangerClient(receiver.grpcAddress);
       const finished = new Promise<ServiceError | null>((resolve) => {
         const call = client.Upload({ deadline: deadline(20_000) }, (error) => resolve(error));
         call.on('error', () => undefined);

@@ -4,7 +4,8 @@ import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createPeerClient, deadline } from '../../src/grpc/clients.js';
+import { deadline } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import { HEADER_ROOM, encodeInPlace } from '../../src/grpc/data-chunk-wire.js';
 import { loadProto } from '../../src/grpc/proto.js';
 import type { PeerServiceClient } from '../../src/generated/p2p/v1/PeerService.js';
@@ -57,7 +58,7 @@ describe('transfer: serving downloads', function () {
       files: { 'big.bin': content },
       config: { index: { watch: false }, transfer: { maxServeStreamsPerPeer: 2 } },
     });
-    client = createPeerClient(peer.grpcAddress);
+    client = strangerClient(peer.grpcAddress);
   });
 
   afterEach(async () => {

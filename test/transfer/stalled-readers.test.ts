@@ -4,7 +4,8 @@
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { createPeerClient, deadline } from '../../src/grpc/clients.js';
+import { deadline } from '../../src/grpc/clients.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import type { DataChunk__Output } from '../../src/generated/p2p/v1/DataChunk.js';
 import type { PeerServiceClient } from '../../src/generated/p2p/v1/PeerService.js';
 import { collect, expectStatus } from '../fixtures/grpc.js';
@@ -34,8 +35,8 @@ describe('transfer: hostile readers that never read', function () {
         },
       },
     });
-    hostile = createPeerClient(peer.grpcAddress);
-    honest = createPeerClient(peer.grpcAddress);
+    hostile = strangerClient(peer.grpcAddress);
+    honest = strangerClient(peer.grpcAddress);
   });
 
   afterEach(async () => {

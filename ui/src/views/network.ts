@@ -12,6 +12,7 @@ import { latestSample } from '../traffic.js';
 interface PeerInfo {
   id: string;
   address: string;
+  fingerprint?: string;
 }
 
 interface NetworkMap {
@@ -192,7 +193,7 @@ function details(node: MapNode | undefined): void {
       { class: 'facts' },
       ...row('Role', ROLE_TEXT[node.role]),
       ...row('Address', node.address || '–'),
-      ...row('Fingerprint', 'none yet (peers have no keys)'),
+      ...row('Key', keyOf(map, node.id)),
       ...(neighbor
         ? [
             ...row('State', `${neighbor.state}, ${neighbor.direction}`),
@@ -210,4 +211,13 @@ function details(node: MapNode | undefined): void {
         : []),
     ),
   );
+}
+
+/** A peer's key fingerprint: proven by the peer for this peer and its neighbors, else as reported. */
+function keyOf(map: NetworkMap, id: string): string {
+  if (map.self.id === id) return map.self.fingerprint || '–';
+  const neighbor = map.neighbors.find((n) => n.id === id);
+  if (neighbor) return neighbor.fingerprint || '– (plaintext wire)';
+  const reported = map.neighbors.flatMap((n) => n.reported).find((p) => p.id === id);
+  return reported?.fingerprint ? `${reported.fingerprint} (as reported)` : 'not known';
 }

@@ -4,6 +4,8 @@ import { byId, duration } from '../format.js';
 
 interface Status {
   id: string;
+  fingerprint: string;
+  network: string;
   grpcAddress: string;
   restAddress: string;
   uptimeMs: number;
@@ -19,6 +21,10 @@ export async function refreshStatus(): Promise<void> {
     const s = await api<Status>('/api/v1/status');
     document.title = `p2pd ${s.id}`;
     byId('peer-id').textContent = s.id;
+    const key = byId('g-key');
+    key.textContent = `${s.fingerprint.slice(0, 13)}…`;
+    key.title = `${s.fingerprint} (${s.network} network)`;
+    byId('g-network').textContent = s.network;
     byId('g-grpc').textContent = s.grpcAddress;
     byId('g-rest').textContent = s.restAddress;
     byId('g-uptime').textContent = duration(s.uptimeMs);

@@ -6,6 +6,7 @@ export interface PeerInfo {
   'address'?: (string);
   'protocolVersion'?: (number);
   'version'?: (string);
+  'fingerprint'?: (string);
 }
 
 export interface PeerInfo__Output {
@@ -13,4 +14,5 @@ export interface PeerInfo__Output {
   'address': (string);
   'protocolVersion': (number);
   'version': (string);
+  'fingerprint': (string);
 }

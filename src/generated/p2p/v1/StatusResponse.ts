@@ -19,6 +19,8 @@ export interface StatusResponse {
   'log'?: (_p2p_v1_LogStatus | null);
   'bootstrap'?: (_p2p_v1_BootstrapPeer)[];
   'addressSource'?: (string);
+  'fingerprint'?: (string);
+  'network'?: (string);
 }
 
 export interface StatusResponse__Output {
@@ -36,4 +38,6 @@ export interface StatusResponse__Output {
   'log': (_p2p_v1_LogStatus__Output | null);
   'bootstrap': (_p2p_v1_BootstrapPeer__Output)[];
   'addressSource': (string);
+  'fingerprint': (string);
+  'network': (string);
 }

@@ -1,0 +1,148 @@
+// The wire between peers: TLS 1.3 with this peer's key on both sides of every
+// connection, each side checking that the other's certificate chains to the
+// network CA, and the other's key is what names it. Plaintext only by an
+// explicit opt-in (grpc.plaintextPeers), logged loudly.
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import type { PeerCertificate, TlsOptions } from 'node:tls';
+import type { Startable } from '../core.js';
+import type { Logger } from '../logger.js';
+import type { PeerKeys } from '../overlay/types.js';
+import { fingerprintOfCertificate } from './fingerprint.js';
+import { identityDir, loadPeerIdentity, type PeerIdentity } from './peer-identity.js';
+import { PinStore } from './pins.js';
+
+export interface PeerWireInit {
+  dataDir: string;
+  /** The private network's secret; none for the public network. */
+  secret?: string;
+  /** Talk to peers in plaintext (no identities): an explicit, logged opt-in. */
+  plaintext: boolean;
+}
+
+/** Most addresses whose expected key is remembered. */
+const MAX_EXPECTED = 4096;
+
+export class PeerWire implements Startable, PeerKeys {
+  private id: PeerIdentity | undefined;
+  readonly pins: PinStore;
+  /** The key expected at an address (a neighbor's), checked during the handshake. */
+  private readonly expected = new Map<string, string>();
+  /** Open TLS connections to the gRPC listener, as grpc-js names a call's peer. */
+  private readonly tlsPeers = new Set<string>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly init: PeerWireInit,
+  ) {
+    this.pins = new PinStore(identityDir(init.dataDir), logger);
+  }
+
+  get plaintext(): boolean {
+    return this.init.plaintext;
+  }
+
+  /** This peer's key fingerprint ('' before start). */
+  get fingerprint(): string {
+    return this.id?.fingerprint ?? '';
+  }
+
+  /** `public`, `private <id>`, or `plaintext`. */
+  get network(): string {
+    if (this.init.plaintext) return 'plaintext';
+    return this.id?.network ?? '';
+  }
+
+  get identity(): PeerIdentity {
+    if (!this.id) throw new Error('the peer identity is loaded by start()');
+    return this.id;
+  }
+
+  async start(): Promise<void> {
+    this.id = await loadPeerIdentity(this.init.dataDir, this.init.secret);
+    await this.pins.load();
+    if (this.init.plaintext) {
+      this.logger.warn(
+        'PLAINTEXT PEER WIRE (grpc.plaintextPeers: true): file bytes, searches and peer ids travel ' +
+          'unencrypted and unauthenticated; anyone on the path can read them and anyone can claim any peer id',
+      );
+    }
+    this.logger.info(
+      { fingerprint: this.id.fingerprint, network: this.network },
+      `peer key ${this.id.fingerprint} (${this.network} network)`,
+    );
+  }
+
+  async stop(): Promise<void> {
+    await this.pins.close();
+  }
+
+  bind(id: string, fingerprint: string): string | undefined {
+    return this.pins.bind(id, fingerprint);
+  }
+
+  /** Counts a TLS connection to the listener while it is open. */
+  trackTls(socket: {
+    remoteAddress?: string;
+    remotePort?: number;
+    once(e: 'close', f: () => void): unknown;
+  }): void {
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.tlsPeers.add(peer);
+    socket.once('close', () => this.tlsPeers.delete(peer));
+  }
+
+  /** Whether a call's peer (`host:port` as grpc-js gives it) came over TLS. */
+  overTls(peer: string): boolean {
+    return this.tlsPeers.has(peer.replace(/^ipv[46]:/, '').replace(/^\[(.*)\]:(\d+)$/, '$1:$2'));
+  }
+
+  /** Expect `fingerprint` at `address` from now on (a neighbor's key); '' forgets. */
+  expect(address: string, fingerprint: string): void {
+    this.expected.delete(address);
+    if (!fingerprint) return;
+    this.expected.set(address, fingerprint);
+    if (this.expected.size > MAX_EXPECTED) {
+      this.expected.delete(this.expected.keys().next().value!);
+    }
+  }
+
+  /** Credentials for calls to the peer at `address`. */
+  credentials(address: string): ChannelCredentials {
+    if (this.init.plaintext) return credentials.createInsecure();
+    const id = this.identity;
+    return credentials.createSsl(
+      Buffer.from(id.caPem),
+      Buffer.from(id.keyPem),
+      Buffer.from(id.certPem),
+      {
+        // The chain to the network CA is checked by TLS; the name in it means
+        // nothing (peers have no host names), the key everything.
+        checkServerIdentity: (_host: string, cert: PeerCertificate) => {
+          const want = this.expected.get(address);
+          if (!want) return undefined;
+          const got = fingerprintOfCertificate(cert.raw);
+          return got === want
+            ? undefined
+            : new Error(`the peer at ${address} presented key ${got}, not ${want}`);
+        },
+      },
+    );
+  }
+
+  /** TLS server options for the gRPC listener; peers must present a certificate, others may not. */
+  serverOptions(): TlsOptions {
+    const id = this.identity;
+    return {
+      key: id.keyPem,
+      cert: id.certPem,
+      ca: id.caPem,
+      minVersion: 'TLSv1.3',
+      ALPNProtocols: ['h2'],
+      requestCert: true,
+      // A client without a certificate (grpcurl -insecure) may use ControlService
+      // under its token rule; PeerService refuses calls that are not authenticated.
+      rejectUnauthorized: false,
+      handshakeTimeout: 10_000,
+    };
+  }
+}
