@@ -3,7 +3,7 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
-import { deadline } from '../../src/grpc/clients.js';
+import { createControlClient, deadline } from '../../src/grpc/clients.js';
 import { PROTOCOL_VERSION } from '../../src/grpc/proto.js';
 import type { PeerServiceClient } from '../../src/generated/p2p/v1/PeerService.js';
 import { ephemeralIdentity } from '../../src/identity/peer-identity.js';
@@ -90,8 +90,13 @@ describe('hostile peers against identities and TLS', function () {
     let refused = 0;
     let sent = 0;
     let minNeighbors = Infinity;
+    const statusMs: number[] = [];
+    const control = createControlClient(a.grpcAddress);
     const until = Date.now() + 2000;
     while (Date.now() < until) {
+      const t = performance.now();
+      await call((cb) => control.Status({}, opts(), cb));
+      statusMs.push(performance.now() - t);
       // 20 spoofed Leaves a second, each checked against the victim's table.
       const [err] = await call((cb) => attacker.Leave({ peerId: 'b' }, opts(), cb));
       sent++;
@@ -101,9 +106,13 @@ describe('hostile peers against identities and TLS', function () {
     }
     const { hits } = await controlSearch(a.grpcAddress, { query: 'rare song', timeoutMs: 1500 });
     rec.stop();
+    control.close();
+    const worstStatus = Math.max(...statusMs);
     console.log(
-      `      [figures] spoofed Leave: ${sent} sent, ${refused} refused; victim's neighbors never below ${minNeighbors}; search hits ${hits.length}/1`,
+      `      [figures] spoofed Leave: ${sent} sent, ${refused} refused; victim's neighbors never below ${minNeighbors}; ` +
+        `search hits ${hits.length}/1; Status worst ${worstStatus.toFixed(1)} ms over ${statusMs.length} calls`,
     );
+    expect(worstStatus, 'Status latency during the attack, ms').to.be.below(500);
     expect(refused).to.equal(sent);
     expect(minNeighbors).to.equal(1);
     expect(rec.events).to.deep.equal([]);
