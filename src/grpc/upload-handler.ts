@@ -32,6 +32,11 @@ export function uploadHandler(
         // Counted by the caller's host, and named by the id bound to the key it proved,
         // not by whatever id it writes in the header.
         const senderId = header.sender?.id ?? '';
+        if (senderId === core.config.id) {
+          throw new PermissionDeniedError(
+            `an upload that claims to come from this peer itself ("${senderId}") is refused`,
+          );
+        }
         const problem = senderId && fingerprint ? core.wire.bind(senderId, fingerprint) : undefined;
         if (problem) throw new PermissionDeniedError(problem);
         const result = await core.transfers.uploads.receive(

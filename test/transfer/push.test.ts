@@ -268,6 +268,17 @@ describe('transfer: push and upload policy', function () {
       });
     }
 
+    it('is refused with PERMISSION_DENIED when it claims to come from the receiver itself', async () => {
+      const receiver = await peer('bob');
+      const result = await rawUpload(receiver.grpcAddress, {
+        header: { ...good, sender: { id: 'bob', address: receiver.grpcAddress } },
+        pieces: [content],
+      });
+      expect(result.error?.code, result.error?.details).to.equal(7); // PERMISSION_DENIED
+      expect(result.error?.details).to.match(/from this peer itself/);
+      await expectNothingLeft(receiver);
+    });
+
     it('leaves nothing behind when the sender cancels mid-stream', async () => {
       const receiver = await peer('bob');
       const big = randomContent(4 * 1024 * 1024);
