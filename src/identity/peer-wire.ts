@@ -137,6 +137,9 @@ export class PeerWire implements Startable, PeerKeys {
       cert: id.certPem,
       ca: id.caPem,
       minVersion: 'TLSv1.3',
+      // AES-128-GCM first (as Go's TLS prefers with AES-NI): the cheapest per byte here.
+      ciphers: 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256',
+      honorCipherOrder: true,
       ALPNProtocols: ['h2'],
       requestCert: true,
       // A client without a certificate (grpcurl -insecure) may use ControlService
