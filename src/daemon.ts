@@ -94,6 +94,7 @@ export class Daemon {
       dataDir: config.dataDir,
       secret: config.network.secret,
       plaintext: config.grpc.plaintextPeers,
+      onKeyConflict: () => metrics.peerKeyConflicts.inc(),
     });
     const credentials = (address: string): ChannelCredentials => this.wire.credentials(address);
     this.overlay = new Overlay(

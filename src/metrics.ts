@@ -136,6 +136,10 @@ export class Metrics {
     'File bytes sent (up) and received (down) over PeerService Download and Upload',
     ['direction'] as const,
   );
+  readonly peerKeyConflicts = new Counter(
+    'p2pd_peer_key_conflicts_total',
+    'Calls refused because they claimed a peer id pinned to another key (impersonation, or a peer that made a new key)',
+  );
   readonly searches = new Counter(
     'p2pd_searches_total',
     'Network searches this peer started (sent) and answered for others (served)',

@@ -17,6 +17,8 @@ export interface PeerWireInit {
   secret?: string;
   /** Talk to peers in plaintext (no identities): an explicit, logged opt-in. */
   plaintext: boolean;
+  /** Called when a call is refused for claiming an id pinned to another key. */
+  onKeyConflict?: () => void;
 }
 
 /** Most addresses whose expected key is remembered. */
@@ -34,7 +36,7 @@ export class PeerWire implements Startable, PeerKeys {
     private readonly logger: Logger,
     private readonly init: PeerWireInit,
   ) {
-    this.pins = new PinStore(identityDir(init.dataDir), logger);
+    this.pins = new PinStore(identityDir(init.dataDir), logger, init.onKeyConflict);
   }
 
   get plaintext(): boolean {

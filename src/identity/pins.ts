@@ -25,6 +25,8 @@ export class PinStore {
   constructor(
     private readonly dir: string,
     private readonly logger: Logger,
+    /** Called on every refusal (a metric). */
+    private readonly onConflict: () => void = () => undefined,
     /** Most ids kept; the least recently seen go first. */
     private readonly maxEntries = 10_000,
   ) {}
@@ -76,6 +78,7 @@ export class PinStore {
     const pin = this.pins.get(id);
     if (pin && pin.fingerprint !== fingerprint) {
       this.conflicts++;
+      this.onConflict();
       this.logger.error(
         { peer: id, pinned: pin.fingerprint, presented: fingerprint, pins: this.file },
         `REFUSED: peer id "${id}" is pinned to key ${pin.fingerprint} but a peer presented ${fingerprint}. ` +

@@ -116,6 +116,8 @@ describe('peer identity', function () {
       );
       expect(view.lastError).to.match(/peer id "b" belongs to another key/);
       expect(neighborIds(a2)).to.deep.equal([]);
+      const metrics = await (await fetch(`${a2.restUrl}/metrics`)).text();
+      expect(metrics).to.match(/^p2pd_peer_key_conflicts_total [1-9]\d*$/m);
       await rm(a.dir, { recursive: true, force: true });
     });
 
