@@ -5,6 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checked } from './fixtures/openapi-check.js';
 
 let stateHome: string | undefined;
 let saved: string | undefined;
@@ -19,5 +20,15 @@ export const mochaHooks = {
     if (saved === undefined) delete process.env.XDG_STATE_HOME;
     else process.env.XDG_STATE_HOME = saved;
     if (stateHome) rmSync(stateHome, { recursive: true, force: true });
+    if (checked.size > 0) {
+      const answers = [...checked.values()].reduce((a, b) => a + b, 0);
+      const operations = new Set(
+        [...checked.keys()].map((k) => k.split(' ').slice(0, 2).join(' ')),
+      );
+      console.log(
+        `  [figures] OpenAPI: ${answers} REST answers checked against the served document, ` +
+          `${operations.size} operations, ${checked.size} operation-status pairs`,
+      );
+    }
   },
 };

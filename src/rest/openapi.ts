@@ -97,6 +97,13 @@ export function buildOpenApi(routes: readonly Route[], info: OpenApiInfo): Schem
       ),
       components,
     );
+    if (api) {
+      // Any operation can fail unexpectedly; the answer names the errno code, never a path.
+      responses['500'] ??= response(
+        problem('An unexpected failure (the log has the details; the answer names no host path)'),
+        components,
+      );
+    }
     const params = parameters(route, components);
     const requestBody = route.body
       ? {

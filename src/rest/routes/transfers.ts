@@ -155,6 +155,7 @@ export function transferRoutes(core: Core): Route[] {
       params: ById,
       responses: {
         200: json('The chunk map', ChunkSourceMapSchema),
+        400: problem('Not a transfer id (f-… or p-… and 12 hex digits)'),
         404: problem('No transfer has this id'),
       },
       handler: ({ params }) => transfers.chunks(params.id),
