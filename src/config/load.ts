@@ -1,7 +1,7 @@
 // Reads, validates and resolves a config file; every refusal is a ConfigError
 // that names the file, the field and the problem.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statfsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
@@ -80,6 +80,7 @@ export function resolveConfig(
   };
   const sharedDir = abs(overrides.sharedDir ?? parsed.sharedDir);
   prepare('sharedDir', sharedDir);
+  checkRealFiles(source, 'sharedDir', sharedDir);
   const dataDir = parsed.dataDir ? abs(parsed.dataDir) : resolve(sharedDir, DATA_DIR_NAME);
   checkDataDir(source, sharedDir, dataDir);
   prepare('dataDir', dataDir);
@@ -231,6 +232,39 @@ function ensureDir(source: string, field: string, dir: string): void {
     const code = (err as NodeJS.ErrnoException).code ?? '';
     const why = DIR_PROBLEMS[code] ?? (code || (err as Error).message);
     throw new ConfigError(source, field, `cannot use folder ${dir}: ${why}`);
+  }
+}
+
+/** statfs types of kernel file systems whose "files" are views of the kernel, not data. */
+const VIRTUAL_FS: Record<number, string> = {
+  0x9fa0: 'proc',
+  0x62656572: 'sysfs',
+  0x64626720: 'debugfs',
+  0x74726163: 'tracefs',
+  0x27e0eb: 'cgroup',
+  0x63677270: 'cgroup2',
+  0x73636673: 'securityfs',
+  0xcafe4a11: 'bpf',
+  0x6165676c: 'pstore',
+  0x62656570: 'configfs',
+  0x1cd1: 'devpts',
+};
+
+/** A share on /proc or /sys is endless files that change as they are read: refused. */
+function checkRealFiles(source: string, field: string, dir: string): void {
+  let type: number;
+  try {
+    type = statfsSync(dir).type;
+  } catch {
+    return; // a folder that cannot be looked at is reported where it is used
+  }
+  const fs = VIRTUAL_FS[type];
+  if (fs) {
+    throw new ConfigError(
+      source,
+      field,
+      `${dir} is on the ${fs} virtual file system, whose files are views of the kernel; share a folder of real files`,
+    );
   }
 }
 

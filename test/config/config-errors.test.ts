@@ -155,6 +155,12 @@ describe('config errors (real binary)', function () {
       problem: />=1/,
     },
     {
+      what: 'a sharedDir on /proc',
+      content: { ...ok, sharedDir: '/proc' },
+      field: 'sharedDir',
+      problem: /on the proc virtual file system|permission denied|not permitted/,
+    },
+    {
       what: 'a fractional nats.outbox.maxBytes',
       content: { ...ok, nats: { outbox: { maxBytes: 100_000.5 } } },
       field: 'nats.outbox.maxBytes',
