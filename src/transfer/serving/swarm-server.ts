@@ -94,7 +94,7 @@ export class SwarmServer {
         chunkSize: entry.chunkSize,
         chunkHashes: caller.omitHashes ? [] : entry.chunkHashes,
         holders,
-        ...this.sentMap(sha256),
+        ...this.sentMap(sha256, peerKey({ host: caller.host })),
       };
     }
     const { meta, done, name } = holding!;
@@ -140,12 +140,9 @@ export class SwarmServer {
     const key = peerKey({ host: callerHost });
     this.slots.admit(key);
     if (entry) {
-      this.sent.note(
-        sha256,
-        entry.chunkHashes.length,
-        offset / entry.chunkSize,
-        last / entry.chunkSize,
-      );
+      const { chunkSize } = entry;
+      const first = Math.floor(offset / chunkSize);
+      this.sent.note(sha256, entry.chunkHashes.length, key, first, Math.floor(last / chunkSize));
     }
     const release = limiter.acquire(key);
     let handle: FileHandle;
@@ -180,8 +177,8 @@ export class SwarmServer {
     }
   }
 
-  private sentMap(sha256: string): { sent?: Uint8Array } {
-    const map = this.sent.get(sha256);
+  private sentMap(sha256: string, asker: string): { sent?: Uint8Array } {
+    const map = this.sent.get(sha256, asker);
     return map ? { sent: map } : {};
   }
 
