@@ -136,6 +136,12 @@ export class Metrics {
     'File bytes sent (up) and received (down) over PeerService Download and Upload',
     ['direction'] as const,
   );
+  readonly peerBytes = new Gauge(
+    'p2pd_peer_transfer_bytes',
+    'File bytes sent to (up) and received from (down) each remote peer since start, by its ' +
+      'address (the busiest 256 peers are kept; the totals are p2pd_transfer_bytes_total)',
+    ['peer', 'direction'] as const,
+  );
   readonly searches = new Counter(
     'p2pd_searches_total',
     'Network searches this peer started (sent) and answered for others (served)',
