@@ -169,8 +169,15 @@ export const configSchema = z.strictObject({
       uploadSlots: z.int().min(0).max(1024).default(4),
       /** How often the upload slots are given out again, ms. */
       rechokeMs: z.int().min(100).max(600_000).default(2000),
-      /** How often a fetch asks its sources again for their chunks and other fetchers, ms. */
-      swarmRefreshMs: z.int().min(100).max(600_000).default(500),
+      /**
+       * How often a fetch asks its sources again for their chunks and other
+       * fetchers, ms. 0 turns swarming off for this peer's fetches: no
+       * refresh, chunks asked for in order (it still serves its partial fetches).
+       */
+      swarmRefreshMs: z
+        .int()
+        .refine((v) => v === 0 || (v >= 100 && v <= 600_000), 'must be 0 (off) or 100..600000')
+        .default(500),
       /** Sources one fetch uses at most (found fetchers included). */
       maxSources: z.int().min(1).max(256).default(24),
     })
