@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import { FetchJob, type FetchSettings } from './fetch-job.js';
 import { PartialStore, type PartialState } from './partial-store.js';
 import { PushJob } from './push-job.js';
-import { ServeLimiter } from './serve-limiter.js';
+import { ServeLimiter } from './serving/serve-limiter.js';
 import { SwarmServer } from './serving/swarm-server.js';
 import { checkFetchInput, isOwnAddress, newId, pushTarget } from './transfer-input.js';
 import { TransferRegistry, type Entry } from './transfer-registry.js';

@@ -6,7 +6,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { NotFoundError } from '../../errors.js';
 import type { FileIndex } from '../../index/file-index.js';
 import { checkRange } from '../../index/request-checks.js';
-import type { ServeLimiter } from '../serve-limiter.js';
+import type { ServeLimiter } from './serve-limiter.js';
 import type { TrafficCounter } from '../traffic.js';
 import { FetcherRegistry } from './fetcher-registry.js';
 import { PartialHoldings } from './partial-holdings.js';
