@@ -5,7 +5,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { NotFoundError } from '../../errors.js';
 import type { FileIndex } from '../../index/file-index.js';
-import { checkRange } from '../../index/request-checks.js';
+import { checkRange, checkSha256 } from '../../index/request-checks.js';
 import type { ServeLimiter } from './serve-limiter.js';
 import type { TrafficCounter } from '../traffic.js';
 import { FetcherRegistry } from './fetcher-registry.js';
@@ -76,9 +76,10 @@ export class SwarmServer {
 
   /** GetFile: the metadata, from the index or a fetch under way. NotFoundError otherwise. */
   describe(
-    sha256: string,
+    asked: string,
     caller: { host: string; fetcher: string; omitHashes: boolean },
   ): ServedFile {
+    const sha256 = checkSha256(asked);
     const entry = this.components.index.get(sha256);
     const holding = entry ? undefined : this.partials.get(sha256);
     if (!entry && !holding) this.components.index.require(sha256); // throws NotFoundError
@@ -116,12 +117,13 @@ export class SwarmServer {
    * under way serves only ranges whose every chunk it has verified.
    */
   async open(
-    sha256: string,
+    asked: string,
     offset: number,
     length: number,
     callerHost: string,
   ): Promise<ServedRange | null> {
     const { index, limiter, traffic } = this.components;
+    const sha256 = checkSha256(asked);
     const entry = index.get(sha256);
     const holding = entry ? undefined : this.partials.get(sha256);
     if (!entry && !holding) index.require(sha256);
