@@ -116,6 +116,18 @@ describe('transfer: swarm serving bookkeeping', () => {
       expect(giverRefused, 'rounds the peer that uploads to us was choked').to.be.at.most(1);
     });
 
+    it('remembers a bounded number of asking peers; newcomers past it wait', () => {
+      const slots = new UploadSlots({ slots: 1, uploadedToUs: () => 0, now: () => 0 });
+      for (let i = 0; i < 4096; i++) {
+        try {
+          slots.admit(`p${i}`);
+        } catch {
+          // choked: expected for all but one
+        }
+      }
+      expect(() => slots.admit('one-too-many')).to.throw(TooManyRequestsError, /too many peers/);
+    });
+
     it('serves everyone with 0 slots', () => {
       const slots = new UploadSlots({ slots: 0, uploadedToUs: () => 0 });
       for (let i = 0; i < 100; i++) slots.admit(`p${i}`);

@@ -24,6 +24,9 @@ export interface UploadSlotsInit {
   random?: () => number;
 }
 
+/** Peers (that asked lately) remembered at most. */
+const MAX_PEERS = 4096;
+
 interface Peer {
   lastAsked: number;
   /** When it was last served (0: never), for "who waited longest". */
@@ -50,8 +53,11 @@ export class UploadSlots {
     const now = this.now();
     let peer = this.peers.get(key);
     if (!peer) {
-      // Bounded by the peers that asked within idleMs (expired at each rechoke).
-      if (this.peers.size >= 4096) this.rechoke(now);
+      // Bounded: peers idle for idleMs are forgotten at each rechoke; past that, newcomers wait.
+      if (this.peers.size >= MAX_PEERS) this.rechoke(now);
+      if (this.peers.size >= MAX_PEERS) {
+        throw new TooManyRequestsError('too many peers are asking for uploads; try again later');
+      }
       peer = { lastAsked: now, lastServed: 0 };
       this.peers.set(key, peer);
     }
