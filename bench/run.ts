@@ -6,6 +6,7 @@ import { memoryBench } from './memory-bench.js';
 import { natsBench } from './nats-bench.js';
 import { restBench } from './rest-bench.js';
 import { searchBench } from './search-bench.js';
+import { swarmBench } from './swarm-bench.js';
 import type { Bench, BenchRow } from './table.js';
 import { printTable } from './table.js';
 import { transferBench } from './transfer.js';
@@ -17,12 +18,13 @@ const BENCHES: Bench[] = [
   restBench,
   memoryBench,
   natsBench,
+  swarmBench,
 ];
 
 const wanted = process.argv.slice(2);
 const results: Record<string, BenchRow[]> = {};
 for (const bench of BENCHES) {
-  if (wanted.length > 0 && !wanted.includes(bench.name)) continue;
+  if (wanted.length > 0 ? !wanted.includes(bench.name) : bench.onlyByName) continue;
   console.log(`\n== ${bench.name}: ${bench.describe}`);
   const rows = await bench.run();
   printTable(rows);

@@ -5,6 +5,8 @@ export type BenchRow = Record<string, string | number>;
 export interface Bench {
   name: string;
   describe: string;
+  /** Runs only when named (`npm run bench -- swarm`): long, or needs root. */
+  onlyByName?: boolean;
   run(): Promise<BenchRow[]>;
 }
 

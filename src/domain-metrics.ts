@@ -1,5 +1,5 @@
-// What p2pd does, as metrics: neighbors, transfers by state, searches and
-// events. Read from the components at scrape time or counted off the event
+// What p2pd does, as metrics: neighbors, transfers by state, bytes per peer,
+// searches and events. Read from the components at scrape time or counted off the event
 // bus, so no component needs to know about metrics to be counted.
 import type { EventBus } from './events/bus.js';
 import type { Metrics } from './metrics.js';
@@ -9,7 +9,7 @@ import type { TransferManager } from './transfer/transfer-manager.js';
 export interface DomainMetricsComponents {
   events: Pick<EventBus, 'subscribe'>;
   overlay: Pick<Overlay, 'neighbors'>;
-  transfers: Pick<TransferManager, 'list'>;
+  transfers: Pick<TransferManager, 'list' | 'traffic'>;
   metrics: Metrics;
 }
 
@@ -33,6 +33,11 @@ export function countDomainMetrics(c: DomainMetricsComponents): () => void {
       counts.set(key, entry);
     }
     for (const { kind, state, n } of counts.values()) metrics.transfers.set({ kind, state }, n);
+    metrics.peerBytes.values.clear();
+    for (const p of c.transfers.traffic.totals().peers) {
+      metrics.peerBytes.set({ peer: p.address, direction: 'up' }, p.upBytes);
+      metrics.peerBytes.set({ peer: p.address, direction: 'down' }, p.downBytes);
+    }
   });
   return c.events.subscribe((event) => {
     metrics.eventsPublished.inc({ type: event.type });

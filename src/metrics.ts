@@ -140,6 +140,12 @@ export class Metrics {
     'p2pd_peer_key_conflicts_total',
     'Calls refused because they claimed a peer id pinned to another key (impersonation, or a peer that made a new key)',
   );
+  readonly peerBytes = new Gauge(
+    'p2pd_peer_transfer_bytes',
+    'File bytes sent to (up) and received from (down) each remote peer since start, by its ' +
+      'address (the busiest 256 peers are kept; the totals are p2pd_transfer_bytes_total)',
+    ['peer', 'direction'] as const,
+  );
   readonly searches = new Counter(
     'p2pd_searches_total',
     'Network searches this peer started (sent) and answered for others (served)',

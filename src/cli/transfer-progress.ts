@@ -74,10 +74,10 @@ export function followTransfer(
   });
 }
 
-/** Per-source counts of a finished fetch, one line each. */
+/** Per-source counts of a finished fetch, one line each: bytes down from it, and up to it (swarming). */
 export function sourceLines(p: TransferProgress__Output): string[] {
   return p.sources.map(
     (s) =>
-      `  ${s.peerId || s.address}: ${s.chunks} chunk${s.chunks === 1 ? '' : 's'}, ${humanSize(s.bytes)}${s.failed ? ' (dropped)' : ''}`,
+      `  ${s.peerId || s.address}: ${s.chunks} chunk${s.chunks === 1 ? '' : 's'}, ${humanSize(s.bytes)} down, ${humanSize(s.uploadedBytes)} up${s.partial ? ' (was fetching too)' : ''}${s.failed ? ' (dropped)' : ''}`,
   );
 }

@@ -1,7 +1,15 @@
 // Reads, validates and resolves a config file; every refusal is a ConfigError
 // that names the file, the field and the problem.
 import { createHash } from 'node:crypto';
-import { accessSync, constants, mkdirSync, statfsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  mkdirSync,
+  statfsSync,
+  readFileSync,
+  realpathSync,
+  statSync,
+} from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';

@@ -175,6 +175,26 @@ export const configSchema = z.strictObject({
        * reset and its slot freed (a peer that never reads cannot hold slots), ms.
        */
       serveStallMs: z.int().min(100).max(600_000).default(20_000),
+      /**
+       * Peers served Download streams at once (upload slots); the others are
+       * told to come back (choked). Given out again every `rechokeMs`: peers
+       * that upload to this one first, the longest waiting next, one slot in
+       * rotation. 0 serves everyone at once.
+       */
+      uploadSlots: z.int().min(0).max(1024).default(4),
+      /** How often the upload slots are given out again, ms. */
+      rechokeMs: z.int().min(100).max(600_000).default(2000),
+      /**
+       * How often a fetch asks its sources again for their chunks and other
+       * fetchers, ms. 0 turns swarming off for this peer's fetches: no
+       * refresh, chunks asked for in order (it still serves its partial fetches).
+       */
+      swarmRefreshMs: z
+        .int()
+        .refine((v) => v === 0 || (v >= 100 && v <= 600_000), 'must be 0 (off) or 100..600000')
+        .default(500),
+      /** Sources one fetch uses at most (found fetchers included). */
+      maxSources: z.int().min(1).max(256).default(24),
     })
     .prefault({}),
   upload: z

@@ -72,7 +72,6 @@ export async function streamFileRange(
         nudge();
       });
       position += length;
-      onSent(length);
     }
   } finally {
     call.off('cancelled', nudge);

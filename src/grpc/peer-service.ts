@@ -1,6 +1,5 @@
 // PeerService: the peer-to-peer wire. Handlers translate to core calls only.
 import type { Core } from '../core.js';
-import { checkRange } from '../index/request-checks.js';
 import type { DataChunk } from '../generated/p2p/v1/DataChunk.js';
 import type { DownloadRequest__Output } from '../generated/p2p/v1/DownloadRequest.js';
 import type { FileInfo } from '../generated/p2p/v1/FileInfo.js';
@@ -18,14 +17,14 @@ import type { PingRequest__Output } from '../generated/p2p/v1/PingRequest.js';
 import type { PingResponse } from '../generated/p2p/v1/PingResponse.js';
 import type { SearchHit } from '../generated/p2p/v1/SearchHit.js';
 import type { SearchRequest__Output } from '../generated/p2p/v1/SearchRequest.js';
-import { fromSearchRequest, toFileInfo, toPeerInfo, toSearchHit } from './convert.js';
+import { fromSearchRequest, toPeerInfo, toSearchHit } from './convert.js';
 import { callerHost, serverStream, unary, writeWithBackpressure } from './handle.js';
 import { callerOf, peerGuard } from './caller.js';
 import { streamFileRange } from './download-stream.js';
 import { uploadHandler } from './upload-handler.js';
 
 export function peerServiceHandlers(core: Core): PeerServiceHandlers {
-  const { metrics, index, overlay } = core;
+  const { metrics, overlay } = core;
   const guard = peerGuard(core.wire);
   return {
     Join: unary<JoinRequest__Output, JoinResponse>(
@@ -112,7 +111,24 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
     GetFile: unary<GetFileRequest__Output, FileInfo>(
       'PeerService/GetFile',
       metrics,
-      (req) => toFileInfo(index.require(req.sha256), true),
+      (req, call) => {
+        const file = core.transfers.swarm.describe(req.sha256, {
+          host: callerHost(call.getPeer()),
+          fetcher: req.fetcher,
+          omitHashes: req.omitHashes,
+        });
+        return {
+          sha256: file.sha256,
+          names: file.names,
+          size: file.size,
+          mtimeMs: file.mtimeMs,
+          chunkSize: file.chunkSize,
+          chunkHashes: file.chunkHashes,
+          ...(file.have ? { have: Buffer.from(file.have), partial: true } : {}),
+          holders: file.holders,
+          ...(file.sent ? { sent: Buffer.from(file.sent) } : {}),
+        };
+      },
       guard,
     ),
 
@@ -120,28 +136,24 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
       'PeerService/Download',
       metrics,
       async (req, call) => {
-        const entry = index.require(req.sha256);
-        const { offset, length } = req;
-        // The rule REST's Range uses, so both refuse the same ranges (offset == size included).
-        const end = checkRange(entry.size, offset, length === 0 ? undefined : offset + length - 1);
-        if (end < offset) return; // nothing to send: an empty file
-        const release = core.transfers.serving.acquire(callerHost(call.getPeer()));
+        const range = await core.transfers.swarm.open(
+          req.sha256,
+          req.offset,
+          req.length,
+          callerHost(call.getPeer()),
+        );
+        if (!range) return; // nothing to send: an empty file
         try {
-          const { handle } = await index.openFile(entry.sha256);
-          try {
-            await streamFileRange(
-              call,
-              handle,
-              offset,
-              end + 1,
-              (n) => core.transfers.traffic.sent(n),
-              core.config.transfer.serveStallMs,
-            );
-          } finally {
-            await handle.close();
-          }
+          await streamFileRange(
+            call,
+            range.handle,
+            range.start,
+            range.end,
+            range.sent,
+            core.config.transfer.serveStallMs,
+          );
         } finally {
-          release();
+          await range.close();
         }
       },
       guard,

@@ -27,6 +27,8 @@ export function toTransferProgress(s: TransferSnapshot): TransferProgress {
       bytes: src.bytes,
       chunks: src.chunks,
       failed: src.failed,
+      uploadedBytes: src.uploadedBytes,
+      partial: src.partial,
     })),
     error: s.error,
     path: s.path,

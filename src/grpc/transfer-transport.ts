@@ -7,6 +7,7 @@ import type { PeerServiceClient } from '../generated/p2p/v1/PeerService.js';
 import type {
   CallOptions,
   DataPiece,
+  GetFileOptions,
   PeerTransport,
   RemoteFileInfo,
   UploadHeader,
@@ -35,11 +36,11 @@ export class GrpcTransferTransport implements PeerTransport {
 
   constructor(private readonly credentials: PeerCredentials) {}
 
-  getFile(address: string, sha256: string, options: CallOptions): Promise<RemoteFileInfo> {
+  getFile(address: string, sha256: string, options: GetFileOptions): Promise<RemoteFileInfo> {
     const client = this.client(address);
     return new Promise((resolve, reject) => {
       const call = client.GetFile(
-        { sha256 },
+        { sha256, fetcher: options.fetcher ?? '', omitHashes: options.omitHashes ?? false },
         { deadline: deadline(options.timeoutMs) },
         (err, info) => {
           options.signal.removeEventListener('abort', onAbort);
@@ -50,6 +51,9 @@ export class GrpcTransferTransport implements PeerTransport {
             size: info.size,
             chunkSize: info.chunkSize,
             chunkHashes: info.chunkHashes,
+            ...(info.partial ? { have: info.have } : {}),
+            holders: info.holders,
+            ...(info.sent.length > 0 ? { sent: info.sent } : {}),
           });
         },
       );

@@ -30,6 +30,11 @@ export interface DownloaderInit {
   stallTimeoutMs: number;
   /** Failures in a row after which a source is dropped (default 3). */
   maxFailures?: number;
+  /**
+   * Other peers may be fetching the same file (swarming): the first chunks
+   * are picked at random and then the rarest first, instead of in order.
+   */
+  swarm?: boolean;
 }
 
 export interface DownloaderIo {
@@ -62,6 +67,15 @@ interface Request {
 /** Why a request was stopped on purpose (abort reasons). */
 const SUPERSEDED = Symbol('superseded');
 const FINISHED = Symbol('finished');
+
+/** The first chunks of a fetch from partial sources are picked at random, then the rarest first. */
+const RANDOM_FIRST = 4;
+/** Requests at once to a complete source while partial ones are there too (swarming). */
+const SEED_REQUESTS = 2;
+/** With sources that hold nothing needed now, look again this often (have-maps refresh meanwhile), ms. */
+const IDLE_RETRY_MS = 250;
+/** Longest pause before asking a busy (choking) source again, ms. */
+const MAX_BUSY_BACKOFF_MS = 1000;
 
 /** Bytes waiting for the hasher or the disk before requests pause. */
 const WRITE_BUDGET = 8 * 1024 * 1024;
@@ -110,36 +124,72 @@ export class ChunkDownloader {
     return this.done.has(index);
   }
 
+  /** Sources or their have-maps changed (a swarm refresh): look for work again. */
+  nudge(): void {
+    if (this.resolveRun) this.pump(); // before run() nothing may finish yet
+  }
+
   /** Starts requests while there are free slots and work. */
   private pump(): void {
     if (this.finished) return;
     if (this.done.complete) return this.finish();
     clearTimeout(this.wake);
+    // Sources with a free slot but nothing needed that they hold, this round.
+    const idle = new Set<SourceState>();
     while (this.requests.size < this.init.maxRequests) {
-      const source = this.pickSource();
+      const source = this.pickSource(idle);
       if (!source) break;
       const span = this.takeSpan(source) ?? this.endGameSpan(source);
-      if (!span) break;
+      if (!span) {
+        idle.add(source);
+        continue;
+      }
       this.start(source, span.first, span.end, span.duplicate);
     }
-    if (this.requests.size > 0) return;
     const live = this.sources.filter((s) => !s.dropped);
-    if (live.length === 0) return this.finish(this.exhausted());
-    // Every live source is backing off: come back when the first may be asked again.
-    const at = Math.min(...live.map((s) => s.backoffUntil));
-    this.wake = setTimeout(() => this.pump(), Math.max(10, at - Date.now()));
+    if (live.length === 0 && this.requests.size === 0) return this.finish(this.exhausted());
+    if (this.requests.size >= this.init.maxRequests) return;
+    // Come back when a source that backs off may be asked again, or a partial one may have more.
+    const now = Date.now();
+    const waits = live
+      .filter((s) => s.backoffUntil > now && s.inFlight < s.limit)
+      .map((s) => s.backoffUntil - now);
+    if (idle.size > 0 && live.some((s) => s.have)) waits.push(IDLE_RETRY_MS);
+    if (this.requests.size === 0 && waits.length === 0) waits.push(IDLE_RETRY_MS);
+    if (waits.length > 0) {
+      this.wake = setTimeout(() => this.pump(), Math.max(10, Math.min(...waits)));
+    }
   }
 
-  /** A source with a free slot: the least busy, then the fastest. */
-  private pickSource(): SourceState | undefined {
+  /** Other fetchers are known: a source is partial, or a seed says it sent chunks to others. */
+  private crowd(live: readonly SourceState[]): boolean {
+    return live.some((s) => s.have || (s.sent && s.sent.size > 0));
+  }
+
+  /** Whether `source` holds chunk `index` (as far as its last have-map says). */
+  private canServe(source: SourceState, index: number): boolean {
+    return source.have === undefined || source.have.has(index);
+  }
+
+  /**
+   * A source with a free slot: the least busy, then the fastest. In a swarm
+   * (some source is partial) partial holders come first and a complete one
+   * (the seed) gets at most SEED_REQUESTS at once: what peers can give is
+   * taken from them, and the seed's uplink goes to chunks nobody else has.
+   */
+  private pickSource(skip: ReadonlySet<SourceState>): SourceState | undefined {
     const now = Date.now();
+    const swarm = this.crowd(this.sources.filter((s) => !s.dropped));
+    const rank = (s: SourceState): number => (swarm && !s.have ? 1 : 0);
     let best: SourceState | undefined;
     for (const s of this.sources) {
-      if (s.dropped || s.backoffUntil > now || s.inFlight >= s.limit) continue;
+      if (s.dropped || s.backoffUntil > now || s.inFlight >= s.limit || skip.has(s)) continue;
+      if (swarm && !s.have && s.inFlight >= SEED_REQUESTS) continue;
       if (
         !best ||
-        s.inFlight < best.inFlight ||
-        (s.inFlight === best.inFlight && s.rate > best.rate)
+        rank(s) < rank(best) ||
+        (rank(s) === rank(best) &&
+          (s.inFlight < best.inFlight || (s.inFlight === best.inFlight && s.rate > best.rate)))
       ) {
         best = s;
       }
@@ -147,7 +197,13 @@ export class ChunkDownloader {
     return best;
   }
 
-  /** The lowest run of chunks nobody holds, sized so the tail spreads over the sources. */
+  /**
+   * A run of chunks nobody holds, sized so the tail spreads over the sources.
+   * With every source complete, the lowest such run (sequential I/O). Once a
+   * source is partial, the chunk the fewest sources hold (random among the
+   * first few, and among equals), so a crowd's members pull different chunks
+   * from the seed and trade them; the run goes on while `source` holds them.
+   */
   private takeSpan(source: SourceState): { first: number; end: number; duplicate: boolean } | null {
     let i = this.scanFrom;
     while (i < this.count && (this.have(i) || this.holders[i]! > 0)) i++;
@@ -160,29 +216,91 @@ export class ChunkDownloader {
     // A source measured slower than the others gets shorter runs.
     const fastest = Math.max(...live.map((s) => s.rate));
     const share = source.rate > 0 && fastest > 0 ? source.rate / fastest : 1;
-    const max = Math.max(
+    let max = Math.max(
       1,
       Math.min(this.init.requestChunks, fair, Math.ceil(this.init.requestChunks * share)),
     );
-    let end = i;
-    while (end < this.count && end - i < max && !this.have(end) && this.holders[end] === 0) {
+    const crowd = this.crowd(live);
+    const swarm = crowd || this.init.swarm === true;
+    const first = swarm ? this.rarest(source, live, i, crowd) : i;
+    if (first < 0) return null;
+    // From a complete source in a crowd (and while the first chunks are picked at random), one
+    // chunk at a time: the less asked of a seed at once, the less two fetchers ask it for the
+    // same chunk before they see each other's have-maps.
+    if (swarm && !source.have && (crowd || this.done.size < RANDOM_FIRST)) max = 1;
+    let end = first;
+    while (
+      end < this.count &&
+      end - first < max &&
+      !this.have(end) &&
+      this.holders[end] === 0 &&
+      this.canServe(source, end)
+    ) {
       end++;
     }
-    return { first: i, end, duplicate: false };
+    return { first, end, duplicate: false };
+  }
+
+  /**
+   * The needed, unheld chunk from `from` on that `source` has and the fewest
+   * sources hold; -1 if none. A complete source (a seed) is asked only for
+   * chunks no partial source has: those come from the swarm, and the seed's
+   * uplink goes to what nobody else can give.
+   */
+  private rarest(
+    source: SourceState,
+    live: readonly SourceState[],
+    from: number,
+    crowd: boolean,
+  ): number {
+    const partial = live.filter((s) => s.have);
+    const complete = live.length - partial.length;
+    // A chunk a complete source just sent someone else counts as held once more.
+    const sent = live.filter((s) => !s.have && s.sent);
+    const seed = !source.have;
+    const random = this.done.size < RANDOM_FIRST;
+    let best = -1;
+    let bestCount = Infinity;
+    let ties = 0;
+    for (let c = from; c < this.count; c++) {
+      if (this.have(c) || this.holders[c]! > 0 || !this.canServe(source, c)) continue;
+      let count = complete;
+      for (const s of partial) if (s.have!.has(c)) count++;
+      if (seed && count > complete) continue;
+      for (const s of sent) if (s.sent!.has(c)) count++;
+      if (random) count = 0;
+      if (count < bestCount) {
+        best = c;
+        bestCount = count;
+        ties = 1;
+      } else if (count === bestCount && (crowd || random) && Math.random() * ++ties < 1) {
+        best = c; // uniform among equals (reservoir sampling); alone, the lowest (in order)
+      }
+    }
+    return best;
   }
 
   /** End-game: copy the biggest remainder another source still holds alone. */
   private endGameSpan(
     source: SourceState,
   ): { first: number; end: number; duplicate: boolean } | null {
+    // Only when no chunk is left that nobody holds: before that, a copy takes bandwidth new chunks need.
+    if (this.scanFrom < this.count) return null;
     let target: { first: number; end: number; left: number } | undefined;
     for (const r of this.requests) {
       if (r.source === source || r.duplicate) continue;
       let first = r.next;
-      while (first < r.end && (this.have(first) || this.holders[first]! > 1)) first++;
+      while (
+        first < r.end &&
+        (this.have(first) || this.holders[first]! > 1 || !this.canServe(source, first))
+      ) {
+        first++;
+      }
       if (first >= r.end) continue;
-      const left = r.end - first;
-      if (!target || left > target.left) target = { first, end: r.end, left };
+      let end = first;
+      while (end < r.end && this.canServe(source, end)) end++;
+      const left = end - first;
+      if (!target || left > target.left) target = { first, end, left };
     }
     return target ? { first: target.first, end: target.end, duplicate: true } : null;
   }
@@ -282,6 +400,9 @@ export class ChunkDownloader {
 
   private onSuccess(req: Request): void {
     req.source.failures = 0;
+    req.source.busy = 0;
+    // Unchoked again: back up towards its full share of requests.
+    if (req.source.limit < req.source.maxLimit) req.source.limit++;
     const bytes =
       Math.min(this.meta.size, req.end * this.meta.chunkSize) - req.first * this.meta.chunkSize;
     req.source.recordRate(bytes, Date.now() - req.startedAt);
@@ -295,11 +416,15 @@ export class ChunkDownloader {
       this.dropSource(source, err instanceof NotFoundError ? 'no longer has the file' : message);
       return;
     }
-    source.failures++;
     if (err instanceof TooManyRequestsError) {
-      // It is busy: ask less of it at once, and not right away.
+      // It is busy or chokes us (upload slots): not a fault, so never a reason to drop it.
+      // Ask less of it at once, and again soon, as slots turn over.
       source.limit = Math.max(1, source.inFlight - 1);
+      source.busy = Math.min(source.busy + 1, 3);
+      source.backoffUntil = Date.now() + Math.min(MAX_BUSY_BACKOFF_MS, 125 * 2 ** source.busy);
+      return;
     }
+    source.failures++;
     if (source.failures >= (this.init.maxFailures ?? 3)) {
       this.dropSource(source, `failed ${source.failures} times in a row, last: ${message}`);
       return;

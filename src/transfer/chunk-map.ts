@@ -18,6 +18,17 @@ export class ChunkMap {
     return map;
   }
 
+  /**
+   * A map from its bytes as a peer sent them (bit i of byte i/8, least
+   * significant first); undefined unless there is exactly one byte per 8 chunks.
+   */
+  static fromBytes(count: number, bytes: Uint8Array): ChunkMap | undefined {
+    if (bytes.length !== Math.ceil(count / 8)) return undefined;
+    const map = new ChunkMap(count);
+    for (let i = 0; i < count; i++) if (bytes[i >> 3]! & (1 << (i & 7))) map.set(i);
+    return map;
+  }
+
   has(index: number): boolean {
     return (this.bits[index >> 3]! & (1 << (index & 7))) !== 0;
   }
@@ -41,6 +52,11 @@ export class ChunkMap {
 
   get complete(): boolean {
     return this.done === this.count;
+  }
+
+  /** A copy of the bitmap (see fromBytes). */
+  toBytes(): Uint8Array {
+    return Uint8Array.from(this.bits);
   }
 
   toBase64(): string {

@@ -15,6 +15,8 @@ import type { PartialState, PartialStore } from './partial-store.js';
 import { RateMeter } from './rate-meter.js';
 import { resolveSources } from './source-finder.js';
 import { SourceState } from './sources.js';
+import { SwarmRefresh } from './fetching/swarm-refresh.js';
+import type { PartialHoldings } from './serving/partial-holdings.js';
 import type { PeerTransport } from './transport.js';
 import type { TrafficCounter } from './traffic.js';
 import {
@@ -38,6 +40,10 @@ export interface FetchJobComponents {
   traffic: TrafficCounter;
   /** The id of the peer at an address (a neighbor), for sources given by address. */
   peerIdAt?: (address: string) => string | undefined;
+  /** Where this fetch's verified chunks are offered to other peers. */
+  partials?: PartialHoldings;
+  /** This peer's advertised address, told to sources so they hand it to other fetchers. */
+  self?: () => string;
 }
 
 export interface FetchSettings {
@@ -52,6 +58,10 @@ export interface FetchSettings {
   metadataTimeoutMs: number;
   /** Write chunks with direct I/O where the file system allows it. */
   directIo: boolean;
+  /** How often sources are asked again for their chunks and other fetchers, ms. */
+  swarmRefreshMs?: number;
+  /** Sources at most, found fetchers included (default 24). */
+  maxSources?: number;
 }
 
 export interface FetchSpec {
@@ -167,7 +177,9 @@ export class FetchJob {
       bytesDone: this.bytesDone,
       rateBps: running ? Math.round(this.rate.rate()) : 0,
       etaMs: running ? this.rate.eta(remaining) : this.state === 'completed' ? 0 : -1,
-      sources: [...this.sources.values()].map((s) => s.view()),
+      sources: [...this.sources.values()].map((s) =>
+        s.view(this.components.traffic.peerAt(s.address)?.upBytes ?? 0),
+      ),
       error: this.error?.message ?? '',
       path: this.path,
       peer: '',
@@ -233,6 +245,7 @@ export class FetchJob {
         timeoutMs: this.settings.metadataTimeoutMs,
         chunkSize: this.settings.chunkSize,
         ...(this.resumed?.meta ? { previous: this.resumed.meta } : {}),
+        ...(this.components.self ? { fetcher: this.components.self() } : {}),
       },
     );
     const excluded = new Set<string>();
@@ -290,40 +303,97 @@ export class FetchJob {
     this.resumed = undefined;
     const order = new Map([...this.sources.keys()].map((address, i) => [address, i]));
     this.chunkFrom = new Int16Array(count).fill(CHUNK_MISSING);
-    await downloadVerified({
-      meta,
-      path: store.dataPath(this.sha256),
-      done,
-      sources: usable,
-      transport,
-      logger: logger.child({ transfer: this.id }),
-      maxRequests: this.settings.maxRequests,
-      requestBytes: this.settings.requestBytes,
-      stallTimeoutMs: this.settings.stallTimeoutMs,
-      directIo: this.settings.directIo,
-      signal: this.controller.signal,
-      save: (verified) => this.saveState(meta, verified),
-      onStart: (kept) => {
-        for (const i of done.indexes()) this.chunkFrom[i] = CHUNK_KEPT;
-        this.bytesDone = kept;
-        if (kept > 0) {
-          logger.info(
-            { transfer: this.id, sha256: this.sha256, chunks: done.size, bytes: kept },
-            'resuming a partial fetch',
-          );
-        }
-        this.hooks.started();
-        this.hooks.changed(true);
-      },
-      onChunk: (bytes, index, source) => {
-        this.chunkFrom[index] = order.get(source.address) ?? CHUNK_KEPT;
-        this.components.traffic.received(bytes, source.address, source.peerId);
-        this.bytesDone += bytes;
-        this.rate.add(bytes);
-        this.hooks.changed(false);
-      },
-    });
+    const log = logger.child({ transfer: this.id });
+    let refresh: SwarmRefresh | undefined;
+    let unlist: (() => void) | undefined;
+    let downloader: { nudge(): void } | undefined;
+    try {
+      await downloadVerified({
+        meta,
+        path: store.dataPath(this.sha256),
+        done,
+        sources: usable,
+        transport,
+        logger: log,
+        maxRequests: this.settings.maxRequests,
+        requestBytes: this.settings.requestBytes,
+        stallTimeoutMs: this.settings.stallTimeoutMs,
+        directIo: this.settings.directIo,
+        swarm: this.components.self !== undefined && (this.settings.swarmRefreshMs ?? 0) > 0,
+        signal: this.controller.signal,
+        save: (verified) => this.saveState(meta, verified),
+        onStart: (kept, running) => {
+          downloader = running;
+          for (const i of done.indexes()) this.chunkFrom[i] = CHUNK_KEPT;
+          this.bytesDone = kept;
+          if (kept > 0) {
+            logger.info(
+              { transfer: this.id, sha256: this.sha256, chunks: done.size, bytes: kept },
+              'resuming a partial fetch',
+            );
+          }
+          // What is on disk is re-verified by now: from here other peers may fetch it from us.
+          unlist = this.components.partials?.add({
+            meta,
+            done,
+            path: store.dataPath(this.sha256),
+            name: this.name,
+          });
+          refresh = this.startRefresh(meta, usable, order, () => downloader?.nudge());
+          this.hooks.started();
+          this.hooks.changed(true);
+        },
+        onChunk: (bytes, index, source) => {
+          this.chunkFrom[index] = order.get(source.address) ?? CHUNK_KEPT;
+          this.components.traffic.received(bytes, source.address, source.peerId);
+          this.bytesDone += bytes;
+          this.rate.add(bytes);
+          this.hooks.changed(false);
+        },
+      });
+    } finally {
+      refresh?.stop();
+      unlist?.();
+    }
     await this.place(meta);
+  }
+
+  /** Keeps the sources' have-maps fresh and lets found fetchers join `usable`. */
+  private startRefresh(
+    meta: FileMeta,
+    usable: SourceState[],
+    order: Map<string, number>,
+    nudge: () => void,
+  ): SwarmRefresh | undefined {
+    const { self, transport, logger, peerIdAt } = this.components;
+    if (!self || !this.settings.swarmRefreshMs) return undefined;
+    const refresh = new SwarmRefresh(
+      transport,
+      this.sources,
+      {
+        meta,
+        self: self(),
+        intervalMs: this.settings.swarmRefreshMs,
+        timeoutMs: this.settings.metadataTimeoutMs,
+        maxSources: this.settings.maxSources ?? 24,
+        requestsPerSource: this.settings.maxRequestsPerSource,
+      },
+      {
+        added: (source) => {
+          order.set(source.address, order.size);
+          usable.push(source);
+        },
+        changed: () => {
+          nudge();
+          this.hooks.changed(false);
+        },
+        ...(peerIdAt ? { peerIdAt } : {}),
+      },
+      logger.child({ transfer: this.id }),
+      this.controller.signal,
+    );
+    refresh.start();
+    return refresh;
   }
 
   /** Moves the verified file into the download folder and indexes it. */

@@ -2,7 +2,8 @@
 // metadata, each answer is checked against the hash, and the versions are
 // ranked. Sources that fail, or report another size than the best version,
 // are dropped.
-import { UnavailableError, toP2pError } from '../errors.js';
+import { InvalidArgumentError, UnavailableError, toP2pError } from '../errors.js';
+import { ChunkMap } from './chunk-map.js';
 import {
   checkRemoteInfo,
   metaKey,
@@ -29,6 +30,8 @@ export interface MetadataPollOptions {
   chunkSize: number;
   /** Metadata a resumed fetch used: first if some source still vouches for it. */
   previous?: FileMeta;
+  /** This peer's advertised address, so sources can hand it to other fetchers. */
+  fetcher?: string;
 }
 
 export async function pollMetadata(
@@ -46,8 +49,18 @@ export async function pollMetadata(
         const info = await transport.getFile(source.address, sha256, {
           signal,
           timeoutMs: o.timeoutMs,
+          ...(o.fetcher ? { fetcher: o.fetcher } : {}),
         });
         const meta = checkRemoteInfo(info, sha256);
+        if (info.have) {
+          const have = ChunkMap.fromBytes(meta.chunkHashes.length, info.have);
+          if (!have) throw new InvalidArgumentError('sent a have-map of the wrong length');
+          source.have = have;
+        } else source.have = undefined;
+        // Advisory (which chunks a seed sent lately): a malformed one is ignored.
+        source.sent = info.sent
+          ? ChunkMap.fromBytes(meta.chunkHashes.length, info.sent)
+          : undefined;
         reported.set(source.address, meta);
         names.set(source.address, info.names.slice(0, 16));
       } catch (err) {

@@ -1,4 +1,5 @@
 // One source of a fetch: where it is, how it is doing, whether it is dropped.
+import type { ChunkMap } from './chunk-map.js';
 import type { SourceView } from './types.js';
 
 export class SourceState {
@@ -9,19 +10,32 @@ export class SourceState {
   chunks = 0;
   /** Failures in a row; reset by a request that succeeds. */
   failures = 0;
+  /** Busy answers (choked) in a row; reset by a request that succeeds. */
+  busy = 0;
+  /** What `limit` goes back up to after it was lowered for being busy. */
+  maxLimit: number;
   dropped = false;
   error: string | undefined;
   /** Bytes per second of its finished requests (moving average); 0 = not measured yet. */
   rate = 0;
   /** Not asked again before this time (ms epoch). */
   backoffUntil = 0;
+  /**
+   * For a source still fetching the file itself: the chunks it said it has
+   * verified (refreshed while the fetch runs). Undefined: it has them all.
+   */
+  have: ChunkMap | undefined;
+  /** Chunks it said it sent to other fetchers lately: they are in the swarm, or soon will be. */
+  sent: ChunkMap | undefined;
 
   constructor(
     readonly address: string,
     public peerId: string,
     /** Requests it may have in flight; lowered when it says it is busy. */
     public limit: number,
-  ) {}
+  ) {
+    this.maxLimit = limit;
+  }
 
   drop(reason: string): void {
     if (this.dropped) return;
@@ -34,8 +48,10 @@ export class SourceState {
     this.dropped = false;
     this.error = undefined;
     this.failures = 0;
+    this.busy = 0;
     this.backoffUntil = 0;
     this.limit = limit;
+    this.maxLimit = limit;
   }
 
   recordRate(bytes: number, ms: number): void {
@@ -44,13 +60,16 @@ export class SourceState {
     this.rate = this.rate === 0 ? sample : this.rate * 0.7 + sample * 0.3;
   }
 
-  view(): SourceView {
+  /** `uploadedBytes`: what this peer served to it (the traffic counter knows). */
+  view(uploadedBytes = 0): SourceView {
     return {
       peerId: this.peerId,
       address: this.address,
       bytes: this.bytes,
       chunks: this.chunks,
       failed: this.dropped,
+      partial: this.have !== undefined,
+      uploadedBytes,
       ...(this.error ? { error: this.error } : {}),
     };
   }

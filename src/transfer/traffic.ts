@@ -5,9 +5,12 @@
 export interface PeerTraffic {
   /** The remote peer's id when known, else ''. */
   peerId: string;
-  /** Its gRPC address, or the caller's host for bytes served to a peer that gave no name. */
+  /**
+   * Its gRPC address; for bytes served to a caller, the address it advertised
+   * as a fetcher of the file, else its host.
+   */
   address: string;
-  /** Bytes sent to it: pushes (served Download bytes cannot be attributed yet). */
+  /** Bytes sent to it: pushes and served Download streams. */
   upBytes: number;
   /** Verified bytes fetched from it, and bytes it pushed here. */
   downBytes: number;
@@ -46,6 +49,12 @@ export class TrafficCounter {
     this.down += bytes;
     this.onBytes('down', bytes);
     this.peer(address, peerId).downBytes += bytes;
+  }
+
+  /** The counts of one peer by address, if it is remembered. */
+  peerAt(address: string): PeerTraffic | undefined {
+    const entry = this.byAddress.get(address);
+    return entry ? { ...entry } : undefined;
   }
 
   totals(): TrafficTotals {

@@ -9,7 +9,8 @@ import type { Logger } from '../logger.js';
 import { FetchJob, type FetchSettings } from './fetch-job.js';
 import { PartialStore, type PartialState } from './partial-store.js';
 import { PushJob } from './push-job.js';
-import { ServeLimiter } from './serve-limiter.js';
+import { ServeLimiter } from './serving/serve-limiter.js';
+import { SwarmServer } from './serving/swarm-server.js';
 import { checkFetchInput, isOwnAddress, newId, pushTarget } from './transfer-input.js';
 import { TransferRegistry, type Entry } from './transfer-registry.js';
 import type { PeerTransport } from './transport.js';
@@ -50,6 +51,9 @@ export interface TransferManagerInit extends Omit<FetchSettings, 'chunkSize'> {
   maxActiveFetches: number;
   maxServeStreamsPerPeer: number;
   maxServeStreams: number;
+  /** Peers uploaded to at once (see UploadSlots); 0: no choking. */
+  uploadSlots: number;
+  rechokeMs: number;
   upload: UploadPolicy;
   /** Least time between two progress reports of one transfer, ms (default 250). */
   progressIntervalMs?: number;
@@ -71,6 +75,8 @@ const PUSH_MIN_RATE = 128 * 1024;
 export class TransferManager implements Startable {
   readonly uploads: UploadReceiver;
   readonly serving: ServeLimiter;
+  /** GetFile and Download for other peers: complete files and fetches under way. */
+  readonly swarm: SwarmServer;
   /** Bytes moved, in total and per peer: rates are sampled from it. */
   readonly traffic: TrafficCounter;
   private readonly store: PartialStore;
@@ -102,6 +108,10 @@ export class TransferManager implements Startable {
       maxStreamsPerPeer: init.maxServeStreamsPerPeer,
       maxStreams: init.maxServeStreams,
     });
+    this.swarm = new SwarmServer(
+      { index, traffic: this.traffic, limiter: this.serving },
+      { uploadSlots: init.uploadSlots, rechokeMs: init.rechokeMs },
+    );
   }
 
   /** Resumes the fetches a previous run left unfinished. */
@@ -234,6 +244,8 @@ export class TransferManager implements Startable {
         transport,
         store: this.store,
         traffic: this.traffic,
+        partials: this.swarm.partials,
+        self: () => this.init.self().address,
         ...(findSources ? { findSources } : {}),
         ...(peerIdAt ? { peerIdAt } : {}),
       },
@@ -247,6 +259,8 @@ export class TransferManager implements Startable {
         stallTimeoutMs: init.stallTimeoutMs,
         metadataTimeoutMs: init.metadataTimeoutMs,
         directIo: init.directIo,
+        swarmRefreshMs: init.swarmRefreshMs,
+        maxSources: init.maxSources,
       },
       spec,
       {

@@ -8,6 +8,20 @@ export interface RemoteFileInfo {
   size: number;
   chunkSize: number;
   chunkHashes: string[];
+  /** Set by a peer still fetching the file: the chunks it has verified (ChunkMap bytes, unchecked). */
+  have?: Uint8Array;
+  /** Other fetchers of the file the peer knows of (host:port, unchecked). */
+  holders?: string[];
+  /** Chunks the peer says it sent to fetchers lately (ChunkMap bytes, unchecked); empty: none. */
+  sent?: Uint8Array;
+}
+
+/** What a fetch tells a source when it asks for metadata. */
+export interface GetFileOptions extends CallOptions {
+  /** This peer's advertised address: the source may hand it to other fetchers. */
+  fetcher?: string;
+  /** Leave the chunk hashes out (a refresh of a source's have-map). */
+  omitHashes?: boolean;
 }
 
 /** Bytes of a file starting at `offset`. */
@@ -40,7 +54,7 @@ export interface UploadResult {
 
 export interface PeerTransport {
   /** File metadata with chunk hashes. Rejects with P2pErrors (NotFoundError, UnavailableError, ...). */
-  getFile(address: string, sha256: string, options: CallOptions): Promise<RemoteFileInfo>;
+  getFile(address: string, sha256: string, options: GetFileOptions): Promise<RemoteFileInfo>;
   /** Bytes [offset, offset + length) in order; the iterator rejects on failure. */
   download(
     address: string,

@@ -14,6 +14,10 @@ export interface SourceView {
   chunks: number;
   /** Dropped for this transfer (lied, or kept failing). */
   failed: boolean;
+  /** Still fetching the file itself: it serves the chunks it has verified. */
+  partial: boolean;
+  /** Bytes this peer served to it (any file, since start). */
+  uploadedBytes: number;
   /** Why it was dropped. */
   error?: string;
 }

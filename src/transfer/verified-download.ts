@@ -26,11 +26,16 @@ export interface VerifiedDownloadOptions {
   stallTimeoutMs: number;
   /** Write chunks with direct I/O where the file system allows it. */
   directIo: boolean;
+  /** Others may fetch the file at the same time: spread the chunk choice (see DownloaderInit). */
+  swarm?: boolean;
   signal: AbortSignal;
   /** Persists the chunk map (base64). */
   save(verified: string): Promise<void>;
-  /** Verified bytes found on disk; data starts to flow after this. */
-  onStart(keptBytes: number): void;
+  /**
+   * Verified bytes found on disk; data starts to flow after this. `running`
+   * takes changes of the sources (found fetchers, fresher have-maps).
+   */
+  onStart(keptBytes: number, running: { nudge(): void }): void;
   /** A chunk was verified and written: its length, index and the source that sent it. */
   onChunk(bytes: number, index: number, source: SourceState): void;
 }
@@ -62,7 +67,6 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       await o.save(done.toBase64());
     };
     await save();
-    o.onStart(kept);
     chunks = new ChunkThread({
       path: o.path,
       size: meta.size,
@@ -88,6 +92,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
         ),
         requestChunks: Math.max(1, Math.floor(o.requestBytes / meta.chunkSize)),
         stallTimeoutMs: o.stallTimeoutMs,
+        ...(o.swarm ? { swarm: true } : {}),
       },
       {
         transport: o.transport,
@@ -100,6 +105,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       },
       logger,
     );
+    o.onStart(kept, downloader);
     try {
       await downloader.run(o.signal);
     } finally {

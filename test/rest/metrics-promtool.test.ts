@@ -60,6 +60,15 @@ describe('metrics: promtool and domain metrics', function () {
       expect(check.code).to.equal(0);
     }
     expect(sample(down, 'p2pd_transfer_bytes_total{direction="down"}')).to.equal(content.length);
+    // Served bytes are counted once, as grpc-js takes them.
+    expect(sample(up, 'p2pd_transfer_bytes_total{direction="up"}')).to.equal(content.length);
+    // And per peer: the fetcher by the address it told the holder, the holder by its own.
+    expect(
+      sample(down, `p2pd_peer_transfer_bytes{peer="${holder.grpcAddress}",direction="down"}`),
+    ).to.equal(content.length);
+    expect(
+      sample(up, `p2pd_peer_transfer_bytes{peer="${fetcher.grpcAddress}",direction="up"}`),
+    ).to.equal(content.length);
     expect(sample(down, 'p2pd_neighbors{state="connected"}')).to.equal(1);
     expect(sample(up, 'p2pd_neighbors{state="connected"}')).to.equal(1);
     expect(sample(down, 'p2pd_searches_total{role="sent"}')).to.be.at.least(1);

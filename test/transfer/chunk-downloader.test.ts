@@ -25,10 +25,16 @@ interface Behavior {
   hangFirst?: boolean;
   /** Fail every request. */
   failAlways?: () => Error;
+  /** A partial holder: the chunks it says it has (its have-map). */
+  has?: number[];
+  /** Sends flipped bytes (a liar). */
+  corrupt?: boolean;
 }
 
 function memoryTransport(content: Buffer, behaviors: Record<string, Behavior>) {
   const calls: Record<string, number> = {};
+  /** Byte ranges asked of each source, as [offset, length]. */
+  const asked: Record<string, [number, number][]> = {};
   const transport: PeerTransport = {
     getFile: () => Promise.reject(new Error('not used')),
     upload: () => Promise.reject(new Error('not used')),
@@ -36,6 +42,7 @@ function memoryTransport(content: Buffer, behaviors: Record<string, Behavior>) {
     async *download(address, { offset, length }, { signal }): AsyncGenerator<DataPiece> {
       const b = behaviors[address] ?? {};
       const n = (calls[address] = (calls[address] ?? 0) + 1);
+      (asked[address] ??= []).push([offset, length]);
       if (b.failAlways) throw b.failAlways();
       if (b.failFirst && n <= b.failFirst.n) throw b.failFirst.error();
       let sent = 0;
@@ -50,12 +57,13 @@ function memoryTransport(content: Buffer, behaviors: Record<string, Behavior>) {
         if (b.delayMs) await new Promise((r) => setTimeout(r, b.delayMs));
         if (signal.aborted) throw new CancelledError('aborted');
         const data = Buffer.from(content.subarray(at, Math.min(offset + length, at + PIECE)));
+        if (b.corrupt) for (let i = 0; i < data.length; i++) data[i] = data[i]! ^ 0xff;
         sent += data.length;
         yield { offset: at, data };
       }
     },
   };
-  return { transport, calls };
+  return { transport, calls, asked };
 }
 
 async function download(
@@ -71,8 +79,14 @@ async function download(
   };
   const done = new ChunkMap(meta.chunkHashes.length);
   const sources = Object.keys(behaviors).map((a) => new SourceState(a, '', 2));
+  for (const s of sources) {
+    const has = behaviors[s.address]!.has;
+    if (!has) continue;
+    s.have = new ChunkMap(meta.chunkHashes.length);
+    for (const c of has) s.have.set(c);
+  }
   const assembled = Buffer.alloc(content.length);
-  const { transport, calls } = memoryTransport(content, behaviors);
+  const { transport, calls, asked } = memoryTransport(content, behaviors);
   const downloader = new ChunkDownloader(
     meta,
     done,
@@ -95,7 +109,7 @@ async function download(
   );
   let error: Error | undefined;
   await downloader.run(new AbortController().signal).catch((err: Error) => (error = err));
-  return { sources, assembled, done, error, calls };
+  return { sources, assembled, done, error, calls, asked };
 }
 
 describe('transfer: chunk downloader', function () {
@@ -151,13 +165,74 @@ describe('transfer: chunk downloader', function () {
     expect(calls.flaky).to.be.greaterThan(2);
   });
 
-  it('asks less of a source that says it is busy', async () => {
+  it('asks less of a source that says it is busy, and its full share again once it serves', async () => {
     const content = randomContent(16 * CHUNK);
     const { error, sources } = await download(content, {
       busy: { failFirst: { n: 1, error: () => new TooManyRequestsError('busy') } },
     });
     expect(error).to.equal(undefined);
-    expect(sources[0]!.limit).to.equal(1);
+    expect(sources[0]!.busy).to.equal(0);
+    expect(sources[0]!.limit).to.equal(sources[0]!.maxLimit);
+  });
+
+  it('never drops a source for being busy (choked): busy is not a fault', async () => {
+    const content = randomContent(8 * CHUNK);
+    const { error, sources, done } = await download(content, {
+      choking: { failFirst: { n: 6, error: () => new TooManyRequestsError('choked') } },
+    });
+    expect(error).to.equal(undefined);
+    expect(sources[0]!.dropped).to.equal(false);
+    expect(done.complete).to.equal(true);
+  });
+
+  it('asks a partial holder only for chunks its have-map lists', async () => {
+    const content = randomContent(32 * CHUNK);
+    const evens = Array.from({ length: 16 }, (_, i) => 2 * i);
+    const { error, assembled, asked, sources } = await download(content, {
+      seed: { delayMs: 5 },
+      partial: { has: evens },
+    });
+    expect(error).to.equal(undefined);
+    expect(assembled.equals(content)).to.equal(true);
+    expect(sources[1]!.chunks, 'chunks the partial holder served').to.be.above(0);
+    for (const [offset, length] of asked.partial ?? []) {
+      for (let c = offset / CHUNK; c < (offset + length) / CHUNK; c++) {
+        expect(c % 2, `chunk ${c} asked of the partial holder`).to.equal(0);
+      }
+    }
+  });
+
+  it('spreads the first chunks at random and then takes the rarest', async () => {
+    const content = randomContent(64 * CHUNK);
+    // Chunks 0-31 are held by two partial holders; 32-63 only by the seed: the rarest.
+    const low = Array.from({ length: 32 }, (_, i) => i);
+    const { error, assembled, asked } = await download(
+      content,
+      { seed: { delayMs: 2 }, p1: { has: low, delayMs: 2 }, p2: { has: low, delayMs: 2 } },
+      { maxRequests: 1, requestChunks: 1 },
+    );
+    expect(error).to.equal(undefined);
+    expect(assembled.equals(content)).to.equal(true);
+    const fromSeed = (asked.seed ?? []).map(([offset]) => offset / CHUNK);
+    // Past the random first few, the seed is asked for the chunks only it has before any other.
+    const lastRare = fromSeed.findLastIndex((c) => c >= 32);
+    expect(lastRare).to.be.at.least(31);
+    expect(fromSeed.slice(4, lastRare + 1).filter((c) => c < 32)).to.deep.equal([]);
+    // And the first few were not simply the lowest.
+    expect(fromSeed.slice(0, 4)).to.not.deep.equal([0, 1, 2, 3]);
+  });
+
+  it('drops a partial holder that sends wrong bytes and completes from the others', async () => {
+    const content = randomContent(16 * CHUNK);
+    const all = Array.from({ length: 16 }, (_, i) => i);
+    const { error, assembled, sources } = await download(content, {
+      liar: { has: all, corrupt: true },
+      seed: { delayMs: 2 },
+    });
+    expect(error).to.equal(undefined);
+    expect(assembled.equals(content)).to.equal(true);
+    expect(sources[0]!.dropped).to.equal(true);
+    expect(sources[0]!.error).to.match(/does not match its hash/);
   });
 
   it('fails naming every source when none can deliver', async () => {

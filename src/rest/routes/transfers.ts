@@ -15,6 +15,12 @@ const TransferSourceSchema = z
     chunks: z.int().describe('Verified chunks this source delivered'),
     failed: z.boolean().describe('Dropped from this fetch (lied or kept failing)'),
     error: z.string().optional().describe('Why it was dropped'),
+    partial: z
+      .boolean()
+      .describe('Still fetching the file itself: it serves the chunks it has verified'),
+    uploadedBytes: z
+      .int()
+      .describe('Bytes this peer served to that peer (any file, since the daemon started)'),
   })
   .meta({ id: 'TransferSource' });
 

@@ -23,6 +23,10 @@ export interface Transfer {
     chunks: number;
     failed: boolean;
     error?: string;
+    /** Still fetching the file itself (swarming). */
+    partial?: boolean;
+    /** Bytes this peer served to that one. */
+    uploadedBytes?: number;
   }[];
   error: string;
   path: string;
@@ -139,7 +143,8 @@ function row(t: Transfer): HTMLTableRowElement {
     el(
       'span',
       { class: 'source', title: s.address },
-      `${s.peerId || s.address}: ${bytes(s.bytes)}`,
+      // Down from it, and up to it: in a swarm, fetchers serve each other.
+      `${s.peerId || s.address}: ↓ ${bytes(s.bytes)} ↑ ${bytes(s.uploadedBytes ?? 0)}${s.partial ? ' (fetching too)' : ''}`,
       s.failed ? el('span', { class: 'state-failed' }, ` (dropped: ${s.error ?? 'failed'})`) : null,
     ),
   );

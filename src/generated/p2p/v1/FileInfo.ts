@@ -9,6 +9,10 @@ export interface FileInfo {
   'mtimeMs'?: (number | string | Long);
   'chunkSize'?: (number);
   'chunkHashes'?: (string)[];
+  'have'?: (Buffer | Uint8Array | string);
+  'partial'?: (boolean);
+  'holders'?: (string)[];
+  'sent'?: (Buffer | Uint8Array | string);
 }
 
 export interface FileInfo__Output {
@@ -18,4 +22,8 @@ export interface FileInfo__Output {
   'mtimeMs': (number);
   'chunkSize': (number);
   'chunkHashes': (string)[];
+  'have': (Buffer);
+  'partial': (boolean);
+  'holders': (string)[];
+  'sent': (Buffer);
 }

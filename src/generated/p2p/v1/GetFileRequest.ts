@@ -3,8 +3,12 @@
 
 export interface GetFileRequest {
   'sha256'?: (string);
+  'fetcher'?: (string);
+  'omitHashes'?: (boolean);
 }
 
 export interface GetFileRequest__Output {
   'sha256': (string);
+  'fetcher': (string);
+  'omitHashes': (boolean);
 }

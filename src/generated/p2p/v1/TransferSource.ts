@@ -8,6 +8,8 @@ export interface TransferSource {
   'bytes'?: (number | string | Long);
   'chunks'?: (number);
   'failed'?: (boolean);
+  'uploadedBytes'?: (number | string | Long);
+  'partial'?: (boolean);
 }
 
 export interface TransferSource__Output {
@@ -16,4 +18,6 @@ export interface TransferSource__Output {
   'bytes': (number);
   'chunks': (number);
   'failed': (boolean);
+  'uploadedBytes': (number);
+  'partial': (boolean);
 }

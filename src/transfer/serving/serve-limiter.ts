@@ -1,6 +1,6 @@
 // Caps the Download streams this peer serves at once, per caller and in
 // total, so a greedy peer cannot take every file handle and buffer.
-import { TooManyRequestsError } from '../errors.js';
+import { TooManyRequestsError } from '../../errors.js';
 
 export interface ServeLimits {
   maxStreamsPerPeer: number;
