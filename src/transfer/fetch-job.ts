@@ -351,11 +351,19 @@ export class FetchJob {
           this.hooks.changed(false);
         },
       });
+    } catch (err) {
+      unlist?.();
+      throw err;
     } finally {
       refresh?.stop();
+    }
+    // Still listed while the file moves into the share: a peer asking meanwhile is served
+    // from the partial file, then from the index, never told the file is gone.
+    try {
+      await this.place(meta);
+    } finally {
       unlist?.();
     }
-    await this.place(meta);
   }
 
   /** Keeps the sources' have-maps fresh and lets found fetchers join `usable`. */
@@ -404,31 +412,36 @@ export class FetchJob {
       this.name,
       store.dataPath(this.sha256),
     );
-    await store.remove(this.sha256);
     this.path = placed.abs;
-    const inShare = resolveInside(
-      this.settings.sharedDir,
-      relative(this.settings.sharedDir, placed.abs),
-    );
-    if (inShare) {
-      const rel = toRelPosix(this.settings.sharedDir, placed.abs);
-      const s = await stat(placed.abs);
-      const found = {
-        rel,
-        abs: placed.abs,
-        size: s.size,
-        mtimeMs: Math.floor(s.mtimeMs),
-        ino: s.ino,
-      };
-      if (meta.chunkSize === this.settings.chunkSize) {
-        await index.addKnown(found, {
-          sha256: meta.sha256,
-          chunkHashes: meta.chunkHashes,
-          chunkSize: meta.chunkSize,
-        });
-      } else {
-        await index.indexPath(rel);
+    // The placed file is a link to the same bytes: the partial state goes once the file is
+    // indexed (until then the fetch serves peers from it), and goes even if indexing fails.
+    try {
+      const inShare = resolveInside(
+        this.settings.sharedDir,
+        relative(this.settings.sharedDir, placed.abs),
+      );
+      if (inShare) {
+        const rel = toRelPosix(this.settings.sharedDir, placed.abs);
+        const s = await stat(placed.abs);
+        const found = {
+          rel,
+          abs: placed.abs,
+          size: s.size,
+          mtimeMs: Math.floor(s.mtimeMs),
+          ino: s.ino,
+        };
+        if (meta.chunkSize === this.settings.chunkSize) {
+          await index.addKnown(found, {
+            sha256: meta.sha256,
+            chunkHashes: meta.chunkHashes,
+            chunkSize: meta.chunkSize,
+          });
+        } else {
+          await index.indexPath(rel);
+        }
       }
+    } finally {
+      await store.remove(this.sha256);
     }
     logger.info(
       { transfer: this.id, sha256: this.sha256, path: placed.abs, size: meta.size },
