@@ -280,6 +280,15 @@ export const configSchema = z.strictObject({
         .default(2 * MiB),
       /** Changed tables taken from one neighbor per second; a faster one is pulled at this rate. */
       maxRouteUpdatesPerSec: z.number().min(0.01).max(1000).default(5),
+      /**
+       * Check neighbors' holder claims against the hits they bring: while a
+       * neighbor's routes are unconfirmed a query also takes the second-best
+       * path, and the claims of one whose routes keep yielding nothing are
+       * ignored. Off: the shortest claim alone is followed (trusting every neighbor).
+       */
+      checkRouteClaims: z.boolean().default(true),
+      /** Half-life of the hits and misses behind a neighbor's standing, ms. */
+      routeTrustHalfLifeMs: z.int().min(1000).max(86_400_000).default(300_000),
     })
     .refine((s) => s.defaultTtl <= s.maxTtl, {
       path: ['defaultTtl'],

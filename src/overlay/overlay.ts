@@ -130,6 +130,8 @@ export class Overlay implements Startable {
                 maxBytes: s.maxRoutesBytes,
                 maxUpdatesPerSec: s.maxRouteUpdatesPerSec,
               },
+              checkClaims: s.checkRouteClaims,
+              trustHalfLifeMs: s.routeTrustHalfLifeMs,
             },
           )
         : undefined;

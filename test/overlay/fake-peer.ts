@@ -16,7 +16,7 @@ export interface FakePeerOptions {
   /** Search never answers (the call hangs until the caller gives up). */
   hangOnSearch?: boolean;
   /** Answers GetRoutes at once with this (a hostile table); absent: UNIMPLEMENTED. */
-  routes?: () => unknown;
+  routes?: (request: { haveVersion?: number }) => unknown;
 }
 
 export interface FakePeer {
@@ -42,10 +42,10 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
     version: 'fake',
   });
   const unary =
-    (name: string, answer: () => unknown) =>
-    (_call: unknown, callback: (err: null, value: unknown) => void) => {
+    <Req>(name: string, answer: (request: Req) => unknown) =>
+    (call: { request: Req }, callback: (err: null, value: unknown) => void) => {
       calls.push(name);
-      callback(null, answer());
+      callback(null, answer(call.request));
     };
   const handlers: UntypedServiceImplementation = {
     Join: unary('Join', () => ({ accepted: true, reason: '', peer: me(), peers: [] })),

@@ -125,4 +125,24 @@ describe('route plans', () => {
     const plan = planRoute(query('rare', 6), own, [a, b, old], newRouteState(), true);
     expect(Object.fromEntries(plan)).to.deep.equal({ a: [10], b: [20], old: [] });
   });
+
+  it('send a copy towards a holder along the second-best path too while the nearest is unconfirmed', () => {
+    const plan = planRoute(
+      query('rare', 6),
+      own,
+      [{ ...a, unconfirmed: true }, b],
+      newRouteState(),
+      true,
+    );
+    expect(Object.fromEntries(plan)).to.deep.equal({ a: [10], b: [10, 20] });
+    // No second path within the hops left: the unconfirmed one alone.
+    const near = planRoute(
+      query('rare', 2),
+      own,
+      [{ ...a, unconfirmed: true }, b],
+      newRouteState(),
+      true,
+    );
+    expect(Object.fromEntries(near)).to.deep.equal({ a: [10], b: [20] });
+  });
 });
