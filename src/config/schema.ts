@@ -197,6 +197,12 @@ export const configSchema = z.strictObject({
       minPeers: z.int().min(0).max(256).default(3),
       /** Joins beyond this many neighbors are refused, with other addresses handed out. */
       maxPeers: z.int().min(1).max(256).default(8),
+      /**
+       * Neighbors taken from one IP host (and addresses of one host handed on
+       * in peer exchange); more Joins from it are refused. Loopback is exempt
+       * (a local test network runs every peer on 127.0.0.1).
+       */
+      maxNeighborsPerHost: z.int().min(1).max(256).default(2),
       /** How often each neighbor is pinged (and healing runs), ms. */
       pingIntervalMs: z.int().min(50).max(600_000).default(1000),
       /** Deadline of one ping, ms. */

@@ -101,6 +101,7 @@ export class Overlay implements Startable {
       {
         protocolVersion: init.protocolVersion,
         maxPeers: o.maxPeers,
+        maxNeighborsPerHost: o.maxNeighborsPerHost,
         joinTimeoutMs: o.joinTimeoutMs,
         leaveTimeoutMs: o.leaveTimeoutMs,
         sendAwayMs: o.maxDialBackoffMs,

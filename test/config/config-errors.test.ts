@@ -155,6 +155,12 @@ describe('config errors (real binary)', function () {
       problem: />=1/,
     },
     {
+      what: 'an overlay.maxNeighborsPerHost of 0',
+      content: { ...ok, overlay: { maxNeighborsPerHost: 0 } },
+      field: 'overlay.maxNeighborsPerHost',
+      problem: />=1/,
+    },
+    {
       what: 'a fractional nats.outbox.maxBytes',
       content: { ...ok, nats: { outbox: { maxBytes: 100_000.5 } } },
       field: 'nats.outbox.maxBytes',
