@@ -76,6 +76,12 @@ export const configSchema = z.strictObject({
       /** Connections held at once, in all and per remote address (the quietest make way). */
       maxConnections: z.int().min(1).max(100_000).default(1024),
       maxConnectionsPerIp: z.int().min(1).max(100_000).default(64),
+      /**
+       * Streaming PeerService calls (Download, Search, Upload) one IP host may
+       * hold open at once over all its connections; more get RESOURCE_EXHAUSTED.
+       * Loopback counts too: the default leaves room for a local test network.
+       */
+      maxStreamsPerIp: z.int().min(1).max(100_000).default(128),
     })
     .prefault({}),
   rest: z
@@ -160,6 +166,16 @@ export const configSchema = z.strictObject({
        * reset and its slot freed (a peer that never reads cannot hold slots), ms.
        */
       serveStallMs: z.int().min(100).max(600_000).default(20_000),
+      /**
+       * A served Download call may last serveStallMs plus its range at this
+       * rate; a reader trickling along slower is reset, bytes/s. The default is
+       * half the rate a fetcher's own deadline assumes (128 KiB/s).
+       */
+      serveMinBytesPerSec: z
+        .int()
+        .min(1024)
+        .max(1024 * MiB)
+        .default(64 * 1024),
     })
     .prefault({}),
   upload: z

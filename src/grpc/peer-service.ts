@@ -22,9 +22,12 @@ import { fromSearchRequest, toFileInfo, toPeerInfo, toSearchHit } from './conver
 import { callerHost, serverStream, unary, writeWithBackpressure } from './handle.js';
 import { streamFileRange } from './download-stream.js';
 import { uploadHandler } from './upload-handler.js';
+import { capped, StreamCaps } from './stream-caps.js';
 
 export function peerServiceHandlers(core: Core): PeerServiceHandlers {
   const { metrics, index, overlay } = core;
+  // One count per host across its connections and the three streaming calls.
+  const streams = new StreamCaps({ maxPerHost: core.config.grpc.maxStreamsPerIp });
   return {
     Join: unary<JoinRequest__Output, JoinResponse>('PeerService/Join', metrics, (req, call) => {
       const host = callerHost(call.getPeer());
@@ -68,7 +71,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
     Search: serverStream<SearchRequest__Output, SearchHit>(
       'PeerService/Search',
       metrics,
-      async (req, call) => {
+      capped(streams, 'Search', async (req, call) => {
         const cancelled = new AbortController();
         call.on('cancelled', () => cancelled.abort());
         const deadline = call.getDeadline();
@@ -82,9 +85,9 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
           if (call.cancelled) break;
           await writeWithBackpressure(call, toSearchHit(hit));
         }
-      },
+      }),
     ),
-    Upload: uploadHandler(core),
+    Upload: uploadHandler(core, streams),
 
     GetFile: unary<GetFileRequest__Output, FileInfo>('PeerService/GetFile', metrics, (req) =>
       toFileInfo(index.require(req.sha256), true),
@@ -93,7 +96,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
     Download: serverStream<DownloadRequest__Output, DataChunk>(
       'PeerService/Download',
       metrics,
-      async (req, call) => {
+      capped(streams, 'Download', async (req, call) => {
         const entry = index.require(req.sha256);
         const { offset, length } = req;
         // The rule REST's Range uses, so both refuse the same ranges (offset == size included).
@@ -110,6 +113,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
               end + 1,
               (n) => core.transfers.traffic.sent(n),
               core.config.transfer.serveStallMs,
+              serveMaxMs(core.config.transfer, end + 1 - offset),
             );
           } finally {
             await handle.close();
@@ -117,7 +121,19 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
         } finally {
           release();
         }
-      },
+      }),
     ),
   };
+}
+
+/**
+ * How long one Download call may take: the stall allowance plus the range at
+ * transfer.serveMinBytesPerSec (below the rate a fetcher's own deadline
+ * assumes, so an honest fetcher gives up first).
+ */
+function serveMaxMs(
+  t: { serveStallMs: number; serveMinBytesPerSec: number },
+  bytes: number,
+): number {
+  return t.serveStallMs + (bytes * 1000) / t.serveMinBytesPerSec;
 }
