@@ -23,6 +23,8 @@ export interface FakePeer {
   address: string;
   /** Method names in call order. */
   calls: string[];
+  /** Search requests received, as decoded, in order. */
+  searches: Record<string, unknown>[];
   /** Active Search calls, so a test can see hanging ones end. */
   openSearches: Set<ServerWritableStream<unknown, unknown>>;
   /** force: cut every connection at once, as a crash would. */
@@ -33,6 +35,7 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
   const { proto } = loadProto();
   const server = new Server();
   const calls: string[] = [];
+  const searches: Record<string, unknown>[] = [];
   const openSearches = new Set<ServerWritableStream<unknown, unknown>>();
   let address = '';
   const me = (): PeerInfo => ({
@@ -55,6 +58,7 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
     ...(options.routes ? { GetRoutes: unary('GetRoutes', options.routes) } : {}),
     Search: (call: ServerWritableStream<unknown, unknown>) => {
       calls.push('Search');
+      searches.push(call.request as Record<string, unknown>);
       openSearches.add(call);
       const done = (): boolean => openSearches.delete(call);
       call.on('cancelled', done);
@@ -75,6 +79,7 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
   return {
     address,
     calls,
+    searches,
     openSearches,
     stop: (force = false) =>
       new Promise<void>((resolve) => {
