@@ -42,6 +42,7 @@ describe('config resolution', function () {
       port: 50051,
       maxConnections: 1024,
       maxConnectionsPerIp: 64,
+      maxStreamsPerIp: 128,
     });
     expect(c.rest).to.deep.equal({
       host: '127.0.0.1',
