@@ -303,10 +303,11 @@ export const configSchema = z.strictObject({
       /** Changed tables taken from one neighbor per second; a faster one is pulled at this rate. */
       maxRouteUpdatesPerSec: z.number().min(0.01).max(1000).default(5),
       /**
-       * Check neighbors' holder claims against the hits they bring: while a
-       * neighbor's routes are unconfirmed a query also takes the second-best
-       * path, and the claims of one whose routes keep yielding nothing are
-       * ignored. Off: the shortest claim alone is followed (trusting every neighbor).
+       * Check neighbors' holder claims: a holder 0 hops from a neighbor other
+       * than itself is dropped; while a neighbor's routes are unconfirmed by
+       * hits this peer's own queries also take the second-best path; and the
+       * claims of one whose routes keep yielding nothing are ignored. Off: the
+       * shortest claim alone is followed (trusting every neighbor).
        */
       checkRouteClaims: z.boolean().default(true),
       /** Half-life of the hits and misses behind a neighbor's standing, ms. */

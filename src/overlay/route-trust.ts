@@ -4,8 +4,8 @@
 // nothing is a black hole. So each neighbor earns a standing from the
 // targeted copies sent to it (did a hit from a targeted holder come back?),
 // counted with exponential decay so old history fades:
-// - unconfirmed (new, or too few recent hits): routing also sends the copy
-//   along the second-best path, so a lie costs nothing while it is tested;
+// - unconfirmed (new, or too few recent hits): this peer's own queries also
+//   take the second-best path, so a lie costs them nothing while it is tested;
 // - confirmed (its routes recently found holders): its shortest claims are
 //   followed alone, as before;
 // - distrusted (routes that keep yielding nothing): its holder claims are

@@ -175,9 +175,14 @@ export class Routing {
       const held = this.puller.held.get(id);
       if (!held || !held.merged || this.puller.isStale(held)) return { id };
       const standing = this.init.checkClaims ? this.trust.standing(id, now) : 'confirmed';
-      return standing === 'distrusted' || !held.holders
-        ? { id, table: held.table }
-        : { id, table: held.table, holders: held.holders, unconfirmed: standing === 'unconfirmed' };
+      if (standing === 'distrusted' || !held.holders) return { id, table: held.table };
+      return {
+        id,
+        table: held.table,
+        holders: held.holders,
+        unconfirmed: standing === 'unconfirmed',
+        ...(this.init.checkClaims ? { holderId: holderId(id) } : {}),
+      };
     });
     const own = { self: this.self, holders: this.holders, horizon: this.init.holderDistance };
     return planRoute(query, own, neighbors, state, first);
@@ -290,21 +295,25 @@ export class Routing {
     const held = [...this.puller.held.values()];
     const now = Date.now();
     // A distrusted neighbor's holder claims are not handed on either.
-    const claims = [...this.puller.held].flatMap(([id, h]) =>
-      h.holders && !(this.init.checkClaims && this.trust.standing(id, now) === 'distrusted')
-        ? [h.holders]
-        : [],
+    const trusted = [...this.puller.held].filter(
+      ([id, h]) =>
+        h.holders && !(this.init.checkClaims && this.trust.standing(id, now) === 'distrusted'),
     );
     const next = mergeTables(
       this.own,
       held.map((h) => h.table),
       this.init.maxDistance,
     );
-    const holders = mergeHolders(this.ownHeld, claims, {
-      self: this.self,
-      maxDistance: this.init.holderDistance,
-      maxHolders: this.init.maxHolders,
-    });
+    const holders = mergeHolders(
+      this.ownHeld,
+      trusted.map(([, h]) => h.holders!),
+      {
+        self: this.self,
+        maxDistance: this.init.holderDistance,
+        maxHolders: this.init.maxHolders,
+        ...(this.init.checkClaims ? { owners: trusted.map(([id]) => holderId(id)) } : {}),
+      },
+    );
     for (const h of held) h.merged = true;
     const sameHolderLists = sameHolders(holders, this.holders);
     if (sameTable(next, this.table) && sameHolderLists) return;

@@ -351,6 +351,8 @@ export class SearchEngine {
         keys: terms.map((t) => keyHash(termKey(t))),
         hops: message.ttl - 1,
         targets: message.targets,
+        // Only this peer's own queries: second copies made at every hop would multiply.
+        secondPaths: message.hops === 0 && !message.senderId,
       },
       candidates.map((n) => n.peer.id),
       state,
