@@ -78,6 +78,12 @@ export const configSchema = z.strictObject({
       maxConnections: z.int().min(1).max(100_000).default(1024),
       maxConnectionsPerIp: z.int().min(1).max(100_000).default(64),
       /**
+       * Streaming PeerService calls (Download, Search, Upload) one IP host may
+       * hold open at once over all its connections; more get RESOURCE_EXHAUSTED.
+       * Loopback counts too: the default leaves room for a local test network.
+       */
+      maxStreamsPerIp: z.int().min(1).max(100_000).default(128),
+      /**
        * Talk to peers without TLS: no encryption, no identities, any peer id believed.
        * Only for benchmarks and debugging; logged loudly. Peers on TLS refuse such calls.
        */
@@ -176,6 +182,16 @@ export const configSchema = z.strictObject({
        */
       serveStallMs: z.int().min(100).max(600_000).default(20_000),
       /**
+       * A served Download call may last serveStallMs plus its range at this
+       * rate; a reader trickling along slower is reset, bytes/s. The default is
+       * half the rate a fetcher's own deadline assumes (128 KiB/s).
+       */
+      serveMinBytesPerSec: z
+        .int()
+        .min(1024)
+        .max(1024 * MiB)
+        .default(64 * 1024),
+      /**
        * Peers served Download streams at once (upload slots); the others are
        * told to come back (choked). Given out again every `rechokeMs`: peers
        * that upload to this one first, the longest waiting next, one slot in
@@ -244,6 +260,12 @@ export const configSchema = z.strictObject({
       minPeers: z.int().min(0).max(256).default(3),
       /** Joins beyond this many neighbors are refused, with other addresses handed out. */
       maxPeers: z.int().min(1).max(256).default(8),
+      /**
+       * Neighbors taken from one IP host (and addresses of one host handed on
+       * in peer exchange); more Joins from it are refused. Loopback is exempt
+       * (a local test network runs every peer on 127.0.0.1).
+       */
+      maxNeighborsPerHost: z.int().min(1).max(256).default(2),
       /** How often each neighbor is pinged (and healing runs), ms. */
       pingIntervalMs: z.int().min(50).max(600_000).default(1000),
       /** Deadline of one ping, ms. */
@@ -327,6 +349,16 @@ export const configSchema = z.strictObject({
         .default(2 * MiB),
       /** Changed tables taken from one neighbor per second; a faster one is pulled at this rate. */
       maxRouteUpdatesPerSec: z.number().min(0.01).max(1000).default(5),
+      /**
+       * Check neighbors' holder claims: a holder 0 hops from a neighbor other
+       * than itself is dropped; while a neighbor's routes are unconfirmed by
+       * hits this peer's own queries also take the second-best path; and the
+       * claims of one whose routes keep yielding nothing are ignored. Off: the
+       * shortest claim alone is followed (trusting every neighbor).
+       */
+      checkRouteClaims: z.boolean().default(true),
+      /** Half-life of the hits and misses behind a neighbor's standing, ms. */
+      routeTrustHalfLifeMs: z.int().min(1000).max(86_400_000).default(300_000),
     })
     .refine((s) => s.defaultTtl <= s.maxTtl, {
       path: ['defaultTtl'],

@@ -4,7 +4,8 @@
 // callback), so a stream holds at most RING x MESSAGE_BYTES of memory however
 // slow the reader, and sends without allocating or encoding copies. A reader
 // that takes nothing for `stallMs` loses the stream (reset), so never-read
-// streams cannot hold serve slots and buffers for ever.
+// streams cannot hold serve slots and buffers for ever; nor can one that
+// reads just often enough to dodge that, once the call passes `maxMs`.
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { FileHandle } from 'node:fs/promises';
 import { NotFoundError, TimeoutError } from '../errors.js';
@@ -31,7 +32,10 @@ export async function streamFileRange(
   onSent: (bytes: number) => void = () => undefined,
   /** A write grpc-js does not take for this long (a reader that stopped) ends the stream, ms. */
   stallMs = Infinity,
+  /** The whole call may take this long (a reader trickling along); then it is reset too, ms. */
+  maxMs = Infinity,
 ): Promise<void> {
+  const endBy = Date.now() + maxMs;
   const slots: Slot[] = Array.from({ length: RING }, () => ({
     buffer: Buffer.allocUnsafeSlow(HEADER_ROOM + MESSAGE_BYTES),
     busy: false,
@@ -57,9 +61,14 @@ export async function streamFileRange(
     for (let position = start, next = 0; position < end && !call.cancelled; next++) {
       const slot = slots[next % RING]!;
       while (slot.busy && !call.cancelled) {
-        if (!(await wakeWithin(stallMs))) {
+        const left = Math.max(0, endBy - Date.now());
+        if (!(await wakeWithin(Math.min(stallMs, left)))) {
           resetStream(call);
-          throw new TimeoutError(`the reader took nothing for ${stallMs} ms`);
+          throw new TimeoutError(
+            left < stallMs
+              ? `the reader took more than ${Math.round(maxMs)} ms for the range`
+              : `the reader took nothing for ${stallMs} ms`,
+          );
         }
       }
       if (call.cancelled) return;

@@ -22,10 +22,13 @@ import { callerHost, serverStream, unary, writeWithBackpressure } from './handle
 import { callerOf, peerGuard } from './caller.js';
 import { streamFileRange } from './download-stream.js';
 import { uploadHandler } from './upload-handler.js';
+import { capped, StreamCaps } from './stream-caps.js';
 
 export function peerServiceHandlers(core: Core): PeerServiceHandlers {
   const { metrics, overlay } = core;
   const guard = peerGuard(core.wire);
+  // One count per host across its connections and the three streaming calls.
+  const streams = new StreamCaps({ maxPerHost: core.config.grpc.maxStreamsPerIp });
   return {
     Join: unary<JoinRequest__Output, JoinResponse>(
       'PeerService/Join',
@@ -89,7 +92,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
     Search: serverStream<SearchRequest__Output, SearchHit>(
       'PeerService/Search',
       metrics,
-      async (req, call) => {
+      capped(streams, 'Search', async (req, call) => {
         const cancelled = new AbortController();
         call.on('cancelled', () => cancelled.abort());
         const deadline = call.getDeadline();
@@ -103,10 +106,10 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
           if (call.cancelled) break;
           await writeWithBackpressure(call, toSearchHit(hit));
         }
-      },
+      }),
       guard,
     ),
-    Upload: uploadHandler(core),
+    Upload: uploadHandler(core, streams),
 
     GetFile: unary<GetFileRequest__Output, FileInfo>(
       'PeerService/GetFile',
@@ -135,7 +138,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
     Download: serverStream<DownloadRequest__Output, DataChunk>(
       'PeerService/Download',
       metrics,
-      async (req, call) => {
+      capped(streams, 'Download', async (req, call) => {
         const range = await core.transfers.swarm.open(
           req.sha256,
           req.offset,
@@ -151,12 +154,25 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
             range.end,
             range.sent,
             core.config.transfer.serveStallMs,
+            serveMaxMs(core.config.transfer, range.end - range.start),
           );
         } finally {
           await range.close();
         }
-      },
+      }),
       guard,
     ),
   };
+}
+
+/**
+ * How long one Download call may take: the stall allowance plus the range at
+ * transfer.serveMinBytesPerSec (below the rate a fetcher's own deadline
+ * assumes, so an honest fetcher gives up first).
+ */
+function serveMaxMs(
+  t: { serveStallMs: number; serveMinBytesPerSec: number },
+  bytes: number,
+): number {
+  return t.serveStallMs + (bytes * 1000) / t.serveMinBytesPerSec;
 }

@@ -10,21 +10,25 @@ import { CancelledError, InvalidArgumentError, PermissionDeniedError } from '../
 import type { UploadRequest__Output } from '../generated/p2p/v1/UploadRequest.js';
 import type { UploadResponse } from '../generated/p2p/v1/UploadResponse.js';
 import { toFileInfo } from './convert.js';
-import { toGrpcError } from './handle.js';
+import { callerHost, toGrpcError } from './handle.js';
 import { callerOf, peerGuard } from './caller.js';
+import type { StreamCaps } from './stream-caps.js';
 
 const METHOD = 'PeerService/Upload';
 
 export function uploadHandler(
   core: Core,
+  streams: StreamCaps,
 ): handleClientStreamingCall<UploadRequest__Output, UploadResponse> {
   const { metrics } = core;
   const guard = peerGuard(core.wire);
   return (call, callback) => {
     void (async () => {
       const messages = readMessages(call);
+      let release: (() => void) | undefined;
       try {
         guard(call);
+        release = streams.acquire(callerHost(call.getPeer()), 'Upload');
         const first = await messages.next();
         const header = first.done ? undefined : first.value.header;
         if (!header) throw new InvalidArgumentError('an upload must start with a header');
@@ -60,6 +64,7 @@ export function uploadHandler(
         });
         callback(e);
       } finally {
+        release?.();
         // Whatever the sender still has in flight is not wanted.
         void messages.return(undefined);
       }

@@ -68,7 +68,8 @@ export class Explorer {
     const exclude = (h: HostEntry): boolean =>
       !!neighbors.byAddress(h.address) ||
       (!!h.id && (h.id === self.id || !!neighbors.get(h.id) || membership.isSentAway(h.id))) ||
-      membership.isDialing(h.address);
+      membership.isDialing(h.address) ||
+      membership.hostFull(h.address);
     const candidate = hosts.explorable(exclude)[0];
     if (!candidate) return;
     this.rounds++;

@@ -50,6 +50,11 @@ export interface HolderMerge {
   maxDistance: number;
   /** Holders listed per key before the key becomes MANY. */
   maxHolders: number;
+  /**
+   * The holder ids of the peers whose tables `neighbors` are, in order: a
+   * holder 0 hops from a neighbor is that neighbor, so another is a lie.
+   */
+  owners?: readonly number[];
 }
 
 export function emptyHolders(): HolderTable {
@@ -111,6 +116,8 @@ export function mergeHolders(
         const d = t.dists[j]! + hop;
         const h = t.holders[j]!;
         if (d > o.maxDistance || (hop === 1 && h === o.self)) continue;
+        const owner = i === 0 ? undefined : o.owners?.[i - 1];
+        if (hop === 1 && d === 1 && h !== MANY && owner !== undefined && h !== owner) continue;
         if (h === MANY) many = Math.min(many, d);
         else {
           const seen = found.get(h);

@@ -146,7 +146,8 @@ export class Maintenance {
     const exclude = (h: { address: string; id?: string }): boolean =>
       !!neighbors.byAddress(h.address) ||
       (!!h.id && !!neighbors.get(h.id)) ||
-      membership.isDialing(h.address);
+      membership.isDialing(h.address) ||
+      membership.hostFull(h.address);
     let candidates = hosts.dialable(exclude);
     if (candidates.length < want) {
       await this.exchange();

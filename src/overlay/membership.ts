@@ -1,6 +1,10 @@
 // Joining and leaving: the answers to Join/Leave/Ping/GetPeers, and the
 // outbound dial with every identity check. Refusals carry a clear reason,
-// are logged, and never throw past the caller.
+// are logged, and never throw past the caller. At most maxNeighborsPerHost
+// neighbors come from one IP host, and peer exchange hands on no more per
+// host, so Sybils on one address cannot take every slot (an eclipse) or
+// spread through the addresses this peer hands on. Loopback is exempt: a
+// local test network runs every peer on 127.0.0.1.
 import {
   AlreadyExistsError,
   InvalidArgumentError,
@@ -45,6 +49,8 @@ export interface MembershipComponents {
 export interface MembershipInit {
   protocolVersion: number;
   maxPeers: number;
+  /** Neighbors from one IP host (loopback exempt); more Joins are refused. */
+  maxNeighborsPerHost: number;
   joinTimeoutMs: number;
   leaveTimeoutMs: number;
   /** How long a peer the user disconnected is refused (it would otherwise heal back at once). */
@@ -124,11 +130,31 @@ export class Membership {
     if (this.c.neighbors.size >= this.init.maxPeers) {
       return refuse(`full (${this.c.neighbors.size} neighbors); try the peers listed`, 'debug');
     }
-    const neighbor = this.c.neighbors.add(peer, 'inbound', peer.address, verified);
+    // The connection's host, not the claimed address: a claim costs nothing.
+    const host = plainHost(caller.host) || splitHostPort(peer.address).host;
+    if (this.hostFull(host)) {
+      return refuse(
+        `already ${this.init.maxNeighborsPerHost} neighbors from host ${host} ` +
+          `(overlay.maxNeighborsPerHost); try the peers listed`,
+        'debug',
+      );
+    }
+    const neighbor = this.c.neighbors.add(peer, 'inbound', peer.address, verified, host);
     this.c.keys.expect(peer.address, peer.fingerprint);
     if (verified) this.c.hosts.succeeded(peer.address, peer.id);
     else void this.dialBack(neighbor);
     return { accepted: true, reason: '', peer: self, peers: this.share(peer, caller.host) };
+  }
+
+  /** True when `hostOrAddress` (a host, or host:port) already has its share of neighbors. */
+  hostFull(hostOrAddress: string): boolean {
+    const host = plainHost(
+      /:\d+$/.test(hostOrAddress) ? splitHostPort(hostOrAddress).host : hostOrAddress,
+    );
+    if (!host || isLoopbackHost(host)) return false;
+    let n = 0;
+    for (const neighbor of this.c.neighbors.all()) if (neighbor.host === host) n++;
+    return n >= this.init.maxNeighborsPerHost;
   }
 
   /**
@@ -254,12 +280,24 @@ export class Membership {
       address === this.self?.address ||
       (remote && isLocalOnly(address));
     const out = new Map<string, PeerRecord>();
+    // No more addresses per host than this peer would take as neighbors.
+    const perHost = new Map<string, number>();
+    const hostAllows = (address: string): boolean => {
+      const host = plainHost(splitHostPort(address).host);
+      if (isLoopbackHost(host)) return true;
+      const n = perHost.get(host) ?? 0;
+      if (n >= this.init.maxNeighborsPerHost) return false;
+      perHost.set(host, n + 1);
+      return true;
+    };
     for (const n of shuffle(this.c.neighbors.all())) {
-      if (n.verified && !skip(n.peer.id, n.peer.address)) out.set(n.peer.address, { ...n.peer });
+      if (n.verified && !skip(n.peer.id, n.peer.address) && hostAllows(n.peer.address)) {
+        out.set(n.peer.address, { ...n.peer });
+      }
     }
     for (const h of shuffle(this.c.hosts.healthy())) {
       if (out.size >= limit * 2) break;
-      if (!skip(h.id, h.address) && !out.has(h.address)) {
+      if (!skip(h.id, h.address) && !out.has(h.address) && hostAllows(h.address)) {
         out.set(h.address, { id: h.id!, address: h.address, protocolVersion: 0, version: '' });
       }
     }
@@ -322,6 +360,11 @@ export class Membership {
     if (this.c.neighbors.size >= this.init.maxPeers) {
       throw new UnavailableError(`this peer already has ${this.c.neighbors.size} neighbors`);
     }
+    if (this.hostFull(address)) {
+      throw new UnavailableError(
+        `already ${this.init.maxNeighborsPerHost} neighbors at the host of ${address} (overlay.maxNeighborsPerHost)`,
+      );
+    }
     let reply: JoinReply;
     try {
       reply = await this.c.transport.join(address, self, { timeoutMs: this.init.joinTimeoutMs });
@@ -355,7 +398,7 @@ export class Membership {
     }
     const existing = this.c.neighbors.get(remote.id);
     if (existing) return existing; // it joined us meanwhile (same id, same address)
-    if (!this.accepting || this.c.neighbors.size >= this.init.maxPeers) {
+    if (!this.accepting || this.c.neighbors.size >= this.init.maxPeers || this.hostFull(address)) {
       await this.sayGoodbye(address);
       throw new UnavailableError(
         this.accepting ? 'this peer filled up while joining' : 'the overlay stopped while joining',

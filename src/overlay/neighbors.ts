@@ -3,6 +3,7 @@
 // both sides count each other, and either side's Leave ends it for both.
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
+import { plainHost, splitHostPort } from '../net/addresses.js';
 import type { Direction, NeighborView, PeerRecord } from './types.js';
 
 export interface Neighbor {
@@ -19,6 +20,11 @@ export interface Neighbor {
    * the address its connection came from. Only verified addresses are handed out.
    */
   verified: boolean;
+  /**
+   * The host behind it, for the per-host cap: where its connection came from
+   * (inbound) or the host dialled (outbound).
+   */
+  host: string;
 }
 
 export type DropKind = 'left' | 'failed';
@@ -58,6 +64,7 @@ export class NeighborTable {
     direction: Direction,
     callAddress = peer.address,
     verified = true,
+    host = splitHostPort(callAddress).host,
   ): Neighbor {
     const neighbor: Neighbor = {
       peer,
@@ -68,6 +75,7 @@ export class NeighborTable {
       misses: 0,
       pinging: false,
       verified,
+      host: plainHost(host),
     };
     this.byId.set(peer.id, neighbor);
     this.logger.info(

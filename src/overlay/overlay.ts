@@ -104,6 +104,7 @@ export class Overlay implements Startable {
       {
         protocolVersion: init.protocolVersion,
         maxPeers: o.maxPeers,
+        maxNeighborsPerHost: o.maxNeighborsPerHost,
         joinTimeoutMs: o.joinTimeoutMs,
         leaveTimeoutMs: o.leaveTimeoutMs,
         sendAwayMs: o.maxDialBackoffMs,
@@ -133,6 +134,8 @@ export class Overlay implements Startable {
                 maxBytes: s.maxRoutesBytes,
                 maxUpdatesPerSec: s.maxRouteUpdatesPerSec,
               },
+              checkClaims: s.checkRouteClaims,
+              trustHalfLifeMs: s.routeTrustHalfLifeMs,
             },
           )
         : undefined;

@@ -7,6 +7,13 @@
 // every term is common (MANY), or whose hops reach past the holder lists,
 // falls back to the distance filter. Neighbors whose tables are unknown get
 // the query untargeted, as flooding would send it: no table, no pruning.
+// A holder claim is only a claim (route-trust.ts). One that cannot be true
+// is ignored: a holder 0 hops from a neighbor is that neighbor. And at the
+// query's origin, while the nearest neighbor's claims are unconfirmed, the
+// copy for a holder also takes the second-best path, so a neighbor claiming
+// the shortest route and answering nothing cannot take a holder out of
+// reach. (Only at the origin: second copies made at every hop would
+// multiply; later hops rely on distrust alone.)
 import { distanceTo, holdersOf, MANY, type HolderTable } from './holder-table.js';
 import { mayMatch } from './route-table.js';
 
@@ -19,6 +26,8 @@ export interface RouteQuery {
   hops: number;
   /** Holders the copy is routed towards ([] = any this peer knows). */
   targets: readonly number[];
+  /** Send a second copy beside unconfirmed neighbors (this peer is the query's origin). */
+  secondPaths?: boolean;
 }
 
 /** What this peer already routed for one query id. */
@@ -33,8 +42,12 @@ export interface NeighborRoutes {
   id: string;
   /** Undefined when unknown or stale. */
   table?: Uint8Array;
-  /** Undefined when the neighbor keeps no holder lists. */
+  /** Undefined when the neighbor keeps no holder lists (or its claims are distrusted). */
   holders?: HolderTable;
+  /** Its holder claims have not (recently) led to hits: routed with a second path beside it. */
+  unconfirmed?: boolean;
+  /** Its own holder id: the only holder it can be 0 hops from. */
+  holderId?: number;
 }
 
 export interface OwnRoutes {
@@ -98,16 +111,22 @@ export function planRoute(
     if (state.done.has(h)) continue;
     state.done.add(h);
     let via: NeighborRoutes | undefined;
+    let second: NeighborRoutes | undefined;
     let nearest = q.hops + 1;
+    let next = q.hops + 1;
     for (const n of neighbors) {
       if (!n.table || !n.holders) continue;
       const d = distanceTo(n.holders, target.key, h);
-      if (d < nearest) [via, nearest] = [n, d];
+      if (d === 0 && n.holderId !== undefined && h !== n.holderId) continue;
+      if (d < nearest) [second, next, via, nearest] = [via, nearest, n, d];
+      else if (d < next) [second, next] = [n, d];
     }
     if (!via) continue;
-    const list = out.get(via.id) ?? [];
-    list.push(h);
-    out.set(via.id, list);
+    for (const n of q.secondPaths && via.unconfirmed && second ? [via, second] : [via]) {
+      const list = out.get(n.id) ?? [];
+      list.push(h);
+      out.set(n.id, list);
+    }
   }
   return out;
 }

@@ -6,7 +6,8 @@
 // changed, at most once per intervalMs, and waiting polls are answered at
 // once. A neighbor whose table is unknown (not fetched yet, an older peer
 // without GetRoutes, other filter parameters) or stale gets every query, as
-// flooding.
+// flooding. Holder claims are checked against the hits they bring
+// (route-trust.ts) unless checkClaims is off.
 import { deflateSync } from 'node:zlib';
 import type { EventBus } from '../events/bus.js';
 import type { ListQuery, ListResult } from '../index/types.js';
@@ -27,6 +28,7 @@ import { emptyTable, keysTable, mergeTables, sameTable } from './route-table.js'
 import { planRoute, type NeighborRoutes, type RouteQuery, type RouteState } from './route-plan.js';
 import { makeDelta, type RoutesDelta, type RoutesVersion } from './routes-delta.js';
 import { RoutesPuller, WAIT_MS, type RoutesLimits } from './routes-puller.js';
+import { RouteTrust } from './route-trust.js';
 import type { OverlayTransport, RoutesAnswer } from './types.js';
 
 export interface RoutableIndex {
@@ -55,6 +57,13 @@ export interface RoutingInit {
   maxHolders: number;
   /** What one neighbor's tables may cost: entries, bytes, updates per second. */
   limits: RoutesLimits;
+  /**
+   * Check neighbors' holder claims against the hits targeted queries bring:
+   * a second path beside unconfirmed ones, distrusted ones' claims ignored.
+   */
+  checkClaims: boolean;
+  /** Half-life of the hit/miss counts behind a neighbor's standing, ms. */
+  trustHalfLifeMs: number;
 }
 
 export interface RoutingStats {
@@ -69,6 +78,9 @@ export interface RoutingStats {
   pulls: number;
   /** Neighbor answers whose holder lists were refused for passing the limits. */
   refusedTables: number;
+  /** Neighbors whose holder claims recent hits confirmed, and those whose claims are ignored. */
+  confirmedNeighbors: number;
+  distrustedNeighbors: number;
 }
 
 /** Earlier versions kept to answer with a delta (a neighbor is rarely more behind). */
@@ -96,6 +108,7 @@ export class Routing {
   /** Polls waiting for the next version. */
   private readonly waiters = new Set<() => void>();
   private readonly puller: RoutesPuller;
+  private readonly trust: RouteTrust;
   private readonly counters = { version: Date.now(), changedAtMs: Date.now(), bytesOut: 0 };
 
   constructor(
@@ -109,6 +122,7 @@ export class Routing {
       onChange: () => this.scheduleRebuild(),
       limits: init.limits,
     });
+    this.trust = new RouteTrust({ halfLifeMs: init.trustHalfLifeMs }, () => this.scheduleRebuild());
   }
 
   get stats(): RoutingStats {
@@ -119,6 +133,7 @@ export class Routing {
       bytesIn: this.puller.stats.bytesIn,
       pulls: this.puller.stats.pulls,
       refusedTables: this.puller.stats.refused,
+      ...this.trustStats(),
     };
   }
 
@@ -155,14 +170,33 @@ export class Routing {
     state: RouteState,
     first: boolean,
   ): Map<string, number[]> {
+    const now = Date.now();
     const neighbors: NeighborRoutes[] = candidates.map((id) => {
       const held = this.puller.held.get(id);
-      return !held || !held.merged || this.puller.isStale(held)
-        ? { id }
-        : { id, table: held.table, ...(held.holders ? { holders: held.holders } : {}) };
+      if (!held || !held.merged || this.puller.isStale(held)) return { id };
+      const standing = this.init.checkClaims ? this.trust.standing(id, now) : 'confirmed';
+      if (standing === 'distrusted' || !held.holders) return { id, table: held.table };
+      return {
+        id,
+        table: held.table,
+        holders: held.holders,
+        unconfirmed: standing === 'unconfirmed',
+        ...(this.init.checkClaims ? { holderId: holderId(id) } : {}),
+      };
     });
     const own = { self: this.self, holders: this.holders, horizon: this.init.holderDistance };
     return planRoute(query, own, neighbors, state, first);
+  }
+
+  /** Whether a copy routed to `neighborId` towards named holders brought a hit from one. */
+  report(neighborId: string, found: boolean): void {
+    if (this.init.checkClaims) this.trust.report(neighborId, found);
+  }
+
+  private trustStats(): { confirmedNeighbors: number; distrustedNeighbors: number } {
+    if (!this.init.checkClaims) return { confirmedNeighbors: 0, distrustedNeighbors: 0 };
+    const s = this.trust.stats(this.c.neighbors.all().map((n) => n.peer.id));
+    return { confirmedNeighbors: s.confirmed, distrustedNeighbors: s.distrusted };
   }
 
   /**
@@ -259,6 +293,12 @@ export class Routing {
     }
     if (!self) return;
     const held = [...this.puller.held.values()];
+    const now = Date.now();
+    // A distrusted neighbor's holder claims are not handed on either.
+    const trusted = [...this.puller.held].filter(
+      ([id, h]) =>
+        h.holders && !(this.init.checkClaims && this.trust.standing(id, now) === 'distrusted'),
+    );
     const next = mergeTables(
       this.own,
       held.map((h) => h.table),
@@ -266,8 +306,13 @@ export class Routing {
     );
     const holders = mergeHolders(
       this.ownHeld,
-      held.flatMap((h) => (h.holders ? [h.holders] : [])),
-      { self: this.self, maxDistance: this.init.holderDistance, maxHolders: this.init.maxHolders },
+      trusted.map(([, h]) => h.holders!),
+      {
+        self: this.self,
+        maxDistance: this.init.holderDistance,
+        maxHolders: this.init.maxHolders,
+        ...(this.init.checkClaims ? { owners: trusted.map(([id]) => holderId(id)) } : {}),
+      },
     );
     for (const h of held) h.merged = true;
     const sameHolderLists = sameHolders(holders, this.holders);

@@ -24,6 +24,7 @@ import type { Neighbor, NeighborTable } from './neighbors.js';
 import { keyHash } from './holder-table.js';
 import { termKey } from './bloom.js';
 import { newRouteState, type RouteState } from './route-plan.js';
+import { watchTargeted } from './route-trust.js';
 import { termPositions } from './route-table.js';
 import type { Routing } from './routing.js';
 import { SeenCache } from './seen-cache.js';
@@ -283,10 +284,11 @@ export class SearchEngine {
     if (sends.length === 0) return;
     this.stats.forwarded += sends.length;
     this.stats.targeted += sends.filter((s) => s.targets.length > 0).length;
+    const routing = this.c.routing;
     const sources: Source<UncheckedHit>[] = sends.map(
       ({ neighbor, targets }) =>
-        (forwardSignal) =>
-          this.c.transport.search(
+        (forwardSignal) => {
+          const hits = this.c.transport.search(
             neighbor.callAddress,
             {
               ...message,
@@ -296,7 +298,14 @@ export class SearchEngine {
               targets,
             },
             { deadline: answerBy, signal: forwardSignal },
-          ),
+          );
+          // A copy sent towards named holders tests the neighbor's claim to lead there.
+          return routing && targets.length > 0
+            ? watchTargeted(hits, targets, answerBy, forwardSignal, (found) =>
+                routing.report(neighbor.peer.id, found),
+              )
+            : hits;
+        },
     );
     const onError = (err: unknown, i: number): void =>
       this.c.logger.debug(
@@ -342,6 +351,8 @@ export class SearchEngine {
         keys: terms.map((t) => keyHash(termKey(t))),
         hops: message.ttl - 1,
         targets: message.targets,
+        // Only this peer's own queries: second copies made at every hop would multiply.
+        secondPaths: message.hops === 0 && !message.senderId,
       },
       candidates.map((n) => n.peer.id),
       state,

@@ -161,6 +161,18 @@ describe('config errors (real binary)', function () {
       problem: /on the proc virtual file system|permission denied|not permitted/,
     },
     {
+      what: 'an overlay.maxNeighborsPerHost of 0',
+      content: { ...ok, overlay: { maxNeighborsPerHost: 0 } },
+      field: 'overlay.maxNeighborsPerHost',
+      problem: />=1/,
+    },
+    {
+      what: 'a grpc.maxStreamsPerIp of 0',
+      content: { ...ok, grpc: { port: 0, maxStreamsPerIp: 0 } },
+      field: 'grpc.maxStreamsPerIp',
+      problem: />=1/,
+    },
+    {
       what: 'a fractional nats.outbox.maxBytes',
       content: { ...ok, nats: { outbox: { maxBytes: 100_000.5 } } },
       field: 'nats.outbox.maxBytes',

@@ -43,6 +43,7 @@ describe('config resolution', function () {
       maxConnections: 1024,
       maxConnectionsPerIp: 64,
       plaintextPeers: false,
+      maxStreamsPerIp: 128,
     });
     expect(c.network).to.deep.equal({});
     expect(c.rest).to.deep.equal({

@@ -243,6 +243,29 @@ describe('overlay bad input', function () {
       expect(rec.events.map((e) => (e.data as { queryId: string }).queryId)).to.deep.equal(['q1']);
     });
 
+    it('forwards a remote query with its TTL clamped to search.maxTtl and its flood flag dropped', async () => {
+      const maxTtl = 3;
+      const a = await startNetPeer({ id: 'a', overlay: manual, search: { maxTtl, defaultTtl: 2 } });
+      peers.push(a);
+      const fake = await startFakePeer({ id: 'next' });
+      fakes.push(fake);
+      await a.daemon.overlay.connect(fake.address);
+      const origin = { id: 'o', address: '127.0.0.1:9', protocolVersion: PROTOCOL_VERSION };
+      const sent = await peerSearch(a.grpcAddress, {
+        queryId: 'clamped',
+        query: 'anything',
+        ttl: 1_000_000,
+        hops: 0,
+        flood: true,
+        origin,
+      });
+      expect(sent.error).to.equal(undefined);
+      await waitFor(() => fake.searches.length === 1, { what: 'the forwarded copy' });
+      // The neighbor (its tables unknown) gets the copy at maxTtl - 1 hops left, not flooded on.
+      expect(fake.searches[0]).to.include({ queryId: 'clamped', ttl: maxTtl - 1, hops: 1 });
+      expect(fake.searches[0]!.flood).to.equal(false);
+    });
+
     it('a neighbor that hangs on Search does not hold the answer past the deadline', async () => {
       const a = await startNetPeer({ id: 'a', overlay: manual });
       const b = await startNetPeer({ id: 'b', overlay: manual, files: { 'b-report.pdf': 'b' } });

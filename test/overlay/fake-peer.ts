@@ -16,13 +16,15 @@ export interface FakePeerOptions {
   /** Search never answers (the call hangs until the caller gives up). */
   hangOnSearch?: boolean;
   /** Answers GetRoutes at once with this (a hostile table); absent: UNIMPLEMENTED. */
-  routes?: () => unknown;
+  routes?: (request: { haveVersion?: number }) => unknown;
 }
 
 export interface FakePeer {
   address: string;
   /** Method names in call order. */
   calls: string[];
+  /** Search requests received, as decoded, in order. */
+  searches: Record<string, unknown>[];
   /** Active Search calls, so a test can see hanging ones end. */
   openSearches: Set<ServerWritableStream<unknown, unknown>>;
   /** force: cut every connection at once, as a crash would. */
@@ -33,6 +35,7 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
   const { proto } = loadProto();
   const server = new Server();
   const calls: string[] = [];
+  const searches: Record<string, unknown>[] = [];
   const openSearches = new Set<ServerWritableStream<unknown, unknown>>();
   let address = '';
   const me = (): PeerInfo => ({
@@ -42,10 +45,10 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
     version: 'fake',
   });
   const unary =
-    (name: string, answer: () => unknown) =>
-    (_call: unknown, callback: (err: null, value: unknown) => void) => {
+    <Req>(name: string, answer: (request: Req) => unknown) =>
+    (call: { request: Req }, callback: (err: null, value: unknown) => void) => {
       calls.push(name);
-      callback(null, answer());
+      callback(null, answer(call.request));
     };
   const handlers: UntypedServiceImplementation = {
     Join: unary('Join', () => ({ accepted: true, reason: '', peer: me(), peers: [] })),
@@ -55,6 +58,7 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
     ...(options.routes ? { GetRoutes: unary('GetRoutes', options.routes) } : {}),
     Search: (call: ServerWritableStream<unknown, unknown>) => {
       calls.push('Search');
+      searches.push(call.request as Record<string, unknown>);
       openSearches.add(call);
       const done = (): boolean => openSearches.delete(call);
       call.on('cancelled', done);
@@ -75,6 +79,7 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
   return {
     address,
     calls,
+    searches,
     openSearches,
     stop: (force = false) =>
       new Promise<void>((resolve) => {

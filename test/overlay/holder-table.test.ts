@@ -117,6 +117,20 @@ describe('holder lists', () => {
     expect(t.keys.length).to.equal(0);
   });
 
+  it('drop a neighbor’s 0-hop claim for any holder but itself (and keep its MANY mark)', () => {
+    const claims: HolderTable = {
+      keys: Uint32Array.of(KEY, KEY, KEY),
+      holders: Uint32Array.of(MANY, 4, 5),
+      dists: Uint8Array.of(0, 0, 0),
+    };
+    const o = { self: 1, maxDistance: 7, maxHolders: 3 };
+    const checked = mergeHolders(ownHolders([], 1), [claims], { ...o, owners: [5] });
+    expect([...checked.holders]).to.deep.equal([MANY, 5]);
+    expect([...checked.dists]).to.deep.equal([1, 1]);
+    const trusted = mergeHolders(ownHolders([], 1), [claims], o);
+    expect([...trusted.holders]).to.deep.equal([MANY, 4, 5]);
+  });
+
   it('round-trip the wire form and refuse malformed tables', () => {
     const g = new Graph(8, ring(8), new Set([1, 3, 6]));
     g.settle();

@@ -125,4 +125,37 @@ describe('route plans', () => {
     const plan = planRoute(query('rare', 6), own, [a, b, old], newRouteState(), true);
     expect(Object.fromEntries(plan)).to.deep.equal({ a: [10], b: [20], old: [] });
   });
+
+  it('at the origin, send a copy along the second-best path too while the nearest is unconfirmed', () => {
+    const shaky = { ...a, unconfirmed: true };
+    const origin = { ...query('rare', 6), secondPaths: true };
+    const plan = planRoute(origin, own, [shaky, b], newRouteState(), true);
+    expect(Object.fromEntries(plan)).to.deep.equal({ a: [10], b: [10, 20] });
+    // Past the origin no second copies (they would multiply hop by hop).
+    const relayed = planRoute(query('rare', 6), own, [shaky, b], newRouteState(), true);
+    expect(Object.fromEntries(relayed)).to.deep.equal({ a: [10], b: [20] });
+    // No second path within the hops left: the unconfirmed one alone.
+    const near = planRoute(
+      { ...query('rare', 2), secondPaths: true },
+      own,
+      [shaky, b],
+      newRouteState(),
+      true,
+    );
+    expect(Object.fromEntries(near)).to.deep.equal({ a: [10], b: [20] });
+  });
+
+  it('ignore a claim that another peer is 0 hops from a neighbor', () => {
+    const liar: NeighborRoutes = {
+      id: 'liar',
+      table: filter,
+      holders: holders([[RARE, 10, 0]]),
+      holderId: 99,
+    };
+    const plan = planRoute(query('rare', 6), own, [liar, a, b], newRouteState(), true);
+    expect(Object.fromEntries(plan)).to.deep.equal({ a: [10], b: [20] });
+    const itself: NeighborRoutes = { ...liar, holderId: 10 };
+    const direct = planRoute(query('rare', 6), own, [itself, a, b], newRouteState(), true);
+    expect(Object.fromEntries(direct)).to.deep.equal({ liar: [10], b: [20] });
+  });
 });
