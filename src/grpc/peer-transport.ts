@@ -34,6 +34,13 @@ import { certificateKey, type AuthContext } from './caller.js';
 
 type Callback<T> = (err: ServiceError | null, value?: T) => void;
 
+/** Issues one unary call on a pooled client; the transport owns deadline and callback. */
+type StartCall<T> = (
+  client: ReturnType<PeerClientPool['get']>,
+  options: { deadline: Date },
+  cb: Callback<T>,
+) => { cancel(): void; getAuthContext(): AuthContext };
+
 export class GrpcPeerTransport implements OverlayTransport {
   private readonly pool: PeerClientPool;
 
@@ -156,11 +163,7 @@ export class GrpcPeerTransport implements OverlayTransport {
     address: string,
     method: string,
     o: CallOptions,
-    start: (
-      client: ReturnType<PeerClientPool['get']>,
-      options: { deadline: Date },
-      cb: Callback<T>,
-    ) => { cancel(): void; getAuthContext(): AuthContext },
+    start: StartCall<T>,
   ): Promise<T> {
     return this.unaryWithKey(address, method, o, start).then((r) => r.value);
   }
@@ -170,11 +173,7 @@ export class GrpcPeerTransport implements OverlayTransport {
     address: string,
     method: string,
     o: CallOptions,
-    start: (
-      client: ReturnType<PeerClientPool['get']>,
-      options: { deadline: Date },
-      cb: Callback<T>,
-    ) => { cancel(): void; getAuthContext(): AuthContext },
+    start: StartCall<T>,
   ): Promise<{ value: T; fingerprint: string }> {
     return new Promise((resolve, reject) => {
       if (o.signal?.aborted) {

@@ -13,18 +13,13 @@ import { PartialHoldings } from './partial-holdings.js';
 import { SentChunks } from './sent-chunks.js';
 import { peerKey, peerKeyOfAddress } from './peer-key.js';
 import { UploadSlots } from './upload-slots.js';
+import type { FileEntry } from '../../index/types.js';
 
 /** Fetchers of a file handed to each GetFile caller, at most. */
 export const MAX_HOLDERS_SENT = 16;
 
-export interface ServedFile {
-  sha256: string;
-  names: string[];
-  size: number;
-  mtimeMs: number;
-  chunkSize: number;
-  /** Empty when the caller asked to leave them out. */
-  chunkHashes: string[];
+/** A file as GetFile answers it; `chunkHashes` is empty when the caller asked to leave them out. */
+export interface ServedFile extends FileEntry {
   /** Set for a fetch under way: its verified chunks (ChunkMap bytes). */
   have?: Uint8Array;
   /** Other fetchers of the file this peer heard of lately (host:port). */
