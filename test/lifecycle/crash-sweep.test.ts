@@ -126,7 +126,8 @@ describe('crash sweep: temp files of a killed daemon (real binary)', function ()
         grpc: { host: '127.0.0.1', port: 0 },
         rest: { host: '127.0.0.1', port: 0 },
         index: { chunkSize: CHUNK, watch: false },
-        transfer: { requestBytes: 128 * KiB },
+        // Chunks in order (no swarm refresh), so the gated source lets the first ones through.
+        transfer: { requestBytes: 128 * KiB, swarmRefreshMs: 0 },
         log: { file: logFile, level: 'info' },
       }),
     );

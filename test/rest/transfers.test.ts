@@ -38,7 +38,11 @@ describe('REST /api/v1/transfers and /api/v1/pushes', function () {
       files: { 'clip.mp4': content },
       config: { index: { chunkSize: CHUNK } },
     });
-    local = await startPeer({ id: 'local', config: { index: { chunkSize: CHUNK } } });
+    // Chunks in order (no swarm refresh): the gated fake sources stop at a known chunk.
+    local = await startPeer({
+      id: 'local',
+      config: { index: { chunkSize: CHUNK }, transfer: { swarmRefreshMs: 0 } },
+    });
   });
   afterEach(async () => {
     await Promise.all([source?.stop(), local?.stop(), fake?.stop()]);
