@@ -14,26 +14,31 @@ export interface Caller {
   fingerprint: string;
 }
 
-/** The key a TLS peer proved ('' when none: plaintext, or no certificate from the network CA). */
+/** The key a TLS server proved to us, from a client call's auth context ('' in plaintext). */
 export function certificateKey(auth: AuthContext | undefined): string {
   const raw = auth?.sslPeerCertificate?.raw;
   return raw ? fingerprintOfCertificate(raw) : '';
 }
 
-export function callerOf(call: AnyCall): Caller {
-  return { host: callerHost(call.getPeer()), fingerprint: certificateKey(call.getAuthContext()) };
+/** Who is calling: its host, and the key it proved over TLS (read once per connection). */
+export function callerOf(call: { getPeer(): string }, wire: PeerKeyLookup): Caller {
+  const peer = call.getPeer();
+  return { host: callerHost(peer), fingerprint: wire.keyOf(peer) };
 }
 
-type AnyCall = { getPeer(): string; getAuthContext(): AuthContext };
+/** The listener's record of which connection proved which key. */
+export interface PeerKeyLookup {
+  keyOf(peer: string): string;
+}
 
 /**
  * PeerService guard: a caller must have proved a key certified for this network
  * (TLS), unless this peer talks plaintext to peers by configuration.
  */
-export function peerGuard(wire: { plaintext: boolean }) {
-  return (call: AnyCall): void => {
+export function peerGuard(wire: PeerKeyLookup & { plaintext: boolean }) {
+  return (call: { getPeer(): string }): void => {
     if (wire.plaintext) return;
-    if (!certificateKey(call.getAuthContext())) {
+    if (!wire.keyOf(call.getPeer())) {
       throw new UnauthenticatedError(
         'peers must connect with TLS and a key certified for this network (a plaintext peer, or another network?)',
       );

@@ -34,7 +34,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
       'PeerService/Join',
       metrics,
       (req, call) => {
-        const caller = callerOf(call);
+        const caller = callerOf(call, core.wire);
         const reply = overlay.handleJoin(req.peer, caller);
         return {
           accepted: reply.accepted,
@@ -50,7 +50,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
       'PeerService/Leave',
       metrics,
       (req, call) => {
-        overlay.handleLeave(req.peerId, callerOf(call));
+        overlay.handleLeave(req.peerId, callerOf(call, core.wire));
         return {};
       },
       guard,
@@ -59,7 +59,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
       'PeerService/Ping',
       metrics,
       (req, call) => {
-        const caller = callerOf(call);
+        const caller = callerOf(call, core.wire);
         return {
           peer: toPeerInfo(overlay.handlePing(req.peerId, caller)),
           sentAtMs: req.sentAtMs,

@@ -4,8 +4,12 @@
 // A connection that opens with a TLS handshake gets TLS with this peer's key (peers,
 // grpcurl -insecure); any other speaks plaintext HTTP/2 (grpcurl -plaintext on this
 // host), which PeerService refuses unless peers are plaintext by configuration.
-import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import {
+  createServer as createTlsServer,
+  type Server as TlsServer,
+  type TLSSocket,
+} from 'node:tls';
 import { Server, ServerCredentials } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Core, Startable } from '../core.js';
@@ -119,7 +123,7 @@ export class GrpcServer implements Startable {
   }
 
   /** Handshakes only (it never listens): each secured socket goes to `onSecure`. */
-  private tlsServer(onSecure: (socket: Socket) => void): TlsServer {
+  private tlsServer(onSecure: (socket: TLSSocket) => void): TlsServer {
     const tls = createTlsServer(this.init.wire.serverOptions(), onSecure);
     tls.on('tlsClientError', (_err, socket) => socket.destroy());
     return tls;

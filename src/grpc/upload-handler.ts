@@ -32,7 +32,7 @@ export function uploadHandler(
         const first = await messages.next();
         const header = first.done ? undefined : first.value.header;
         if (!header) throw new InvalidArgumentError('an upload must start with a header');
-        const { host, fingerprint } = callerOf(call);
+        const { host, fingerprint } = callerOf(call, core.wire);
         // Counted by the caller's host, and named by the id bound to the key it proved,
         // not by whatever id it writes in the header.
         const senderId = header.sender?.id ?? '';
