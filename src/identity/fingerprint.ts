@@ -33,10 +33,3 @@ export function fingerprintOfKey(key: KeyObject): string {
 export function fingerprintOfCertificate(der: Buffer): string {
   return fingerprintOfKey(new X509Certificate(der).publicKey);
 }
-
-/** Parses a fingerprint a user typed: case and separators do not matter. */
-export function normalizeFingerprint(text: string): string | undefined {
-  const compact = text.toUpperCase().replace(/[^A-Z2-7]/g, '');
-  if (compact.length !== 52) return undefined;
-  return compact.match(/.{13}/g)!.join('-');
-}

@@ -23,7 +23,7 @@ export interface PeerIdentity {
   caPem: string;
 }
 
-export const KEY_FILE = 'key.pem';
+const KEY_FILE = 'key.pem';
 
 /** The identity folder inside a data dir. */
 export function identityDir(dataDir: string): string {

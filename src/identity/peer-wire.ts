@@ -26,7 +26,7 @@ const MAX_EXPECTED = 4096;
 
 export class PeerWire implements Startable, PeerKeys {
   private id: PeerIdentity | undefined;
-  readonly pins: PinStore;
+  private readonly pins: PinStore;
   /** The key expected at an address (a neighbor's), checked during the handshake. */
   private readonly expected = new Map<string, string>();
   /** Open TLS connections to the gRPC listener (as grpc-js names a call's peer) and their keys. */

@@ -19,8 +19,6 @@ export class PinStore {
   private readonly pins = new Map<string, Pin>();
   private saveTimer: NodeJS.Timeout | undefined;
   private saving: Promise<void> = Promise.resolve();
-  /** Refusals since start, for status and metrics. */
-  conflicts = 0;
 
   constructor(
     private readonly dir: string,
@@ -33,10 +31,6 @@ export class PinStore {
 
   get file(): string {
     return join(this.dir, 'pins.json');
-  }
-
-  get size(): number {
-    return this.pins.size;
   }
 
   async load(): Promise<void> {
@@ -66,10 +60,6 @@ export class PinStore {
     }
   }
 
-  get(id: string): string | undefined {
-    return this.pins.get(id)?.fingerprint;
-  }
-
   /**
    * Binds `id` to `fingerprint`: pins it on first contact, and answers why not
    * when the id is pinned to another key.
@@ -77,7 +67,6 @@ export class PinStore {
   bind(id: string, fingerprint: string): string | undefined {
     const pin = this.pins.get(id);
     if (pin && pin.fingerprint !== fingerprint) {
-      this.conflicts++;
       this.onConflict();
       this.logger.error(
         { peer: id, pinned: pin.fingerprint, presented: fingerprint, pins: this.file },

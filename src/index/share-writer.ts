@@ -2,13 +2,14 @@
 // data folder, hashed on the way, size-capped, then linked into place under
 // a name that never overwrites. A failure leaves nothing behind.
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidArgumentError, TooLargeError } from '../errors.js';
 import { fromFsError, isSystemError } from './fs-errors.js';
 import { ChunkedHasher, type FileHashes } from './hasher.js';
 import { checkShareName } from './paths.js';
 import { placeUnique } from './place-file.js';
+import { writeFully } from '../write-fully.js';
 import type { FoundFile } from './scanner.js';
 
 export interface ShareWriteInit {
@@ -72,7 +73,7 @@ async function writeThenPlace(
         throw new TooLargeError(`body exceeds the limit of ${options.maxBytes} bytes`);
       }
       hasher.update(piece);
-      await writeAll(handle, piece);
+      await writeFully(handle.fd, piece);
     }
     await handle.sync();
   } finally {
@@ -101,18 +102,4 @@ async function writeThenPlace(
     },
     hashes,
   };
-}
-
-/** write() may take fewer bytes than given (a nearly full disk): write the rest too. */
-async function writeAll(handle: FileHandle, piece: Uint8Array): Promise<void> {
-  for (let at = 0; at < piece.length;) {
-    const { bytesWritten } = await handle.write(piece, at, piece.length - at);
-    if (bytesWritten === 0) {
-      throw Object.assign(new Error('the file system took no bytes'), {
-        code: 'EIO',
-        syscall: 'write',
-      });
-    }
-    at += bytesWritten;
-  }
 }
