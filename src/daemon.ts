@@ -121,7 +121,7 @@ export class Daemon {
         index: this.index,
         events: this.events,
         logger: logger.child({ component: 'transfer' }),
-        transport: new GrpcTransferTransport(credentials),
+        transport: new GrpcTransferTransport(credentials, (address) => this.wire.dial(address)),
         findSources: overlaySources(this.overlay),
         resolvePeer: overlayPeerResolver(this.overlay),
         peerIdAt: overlayPeerNamer(this.overlay),

@@ -151,7 +151,7 @@ export const configSchema = z.strictObject({
       /** Fetches that run at once; later ones wait in the queue. */
       maxActiveFetches: z.int().min(1).max(64).default(4),
       /** Download requests in flight to one source during a fetch. */
-      maxRequestsPerSource: z.int().min(1).max(64).default(4),
+      maxRequestsPerSource: z.int().min(1).max(64).default(2),
       /** Download requests in flight for one fetch, over all its sources. */
       maxRequests: z.int().min(1).max(256).default(8),
       /**

@@ -1,6 +1,7 @@
 // The transfer core's PeerTransport over PeerService: one channel per peer
 // address (apart from the overlay's, so bulk data never queues behind
-// heartbeats), a deadline on every call, AbortSignal cancellation.
+// heartbeats), a deadline on every call, AbortSignal cancellation. Download
+// goes through its own lean HTTP/2 client (download-client.ts).
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { toP2pError } from '../errors.js';
 import type { PeerServiceClient } from '../generated/p2p/v1/PeerService.js';
@@ -14,6 +15,7 @@ import type {
   UploadResult,
 } from '../transfer/transport.js';
 import { createPeerClient, deadline, type PeerCredentials } from './clients.js';
+import { DownloadClient, type PeerDialer } from './download-client.js';
 import { fromGrpcError } from './wire-errors.js';
 
 /** Clients kept open; the least recently used beyond this are closed. */
@@ -33,8 +35,15 @@ const TRANSFER_CHANNEL_OPTIONS: ChannelOptions = {
 
 export class GrpcTransferTransport implements PeerTransport {
   private readonly clients = new Map<string, PeerServiceClient>();
+  /** Download's data path, beside grpc-js: see download-client.ts. */
+  private readonly downloads: DownloadClient;
 
-  constructor(private readonly credentials: PeerCredentials) {}
+  constructor(
+    private readonly credentials: PeerCredentials,
+    dial: PeerDialer,
+  ) {
+    this.downloads = new DownloadClient(dial);
+  }
 
   getFile(address: string, sha256: string, options: GetFileOptions): Promise<RemoteFileInfo> {
     const client = this.client(address);
@@ -63,25 +72,12 @@ export class GrpcTransferTransport implements PeerTransport {
     });
   }
 
-  async *download(
+  download(
     address: string,
     request: { sha256: string; offset: number; length: number },
     options: CallOptions,
-  ): AsyncGenerator<DataPiece> {
-    const call = this.client(address).Download(request, { deadline: deadline(options.timeoutMs) });
-    const onAbort = (): void => call.cancel();
-    if (options.signal.aborted) call.cancel();
-    else options.signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      for await (const message of call as AsyncIterable<{ offset: number; data: Buffer }>) {
-        yield { offset: message.offset, data: message.data };
-      }
-    } catch (err) {
-      throw fromGrpcError(err, address);
-    } finally {
-      options.signal.removeEventListener('abort', onAbort);
-      call.cancel();
-    }
+  ): AsyncIterable<readonly DataPiece[]> {
+    return this.downloads.download(address, request, options);
   }
 
   upload(
@@ -140,6 +136,7 @@ export class GrpcTransferTransport implements PeerTransport {
   }
 
   close(): void {
+    this.downloads.close();
     for (const client of this.clients.values()) client.close();
     this.clients.clear();
   }

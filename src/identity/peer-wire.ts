@@ -3,7 +3,15 @@
 // network CA, and the other's key is what names it. Plaintext only by an
 // explicit opt-in (grpc.plaintextPeers), logged loudly.
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
-import type { PeerCertificate, TlsOptions, TLSSocket } from 'node:tls';
+import { connect as netConnect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import {
+  connect as tlsConnect,
+  type PeerCertificate,
+  type TlsOptions,
+  type TLSSocket,
+} from 'node:tls';
+import { plainHost, splitHostPort } from '../net/addresses.js';
 import type { Startable } from '../core.js';
 import type { Logger } from '../logger.js';
 import type { PeerKeys } from '../overlay/types.js';
@@ -20,6 +28,9 @@ export interface PeerWireInit {
   /** Called when a call is refused for claiming an id pinned to another key. */
   onKeyConflict?: () => void;
 }
+
+/** The name TLS sends (an IP address is not allowed there, RFC 6066); the key is what counts. */
+export const PEER_SERVERNAME = 'p2pd';
 
 /** Most addresses whose expected key is remembered. */
 const MAX_EXPECTED = 4096;
@@ -123,19 +134,43 @@ export class PeerWire implements Startable, PeerKeys {
       Buffer.from(id.caPem),
       Buffer.from(id.keyPem),
       Buffer.from(id.certPem),
-      {
-        // The chain to the network CA is checked by TLS; the name in it means
-        // nothing (peers have no host names), the key everything.
-        checkServerIdentity: (_host: string, cert: PeerCertificate) => {
-          const want = this.expected.get(address);
-          if (!want) return undefined;
-          const got = fingerprintOfCertificate(cert.raw);
-          return got === want
-            ? undefined
-            : new Error(`the peer at ${address} presented key ${got}, not ${want}`);
-        },
-      },
+      { checkServerIdentity: (_host, cert) => this.checkKey(address, cert) },
     );
+  }
+
+  /**
+   * A connection to the peer at `address` as `credentials` would make it, for
+   * clients that speak HTTP/2 themselves (the fetch side of Download).
+   */
+  dial(address: string): Duplex {
+    const { host, port } = splitHostPort(address);
+    if (this.init.plaintext) return netConnect({ host: plainHost(host), port, noDelay: true });
+    const id = this.identity;
+    const socket = tlsConnect({
+      host: plainHost(host),
+      port,
+      key: id.keyPem,
+      cert: id.certPem,
+      ca: id.caPem,
+      servername: PEER_SERVERNAME,
+      minVersion: 'TLSv1.3',
+      ALPNProtocols: ['h2'],
+      checkServerIdentity: (_host, cert) => this.checkKey(address, cert),
+    });
+    return socket.setNoDelay(true);
+  }
+
+  /**
+   * The chain to the network CA is checked by TLS; the name in it means
+   * nothing (peers have no host names), the key everything.
+   */
+  private checkKey(address: string, cert: PeerCertificate): Error | undefined {
+    const want = this.expected.get(address);
+    if (!want) return undefined;
+    const got = fingerprintOfCertificate(cert.raw);
+    return got === want
+      ? undefined
+      : new Error(`the peer at ${address} presented key ${got}, not ${want}`);
   }
 
   /** TLS server options for the gRPC listener; peers must present a certificate, others may not. */

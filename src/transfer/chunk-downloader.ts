@@ -16,6 +16,7 @@ import {
 } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ChunkMap } from './chunk-map.js';
+import type { ChunkSlot } from './chunk-thread.js';
 import type { FileMeta } from './metadata.js';
 import { SourceFault, receiveRange } from './range-receiver.js';
 import type { SourceState } from './sources.js';
@@ -40,13 +41,19 @@ export interface DownloaderInit {
 export interface DownloaderIo {
   transport: PeerTransport;
   /**
-   * Checks a chunk against its hash and, if it matches, writes it at its
-   * offset. Resolves false when the bytes do not match; rejects when they
-   * cannot be written. `data` may be unusable once this is called; if
-   * `owned` (no other bytes still needed share its memory), its memory may
-   * be moved elsewhere.
+   * A slot to receive one chunk into; waits while every slot is in use. There
+   * must be more slots than requests, so a request never waits on another.
    */
-  store(index: number, data: Buffer, owned: boolean): Promise<boolean>;
+  lease(): Promise<ChunkSlot>;
+  /** Gives back a slot that will not be stored. */
+  release(slot: ChunkSlot): void;
+  /**
+   * Checks the chunk in the first `length` bytes of a slot against its hash
+   * and, if it matches, writes it at its offset; gives the slot back.
+   * Resolves false when the bytes do not match; rejects when they cannot be
+   * written.
+   */
+  store(index: number, slot: ChunkSlot, length: number): Promise<boolean>;
   /** A chunk was verified and written. */
   onChunk(index: number, length: number, source: SourceState): void;
 }
@@ -77,16 +84,10 @@ const IDLE_RETRY_MS = 250;
 /** Longest pause before asking a busy (choking) source again, ms. */
 const MAX_BUSY_BACKOFF_MS = 1000;
 
-/** Bytes waiting for the hasher or the disk before requests pause. */
-const WRITE_BUDGET = 8 * 1024 * 1024;
-
 export class ChunkDownloader {
   private readonly count: number;
   /** Requests holding each chunk (0, 1, or 2 in the end-game). */
   private readonly holders: Uint8Array;
-  /** Bytes being verified or written. */
-  private heldBytes = 0;
-  private readonly roomWaiters: (() => void)[] = [];
   private readonly requests = new Set<Request>();
   private readonly settled = new Set<Promise<void>>();
   private scanFrom = 0;
@@ -324,8 +325,9 @@ export class ChunkDownloader {
       {
         transport: this.io.transport,
         stallTimeoutMs: this.init.stallTimeoutMs,
-        deliver: (index, data, owned) => this.deliver(req, index, data, owned),
-        room: () => this.room(),
+        lease: () => this.io.lease(),
+        release: (slot) => this.io.release(slot),
+        deliver: (index, slot, length) => this.deliver(req, index, slot, length),
       },
     )
       .then(
@@ -340,32 +342,22 @@ export class ChunkDownloader {
     this.settled.add(running);
   }
 
-  /** Resolves once the bytes being verified or written are under the budget. */
-  private async room(): Promise<void> {
-    while (this.heldBytes > WRITE_BUDGET && !this.finished) {
-      await new Promise<void>((resolve) => this.roomWaiters.push(resolve));
-    }
-  }
-
-  private releaseBytes(n: number): void {
-    this.heldBytes -= n;
-    if (this.heldBytes > WRITE_BUDGET) return;
-    for (const wake of this.roomWaiters.splice(0)) wake();
-  }
-
   /**
    * Verifies and writes one chunk, unless another request was first. This
-   * runs behind the network: requests only wait when too many bytes are
-   * waiting to be verified and written.
+   * runs behind the network: requests only wait when every slot is taken by
+   * chunks waiting to be verified and written.
    */
-  private async deliver(req: Request, index: number, data: Buffer, owned: boolean): Promise<void> {
+  private async deliver(
+    req: Request,
+    index: number,
+    slot: ChunkSlot,
+    length: number,
+  ): Promise<void> {
     req.next = index + 1;
-    if (this.have(index) || this.finished) return;
-    const { length } = data;
-    this.heldBytes += length;
+    if (this.have(index) || this.finished) return this.io.release(slot);
     let stored: boolean;
     try {
-      stored = await this.io.store(index, data, owned);
+      stored = await this.io.store(index, slot, length);
     } catch (err) {
       this.finish(
         new InternalError(`cannot write the partial file: ${(err as Error).message}`, {
@@ -374,7 +366,6 @@ export class ChunkDownloader {
       );
       return;
     } finally {
-      this.releaseBytes(length);
       this.pump();
     }
     if (!stored) {
@@ -465,7 +456,6 @@ export class ChunkDownloader {
     this.failure = err;
     clearTimeout(this.wake);
     for (const r of this.requests) r.controller.abort(FINISHED);
-    for (const wake of this.roomWaiters.splice(0)) wake();
     void Promise.allSettled([...this.settled]).then(() => {
       if (this.failure) this.rejectRun?.(this.failure);
       else this.resolveRun?.();

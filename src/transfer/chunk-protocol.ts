@@ -17,23 +17,13 @@ export interface ChunkWorkerInit {
    * direct I/O), so the buffer has DIRECT_BLOCK bytes of room beyond them.
    */
   slots: SharedArrayBuffer;
+  /** Slots the thread may keep chunks in that came ahead of the whole-file hash. */
+  parkSlots: number;
 }
 
 export type ChunkRequest =
-  /**
-   * Check the chunk against its hash and, if it matches, write it. The chunk
-   * is in the slot, or `moved` here at `movedOffset`; the slot stays reserved
-   * either way (a moved chunk is copied there when direct writes need it).
-   */
-  | {
-      op: 'store';
-      id: number;
-      index: number;
-      slot: number;
-      length: number;
-      moved?: ArrayBuffer;
-      movedOffset?: number;
-    }
+  /** Check the chunk in the slot against its hash and, if it matches, write it. */
+  | { op: 'store'; id: number; index: number; slot: number; length: number }
   /** Every chunk is written: finish the whole-file hash. */
   | { op: 'digest'; id: number }
   /** Close the file once writes in flight are done (answered `ok`). */
@@ -44,6 +34,16 @@ export interface ChunkThreadReady {
   slotsOffset: number;
 }
 
-/** A store's reply also frees its slot. */
+/**
+ * A store's reply also frees its slot, unless `parked`: the thread keeps the
+ * chunk until the whole-file hash reaches it, then says `freed`.
+ */
 export type ChunkReply =
-  { id: number; ok: boolean } | { id: number; digest: string } | { id: number; error: string };
+  | { id: number; ok: boolean; parked?: boolean }
+  | { id: number; digest: string }
+  | { id: number; error: string };
+
+/** A parked chunk's slot is free again. */
+export interface ChunkSlotFreed {
+  freed: number;
+}

@@ -1,30 +1,32 @@
-// A fetch's chunk thread, seen from the event loop: chunks are copied into
-// slots of a buffer shared with it, to be checked and written there; at the
-// end it gives the whole-file digest. One thread per fetch, stopped when the
+// A fetch's chunk thread, seen from the event loop: chunks are received
+// straight into slots of a buffer shared with it (leased, filled, stored),
+// to be checked and written there; at the end it gives the whole-file digest. One thread per fetch, stopped when the
 // fetch ends. The slots bound the memory a fetch holds for the thread.
 import { Worker } from 'node:worker_threads';
 import { InternalError } from '../errors.js';
 import type {
   ChunkReply,
   ChunkRequest,
+  ChunkSlotFreed,
   ChunkThreadReady,
   ChunkWorkerInit,
 } from './chunk-protocol.js';
 import { DIRECT_BLOCK } from './direct-io.js';
 
-export interface ChunkThreadInit extends Omit<ChunkWorkerInit, 'slots' | 'chunkHashes'> {
+export interface ChunkThreadInit extends Omit<
+  ChunkWorkerInit,
+  'slots' | 'chunkHashes' | 'parkSlots'
+> {
   /** Hex SHA-256 of each chunk. */
   chunkHashes: readonly string[];
   /** Chunks handed over at once, at most. */
   slots: number;
+  /**
+   * Slots that are always left for chunks being filled (one per request):
+   * the thread parks early chunks in the others only.
+   */
+  fillSlots?: number;
 }
-
-/**
- * Bytes of a buffer beyond the chunk's for it to be moved to the thread: a
- * gRPC message's framing and header. Node's pool of small buffers (8 KiB, for
- * buffers under 4 KiB) never qualifies.
- */
-const MOVE_SLACK = 64;
 
 /** A write stuck this long (a hung disk) does not hold up the fetch's end. */
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -32,6 +34,13 @@ const CLOSE_TIMEOUT_MS = 10_000;
 interface Pending {
   resolve(reply: ChunkReply): void;
   reject(err: Error): void;
+}
+
+/** A slot of the buffer shared with the thread, leased to hold one chunk. */
+export interface ChunkSlot {
+  slot: number;
+  /** The slot's memory: room for one whole chunk. */
+  buffer: Buffer;
 }
 
 export class ChunkThread {
@@ -55,7 +64,13 @@ export class ChunkThread {
     const chunkHashes = Buffer.alloc(init.chunkHashes.length * 32);
     init.chunkHashes.forEach((hex, i) => chunkHashes.write(hex, i * 32, 32, 'hex'));
     this.worker = new Worker(new URL('./chunk-worker.js', import.meta.url), {
-      workerData: { ...init, chunkHashes, slots: shared } satisfies ChunkWorkerInit,
+      workerData: {
+        ...init,
+        chunkHashes,
+        slots: shared,
+        // At least one slot stays for chunks on their way to the disk, so a fill never waits on the network.
+        parkSlots: Math.max(0, init.slots - (init.fillSlots ?? 0) - 1),
+      } satisfies ChunkWorkerInit,
       // It allocates little per chunk; a small young generation keeps the daemon's memory down.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
@@ -68,8 +83,9 @@ export class ChunkThread {
     // Rejected only when the thread fails, and then every caller hears of it.
     this.slotsOffset.catch(() => undefined);
     this.notReady = notReady;
-    this.worker.on('message', (reply: ChunkReply | ChunkThreadReady) => {
+    this.worker.on('message', (reply: ChunkReply | ChunkThreadReady | ChunkSlotFreed) => {
       if ('slotsOffset' in reply) return ready(reply.slotsOffset);
+      if ('freed' in reply) return this.freeSlot(reply.freed);
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (!p) return;
@@ -81,12 +97,11 @@ export class ChunkThread {
   }
 
   /**
-   * Checks a chunk against its hash and writes it if it matches (false if
-   * not). Rejects when it cannot be written. If `owned` (no other bytes still
-   * needed share its memory) and `data` is all of its buffer, the buffer is
-   * moved to the thread instead of copied (`data` is then empty here).
+   * A slot to fill with one chunk (`buffer` holds a whole chunk); waits while
+   * every slot is taken, which is how a fetch's network waits for its disk.
+   * The slot goes back with `storeSlot` or `release`.
    */
-  async store(index: number, data: Buffer, owned = false): Promise<boolean> {
+  async lease(): Promise<ChunkSlot> {
     let slot = this.free.pop();
     while (slot === undefined) {
       if (this.failure) throw this.failure;
@@ -94,30 +109,53 @@ export class ChunkThread {
       slot = this.free.pop();
     }
     try {
-      const request: ChunkRequest = {
+      const at = (await this.slotsOffset) + slot * this.chunkSize;
+      return { slot, buffer: this.slots.subarray(at, at + this.chunkSize) };
+    } catch (err) {
+      this.release({ slot, buffer: Buffer.alloc(0) });
+      throw err;
+    }
+  }
+
+  /** Gives back a slot that will not be stored. */
+  release(leased: ChunkSlot): void {
+    this.freeSlot(leased.slot);
+  }
+
+  private freeSlot(slot: number): void {
+    this.free.push(slot);
+    this.waiting.shift()?.();
+  }
+
+  /**
+   * Checks the chunk in the first `length` bytes of a leased slot against its
+   * hash and writes it if it matches (false if not); gives the slot back.
+   * Rejects when it cannot be written.
+   */
+  async storeSlot(index: number, leased: ChunkSlot, length: number): Promise<boolean> {
+    let parked = false;
+    try {
+      const reply = await this.call({
         op: 'store',
         id: this.nextId++,
         index,
-        slot,
-        length: data.length,
-      };
-      const memory = data.buffer;
-      // Moving saves the event loop a copy; a pooled or shared buffer must stay.
-      const move =
-        owned && memory instanceof ArrayBuffer && memory.byteLength - data.length <= MOVE_SLACK;
-      if (move) {
-        request.moved = memory;
-        request.movedOffset = data.byteOffset;
-      } else {
-        data.copy(this.slots, (await this.slotsOffset) + slot * this.chunkSize);
-      }
-      const reply = await this.call(request, move ? [memory] : []);
+        slot: leased.slot,
+        length,
+      });
       if (!('ok' in reply)) throw new InternalError('the chunk thread answered out of turn');
+      parked = reply.parked === true;
       return reply.ok;
     } finally {
-      this.free.push(slot);
-      this.waiting.shift()?.();
+      // A parked chunk's slot comes back with the thread's `freed`.
+      if (!parked) this.release(leased);
     }
+  }
+
+  /** `storeSlot` for a chunk held elsewhere: it is copied into a slot first. */
+  async store(index: number, data: Buffer): Promise<boolean> {
+    const leased = await this.lease();
+    data.copy(leased.buffer);
+    return this.storeSlot(index, leased, data.length);
   }
 
   /** The whole-file digest; every chunk must be stored. */
@@ -137,11 +175,11 @@ export class ChunkThread {
     await this.worker.terminate();
   }
 
-  private call(req: ChunkRequest, transfer: ArrayBuffer[] = []): Promise<ChunkReply> {
+  private call(req: ChunkRequest): Promise<ChunkReply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<ChunkReply>((resolve, reject) => {
       this.pending.set(req.id, { resolve, reject });
-      this.worker.postMessage(req, transfer);
+      this.worker.postMessage(req);
     });
   }
 

@@ -12,6 +12,7 @@ import { ChunkMap } from './chunk-map.js';
 import type {
   ChunkReply,
   ChunkRequest,
+  ChunkSlotFreed,
   ChunkThreadReady,
   ChunkWorkerInit,
 } from './chunk-protocol.js';
@@ -65,9 +66,44 @@ function readBack(index: number): Buffer {
   return readBuffer.subarray(0, length);
 }
 
-/** Hashes forward over the chunks already on disk. */
+/**
+ * Chunks that came ahead of the whole-file hash, kept in their slots until
+ * its turn (then the slot goes back): several requests in flight interleave,
+ * so most chunks arrive a little early, and reading them back from the disk
+ * cost the thread about as much as hashing them. Beyond `parkSlots`, they
+ * are read back after all.
+ */
+interface Parked {
+  slot: number;
+  data: Buffer;
+  written: boolean;
+  hashed: boolean;
+}
+const parked = new Map<number, Parked>();
+
+/** Hashes forward over the chunks parked or already on disk. */
 function advance(): void {
-  while (cursor < count && onDisk.has(cursor)) whole.update(readBack(cursor++));
+  while (cursor < count) {
+    const early = parked.get(cursor);
+    if (early) {
+      whole.update(early.data);
+      early.hashed = true;
+      unpark(cursor);
+    } else if (onDisk.has(cursor)) {
+      whole.update(readBack(cursor));
+    } else {
+      return;
+    }
+    cursor++;
+  }
+}
+
+/** A parked chunk both hashed and written gives its slot back. */
+function unpark(index: number): void {
+  const p = parked.get(index);
+  if (!p?.hashed || !p.written) return;
+  parked.delete(index);
+  port.postMessage({ freed: p.slot } satisfies ChunkSlotFreed);
 }
 
 /** Writes all of `data` at `position` on the libuv pool, while this thread hashes on. */
@@ -100,24 +136,34 @@ function close(then: () => void): void {
   if (writing === 0) closed();
 }
 
-function store(id: number, index: number, data: Buffer): void {
+function store(id: number, index: number, slot: number, data: Buffer): void {
   const digest = createHash('sha256').update(data).digest();
   if (!digest.equals(expected.subarray(index * 32, index * 32 + 32))) {
     return reply({ id, ok: false });
   }
+  let park: Parked | undefined;
   if (index === cursor) {
     whole.update(data);
     cursor++;
+  } else if (index > cursor && parked.size < init.parkSlots && !parked.has(index)) {
+    park = { slot, data, written: false, hashed: false };
+    parked.set(index, park);
   }
   writeAll(data, index * init.chunkSize, (err) => {
-    if (err) return reply({ id, error: err.message });
+    if (err) {
+      if (park) parked.delete(index);
+      return reply({ id, error: err.message });
+    }
     onDisk.set(index);
+    if (park) park.written = true;
     try {
       advance();
     } catch (e) {
       return reply({ id, error: (e as Error).message });
     }
-    reply({ id, ok: true });
+    // A parked chunk's slot comes back later, as a `freed` message (maybe just sent).
+    reply({ id, ok: true, ...(park ? { parked: true } : {}) });
+    if (park) unpark(index);
   });
 }
 
@@ -131,14 +177,7 @@ port.on('message', (req: ChunkRequest) => {
     if (closing) throw new Error('the partial file is closed');
     if (req.op === 'store') {
       const at = slotsOffset + req.slot * init.chunkSize;
-      const slot = shared.subarray(at, at + req.length);
-      if (req.moved) {
-        const moved = Buffer.from(req.moved, req.movedOffset, req.length);
-        // Direct writes need the slot's alignment; otherwise the moved bytes do.
-        if (direct === undefined) return store(req.id, req.index, moved);
-        moved.copy(slot);
-      }
-      return store(req.id, req.index, slot);
+      return store(req.id, req.index, req.slot, shared.subarray(at, at + req.length));
     }
     if (req.op === 'close') return close(() => reply({ id: req.id, ok: true }));
     advance();

@@ -1,8 +1,10 @@
 // One Download request of a fetch: streams a run of chunks from one source,
-// checks the stream is the range asked for, cuts it into chunks and hands
-// each on as soon as it is whole, without waiting for the previous one's
-// verdict. A request that brings nothing for too long is abandoned.
+// checks the stream is the range asked for, copies it straight into leased
+// chunk slots and hands each on as soon as it is whole, without waiting for
+// the previous one's verdict. A request that brings nothing for too long is
+// abandoned.
 import { TimeoutError, UnavailableError } from '../errors.js';
+import type { ChunkSlot } from './chunk-thread.js';
 import type { FileMeta } from './metadata.js';
 import type { PeerTransport } from './transport.js';
 
@@ -25,12 +27,18 @@ export interface RangeReceiverIo {
   transport: PeerTransport;
   stallTimeoutMs: number;
   /**
-   * Verifies and keeps one chunk; rejects (e.g. with a SourceFault) to stop
-   * the request. `owned`: no other bytes still needed share `data`'s memory.
+   * A slot for the next chunk; waits while every slot is in use (the network
+   * waits for the hasher and the disk).
    */
-  deliver(index: number, data: Buffer, owned: boolean): Promise<void>;
-  /** Resolves when more received bytes may be handed on. */
-  room(): Promise<void>;
+  lease(): Promise<ChunkSlot>;
+  /** Gives back a slot that will not be delivered. */
+  release(slot: ChunkSlot): void;
+  /**
+   * Verifies and keeps the chunk in the first `length` bytes of a filled
+   * slot, and gives the slot back; rejects (e.g. with a SourceFault) to stop
+   * the request.
+   */
+  deliver(index: number, slot: ChunkSlot, length: number): Promise<void>;
 }
 
 /** Resolves once every chunk of the range was delivered; rejects with why it stopped. */
@@ -44,26 +52,32 @@ export async function receiveRange(
   const offset = req.first * chunkSize;
   const endByte = Math.min(size, req.end * chunkSize);
   const length = endByte - offset;
+  // One timer per request, not one per batch: it looks at when bytes last came.
+  let lastBytes = Date.now();
+  let waitingForUs = false;
   let stall: NodeJS.Timeout | undefined;
-  const arm = (): void => {
-    clearTimeout(stall);
+  const watch = (ms: number): void => {
     stall = setTimeout(
-      () => req.controller.abort(new TimeoutError(`sent nothing for ${io.stallTimeoutMs} ms`)),
-      io.stallTimeoutMs,
+      () => {
+        const quiet = Date.now() - lastBytes;
+        if (waitingForUs || quiet < io.stallTimeoutMs) return watch(io.stallTimeoutMs - quiet);
+        req.controller.abort(new TimeoutError(`sent nothing for ${io.stallTimeoutMs} ms`));
+      },
+      Math.max(1, ms),
     );
   };
-  arm();
+  watch(io.stallTimeoutMs);
   let pos = offset;
   let chunk = req.first;
-  let buffer: Buffer | undefined;
+  let slot: ChunkSlot | undefined;
   let filled = 0;
   // Chunks of this request being verified: the stream goes on meanwhile.
   const checks = new Set<Promise<void>>();
   let fault: unknown;
-  const check = (index: number, data: Buffer, owned: boolean): void => {
+  const check = (index: number, filledSlot: ChunkSlot, length: number): void => {
     // Never rejects: a bad chunk stops the stream through the abort signal.
     const p: Promise<void> = io
-      .deliver(index, data, owned)
+      .deliver(index, filledSlot, length)
       .catch((err: unknown) => {
         fault ??= err;
         req.controller.abort(err);
@@ -72,7 +86,7 @@ export async function receiveRange(
     checks.add(p);
   };
   try {
-    const pieces = io.transport.download(
+    const batches = io.transport.download(
       req.address,
       { sha256, offset, length },
       {
@@ -80,39 +94,38 @@ export async function receiveRange(
         timeoutMs: io.stallTimeoutMs + Math.ceil((length * 1000) / MIN_RATE),
       },
     );
-    for await (const piece of pieces) {
-      if (piece.offset !== pos) {
-        throw new SourceFault(`sent bytes at offset ${piece.offset} where ${pos} was due`);
-      }
-      if (piece.data.length > endByte - pos) {
-        throw new SourceFault('sent more bytes than were asked for');
-      }
-      let data = piece.data;
-      pos += data.length;
-      while (data.length > 0) {
-        const len = chunkLength(chunk);
-        if (filled === 0 && data.length >= len) {
-          // A whole chunk in one message: handed on where it lies, no copy.
-          const whole = data.subarray(0, len);
-          data = data.subarray(len);
-          check(chunk++, whole, data.length === 0);
-          continue;
+    for await (const batch of batches) {
+      lastBytes = Date.now();
+      for (const piece of batch) {
+        if (piece.offset !== pos) {
+          throw new SourceFault(`sent bytes at offset ${piece.offset} where ${pos} was due`);
         }
-        buffer ??= Buffer.allocUnsafe(len);
-        const n = Math.min(len - filled, data.length);
-        data.copy(buffer, filled, 0, n);
-        filled += n;
-        data = data.subarray(n);
-        if (filled === len) {
-          check(chunk++, buffer, true);
-          buffer = undefined;
-          filled = 0;
+        if (piece.data.length > endByte - pos) {
+          throw new SourceFault('sent more bytes than were asked for');
+        }
+        let data = piece.data;
+        pos += data.length;
+        while (data.length > 0) {
+          if (!slot) {
+            // Waiting for our own hashing and disk is not the source's stall.
+            waitingForUs = true;
+            slot = await io.lease();
+            waitingForUs = false;
+            lastBytes = Date.now();
+            if (req.controller.signal.aborted) throw req.controller.signal.reason;
+          }
+          const len = chunkLength(chunk);
+          const n = Math.min(len - filled, data.length);
+          data.copy(slot.buffer, filled, 0, n);
+          filled += n;
+          data = data.subarray(n);
+          if (filled === len) {
+            check(chunk++, slot, len);
+            slot = undefined;
+            filled = 0;
+          }
         }
       }
-      // Waiting for our own hashing and disk is not the source's stall.
-      clearTimeout(stall);
-      await io.room();
-      arm();
     }
     if (pos < endByte) {
       throw new UnavailableError(`stream ended after ${pos - offset} of ${length} bytes`);
@@ -125,6 +138,7 @@ export async function receiveRange(
     throw err;
   } finally {
     clearTimeout(stall);
+    if (slot) io.release(slot);
     // Nothing of this request may still be stored once it is settled.
     await Promise.allSettled(checks);
   }

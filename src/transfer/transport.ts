@@ -27,7 +27,7 @@ export interface GetFileOptions extends CallOptions {
 /** Bytes of a file starting at `offset`. */
 export interface DataPiece {
   offset: number;
-  /** Handed over: the transport does not use this memory again. */
+  /** Lent: valid only until the iterator that gave it is resumed (copy what you keep). */
   data: Buffer;
 }
 
@@ -55,12 +55,15 @@ export interface UploadResult {
 export interface PeerTransport {
   /** File metadata with chunk hashes. Rejects with P2pErrors (NotFoundError, UnavailableError, ...). */
   getFile(address: string, sha256: string, options: GetFileOptions): Promise<RemoteFileInfo>;
-  /** Bytes [offset, offset + length) in order; the iterator rejects on failure. */
+  /**
+   * Bytes [offset, offset + length) in order, in batches of pieces as they
+   * arrive; the iterator rejects on failure.
+   */
   download(
     address: string,
     request: { sha256: string; offset: number; length: number },
     options: CallOptions,
-  ): AsyncIterable<DataPiece>;
+  ): AsyncIterable<readonly DataPiece[]>;
   /** Sends a header then the data; resolves with the receiver's answer. */
   upload(
     address: string,

@@ -45,7 +45,7 @@ export class WrongDataError extends Error {}
 
 /** Chunk buffers of one fetch stay under this many bytes, whatever the chunk size. */
 const BUFFER_BUDGET = 96 * 1024 * 1024;
-/** Bytes of chunks handed to the chunk thread at once (at least two chunks). */
+/** Bytes of chunks waiting for the chunk thread at once (at least two chunks). */
 const SLOT_BUDGET = 8 * 1024 * 1024;
 /** How often the chunk map is saved while chunks arrive, ms. */
 const SAVE_INTERVAL_MS = 1000;
@@ -67,6 +67,10 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       await o.save(done.toBase64());
     };
     await save();
+    const maxRequests = Math.max(
+      1,
+      Math.min(o.maxRequests, Math.floor(BUFFER_BUDGET / (2 * meta.chunkSize))),
+    );
     chunks = new ChunkThread({
       path: o.path,
       size: meta.size,
@@ -74,7 +78,10 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       chunkHashes: meta.chunkHashes,
       onDisk: done.toBase64(),
       directIo: o.directIo,
-      slots: Math.max(2, Math.floor(SLOT_BUDGET / meta.chunkSize)),
+      // One being filled per request, so none waits on another's stream, and
+      // the chunks waiting to be verified and written.
+      slots: maxRequests + Math.max(2, Math.floor(SLOT_BUDGET / meta.chunkSize)),
+      fillSlots: maxRequests,
     });
     const thread = chunks;
     saver = setInterval(
@@ -86,17 +93,16 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       done,
       o.sources,
       {
-        maxRequests: Math.max(
-          1,
-          Math.min(o.maxRequests, Math.floor(BUFFER_BUDGET / (2 * meta.chunkSize))),
-        ),
+        maxRequests,
         requestChunks: Math.max(1, Math.floor(o.requestBytes / meta.chunkSize)),
         stallTimeoutMs: o.stallTimeoutMs,
         ...(o.swarm ? { swarm: true } : {}),
       },
       {
         transport: o.transport,
-        store: (index, data, owned) => thread.store(index, data, owned),
+        lease: () => thread.lease(),
+        release: (slot) => thread.release(slot),
+        store: (index, slot, length) => thread.storeSlot(index, slot, length),
         onChunk: (index, length, source) => {
           dirty = true;
           file.wrote(length);

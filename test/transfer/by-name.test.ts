@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { GrpcTransferTransport } from '../../src/grpc/transfer-transport.js';
-import { strangerCredentials } from '../fixtures/stranger.js';
+import { strangerCredentials, strangerDial } from '../fixtures/stranger.js';
 import { resolveSources } from '../../src/transfer/source-finder.js';
 import { TransferManager } from '../../src/transfer/transfer-manager.js';
 import type { FindSources, SourceHit } from '../../src/transfer/types.js';
@@ -84,7 +84,10 @@ describe('transfer: sources by search', function () {
           index,
           events,
           logger: pino({ level: 'silent' }),
-          transport: new GrpcTransferTransport(() => strangerCredentials()),
+          transport: new GrpcTransferTransport(
+            () => strangerCredentials(),
+            (address) => strangerDial(address),
+          ),
           findSources: find,
         },
         {

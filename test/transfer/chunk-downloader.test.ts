@@ -39,7 +39,7 @@ function memoryTransport(content: Buffer, behaviors: Record<string, Behavior>) {
     getFile: () => Promise.reject(new Error('not used')),
     upload: () => Promise.reject(new Error('not used')),
     close: () => undefined,
-    async *download(address, { offset, length }, { signal }): AsyncGenerator<DataPiece> {
+    async *download(address, { offset, length }, { signal }): AsyncGenerator<DataPiece[]> {
       const b = behaviors[address] ?? {};
       const n = (calls[address] = (calls[address] ?? 0) + 1);
       (asked[address] ??= []).push([offset, length]);
@@ -59,7 +59,7 @@ function memoryTransport(content: Buffer, behaviors: Record<string, Behavior>) {
         const data = Buffer.from(content.subarray(at, Math.min(offset + length, at + PIECE)));
         if (b.corrupt) for (let i = 0; i < data.length; i++) data[i] = data[i]! ^ 0xff;
         sent += data.length;
-        yield { offset: at, data };
+        yield [{ offset: at, data }];
       }
     },
   };
@@ -98,7 +98,10 @@ async function download(
     },
     {
       transport,
-      store: async (index, data) => {
+      lease: () => Promise.resolve({ slot: 0, buffer: Buffer.alloc(CHUNK) }),
+      release: () => undefined,
+      store: async (index, slot, length) => {
+        const data = slot.buffer.subarray(0, length);
         if (sha256Of(data) !== meta.chunkHashes[index]) return false;
         data.copy(assembled, index * CHUNK);
         return true;

@@ -7,7 +7,7 @@ import { mkdtemp, open, readFile, readdir, readlink, rm } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChunkMap } from '../../src/transfer/chunk-map.js';
-import { ChunkThread } from '../../src/transfer/chunk-thread.js';
+import { ChunkThread, type ChunkSlot } from '../../src/transfer/chunk-thread.js';
 import { DIRECT_BLOCK, findAlignedOffset, openDirect } from '../../src/transfer/direct-io.js';
 import { KiB, chunkHashesOf, randomContent, sha256Of } from './helpers.js';
 
@@ -29,7 +29,7 @@ describe('chunk thread', () => {
   /** A partial file of `content`'s size (holes), and a thread for it. */
   async function start(
     content: Buffer,
-    options: { chunkSize?: number; directIo?: boolean; onDisk?: ChunkMap } = {},
+    options: { chunkSize?: number; directIo?: boolean; onDisk?: ChunkMap; slots?: number } = {},
   ): Promise<{ thread: ChunkThread; path: string }> {
     const chunkSize = options.chunkSize ?? CHUNK;
     const path = join(dir, `partial-${threads.length}`);
@@ -44,7 +44,7 @@ describe('chunk thread', () => {
       chunkHashes: hashes,
       onDisk: (options.onDisk ?? new ChunkMap(hashes.length)).toBase64(),
       directIo: options.directIo ?? true,
-      slots: 4,
+      slots: options.slots ?? 4,
     });
     threads.push(thread);
     return { thread, path };
@@ -74,7 +74,7 @@ describe('chunk thread', () => {
       const content = randomContent(5 * CHUNK + 1000);
       const { thread, path } = await start(content, { directIo });
       for (const i of [2, 0, 5, 4, 1, 3]) {
-        expect(await thread.store(i, chunkOf(content, i), i % 2 === 0)).to.equal(true);
+        expect(await thread.store(i, chunkOf(content, i))).to.equal(true);
       }
       expect(await openedDirect(path)).to.equal(directIo);
       expect(await thread.digest()).to.equal(sha256Of(content));
@@ -87,7 +87,7 @@ describe('chunk thread', () => {
     const { thread, path } = await start(content);
     expect(await thread.store(0, chunkOf(content, 0))).to.equal(true);
     expect(await openFlags(path)).to.have.length(2);
-    const late = thread.store(1, chunkOf(content, 1), true).catch(() => 'stopped');
+    const late = thread.store(1, chunkOf(content, 1)).catch(() => 'stopped');
     await thread.close();
     await late;
     expect(await openFlags(path)).to.deep.equal([]);
@@ -106,7 +106,7 @@ describe('chunk thread', () => {
       slots: 2,
     });
     threads.push(thread);
-    const err = await thread.store(0, chunkOf(content, 0), true).then(
+    const err = await thread.store(0, chunkOf(content, 0)).then(
       () => undefined,
       (e: unknown) => e as Error,
     );
@@ -119,7 +119,7 @@ describe('chunk thread', () => {
     const { thread, path } = await start(content);
     const wrong = chunkOf(content, 1);
     wrong[100] = wrong[100]! ^ 0xff;
-    expect(await thread.store(1, wrong, true)).to.equal(false);
+    expect(await thread.store(1, wrong)).to.equal(false);
     expect((await readFile(path)).subarray(CHUNK, 2 * CHUNK).equals(Buffer.alloc(CHUNK))).to.equal(
       true,
     );
@@ -137,32 +137,36 @@ describe('chunk thread', () => {
     onDisk.set(0);
     onDisk.set(1);
     const { thread } = await start(content, { onDisk });
-    expect(await thread.store(3, chunkOf(content, 3), true)).to.equal(true);
-    expect(await thread.store(2, chunkOf(content, 2), true)).to.equal(true);
+    expect(await thread.store(3, chunkOf(content, 3))).to.equal(true);
+    expect(await thread.store(2, chunkOf(content, 2))).to.equal(true);
     expect(await thread.digest()).to.equal(sha256Of(content));
     expect(sha256Of(await readFile(path))).to.equal(sha256Of(content));
   });
 
-  it('moves a buffer it may take, and copies pooled or borrowed ones', async () => {
-    const content = randomContent(3 * CHUNK);
-    const { thread } = await start(content);
-    const owned = chunkOf(content, 0);
-    expect(await thread.store(0, owned, true)).to.equal(true);
-    expect(owned.length, 'moved to the thread').to.equal(0);
-    const borrowed = chunkOf(content, 1);
-    expect(await thread.store(1, borrowed, false)).to.equal(true);
-    expect(borrowed.equals(content.subarray(CHUNK, 2 * CHUNK))).to.equal(true);
-    // Part of a larger buffer: the rest of it must stay usable.
-    const two = Buffer.from(content.subarray(CHUNK, 3 * CHUNK));
-    expect(await thread.store(2, two.subarray(CHUNK), true)).to.equal(true);
-    expect(two.subarray(0, CHUNK).equals(content.subarray(CHUNK, 2 * CHUNK))).to.equal(true);
-
-    // Chunks under 4 KiB come from Node's shared pool, which must never move.
-    const small = randomContent(3 * KiB);
-    const { thread: smallThread } = await start(small, { chunkSize: KiB });
-    const pooled = Buffer.from(small.subarray(0, KiB));
-    expect(await smallThread.store(0, pooled, true)).to.equal(true);
-    expect(pooled.equals(small.subarray(0, KiB))).to.equal(true);
+  it('lends slots to fill, waits while all are taken, and frees one stored or released', async () => {
+    const content = randomContent(4 * CHUNK);
+    const { thread } = await start(content, { slots: 2 });
+    const a = await thread.lease();
+    const b = await thread.lease();
+    expect(a.buffer.length).to.equal(CHUNK);
+    expect(a.slot).to.not.equal(b.slot);
+    let third: ChunkSlot | undefined;
+    const waiting = thread.lease().then((s) => (third = s));
+    await new Promise((r) => setImmediate(r));
+    expect(third, 'no slot is free').to.equal(undefined);
+    chunkOf(content, 0).copy(a.buffer);
+    expect(await thread.storeSlot(0, a, CHUNK)).to.equal(true);
+    await waiting;
+    expect(third!.slot).to.equal(a.slot);
+    thread.release(b);
+    const again = await thread.lease();
+    expect(again.slot).to.equal(b.slot);
+    chunkOf(content, 1).copy(again.buffer);
+    chunkOf(content, 2).copy(third!.buffer);
+    expect(await thread.storeSlot(1, again, CHUNK)).to.equal(true);
+    expect(await thread.storeSlot(2, third!, CHUNK)).to.equal(true);
+    expect(await thread.store(3, chunkOf(content, 3))).to.equal(true);
+    expect(await thread.digest()).to.equal(sha256Of(content));
   });
 
   it('finds the offset of a buffer that direct writes accept, leaving the file as it was', async () => {
