@@ -12,38 +12,42 @@ export interface ChunkWorkerInit {
   /** Write whole blocks with direct I/O where the file system allows it. */
   directIo: boolean;
   /**
-   * Slots of `chunkSize` bytes that chunks are handed over in, shared with
-   * the thread; they start at the offset its first reply names (aligned for
-   * direct I/O), so the buffer has DIRECT_BLOCK bytes of room beyond them.
+   * Slot buffers the thread makes (aligned for direct I/O) and hands to the
+   * fetch in its first message; each then goes back and forth, moved (not
+   * copied) with every chunk.
    */
-  slots: SharedArrayBuffer;
+  slots: number;
   /** Slots the thread may keep chunks in that came ahead of the whole-file hash. */
   parkSlots: number;
 }
 
 export type ChunkRequest =
-  /** Check the chunk in the slot against its hash and, if it matches, write it. */
-  | { op: 'store'; id: number; index: number; slot: number; length: number }
+  /** Check the chunk in the slot's buffer (moved here) against its hash and, if it matches, write it. */
+  | { op: 'store'; id: number; index: number; slot: number; length: number; buffer: ArrayBuffer }
   /** Every chunk is written: finish the whole-file hash. */
   | { op: 'digest'; id: number }
   /** Close the file once writes in flight are done (answered `ok`). */
   | { op: 'close'; id: number };
 
-/** The thread's first message: where the slots start in the shared buffer. */
+/**
+ * The thread's first message: the slot buffers (moved to the fetch), each
+ * with the offset its chunk starts at (aligned for direct I/O).
+ */
 export interface ChunkThreadReady {
-  slotsOffset: number;
+  slots: { buffer: ArrayBuffer; offset: number }[];
 }
 
 /**
- * A store's reply also frees its slot, unless `parked`: the thread keeps the
- * chunk until the whole-file hash reaches it, then says `freed`.
+ * A store's reply moves its slot's buffer back, unless `parked`: the thread
+ * keeps the chunk until the whole-file hash reaches it, then says `freed`.
  */
 export type ChunkReply =
-  | { id: number; ok: boolean; parked?: boolean }
+  | { id: number; ok: boolean; parked?: boolean; buffer?: ArrayBuffer }
   | { id: number; digest: string }
-  | { id: number; error: string };
+  | { id: number; error: string; buffer?: ArrayBuffer };
 
-/** A parked chunk's slot is free again. */
+/** A parked chunk's slot is free again: its buffer, moved back. */
 export interface ChunkSlotFreed {
   freed: number;
+  buffer: ArrayBuffer;
 }

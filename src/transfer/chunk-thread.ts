@@ -11,7 +11,6 @@ import type {
   ChunkThreadReady,
   ChunkWorkerInit,
 } from './chunk-protocol.js';
-import { DIRECT_BLOCK } from './direct-io.js';
 
 export interface ChunkThreadInit extends Omit<
   ChunkWorkerInit,
@@ -36,7 +35,7 @@ interface Pending {
   reject(err: Error): void;
 }
 
-/** A slot of the buffer shared with the thread, leased to hold one chunk. */
+/** A slot leased to hold one chunk. */
 export interface ChunkSlot {
   slot: number;
   /** The slot's memory: room for one whole chunk. */
@@ -45,52 +44,57 @@ export interface ChunkSlot {
 
 export class ChunkThread {
   private readonly worker: Worker;
-  private readonly slots: Buffer;
-  private readonly free: number[];
+  /** Each slot's buffer while it is here (not moved to the thread), and its chunk's offset in it. */
+  private readonly buffers: (ArrayBuffer | undefined)[] = [];
+  private readonly offsets: number[] = [];
+  private readonly free: number[] = [];
   private readonly waiting: (() => void)[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly chunkSize: number;
-  /** Where the slots start in the shared buffer, once the thread has said (or its failure). */
-  private readonly slotsOffset: Promise<number>;
+  /** Settles once the thread has handed over the slot buffers (or failed). */
+  private readonly ready: Promise<void>;
   private readonly notReady: (err: Error) => void;
   private nextId = 0;
   private failure: Error | undefined;
 
   constructor(init: ChunkThreadInit) {
     this.chunkSize = init.chunkSize;
-    const shared = new SharedArrayBuffer(init.slots * init.chunkSize + DIRECT_BLOCK);
-    this.slots = Buffer.from(shared);
-    this.free = Array.from({ length: init.slots }, (_, i) => i);
     const chunkHashes = Buffer.alloc(init.chunkHashes.length * 32);
     init.chunkHashes.forEach((hex, i) => chunkHashes.write(hex, i * 32, 32, 'hex'));
     this.worker = new Worker(new URL('./chunk-worker.js', import.meta.url), {
       workerData: {
         ...init,
         chunkHashes,
-        slots: shared,
         // At least one slot stays for chunks on their way to the disk, so a fill never waits on the network.
         parkSlots: Math.max(0, init.slots - (init.fillSlots ?? 0) - 1),
       } satisfies ChunkWorkerInit,
       // It allocates little per chunk; a small young generation keeps the daemon's memory down.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
-    let ready!: (offset: number) => void;
+    let ready!: () => void;
     let notReady!: (err: Error) => void;
-    this.slotsOffset = new Promise((resolve, reject) => {
+    this.ready = new Promise((resolve, reject) => {
       ready = resolve;
       notReady = reject;
     });
     // Rejected only when the thread fails, and then every caller hears of it.
-    this.slotsOffset.catch(() => undefined);
+    this.ready.catch(() => undefined);
     this.notReady = notReady;
     this.worker.on('message', (reply: ChunkReply | ChunkThreadReady | ChunkSlotFreed) => {
-      if ('slotsOffset' in reply) return ready(reply.slotsOffset);
-      if ('freed' in reply) return this.freeSlot(reply.freed);
+      if ('slots' in reply) {
+        reply.slots.forEach((s, i) => {
+          this.buffers[i] = s.buffer;
+          this.offsets[i] = s.offset;
+          this.free.push(i);
+        });
+        return ready();
+      }
+      if ('freed' in reply) return this.giveBack(reply.freed, reply.buffer);
       const p = this.pending.get(reply.id);
       this.pending.delete(reply.id);
       if (!p) return;
-      if ('error' in reply) p.reject(new InternalError(reply.error));
-      else p.resolve(reply);
+      // Errors too: a failed store still hands its slot's buffer back.
+      p.resolve(reply);
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`the chunk thread exited (${code})`)));
@@ -102,53 +106,49 @@ export class ChunkThread {
    * The slot goes back with `storeSlot` or `release`.
    */
   async lease(): Promise<ChunkSlot> {
+    await this.ready;
     let slot = this.free.pop();
     while (slot === undefined) {
       if (this.failure) throw this.failure;
       await new Promise<void>((resolve) => this.waiting.push(resolve));
       slot = this.free.pop();
     }
-    try {
-      const at = (await this.slotsOffset) + slot * this.chunkSize;
-      return { slot, buffer: this.slots.subarray(at, at + this.chunkSize) };
-    } catch (err) {
-      this.release({ slot, buffer: Buffer.alloc(0) });
-      throw err;
-    }
+    const buffer = Buffer.from(this.buffers[slot]!, this.offsets[slot], this.chunkSize);
+    return { slot, buffer };
   }
 
   /** Gives back a slot that will not be stored. */
   release(leased: ChunkSlot): void {
-    this.freeSlot(leased.slot);
+    this.free.push(leased.slot);
+    this.waiting.shift()?.();
   }
 
-  private freeSlot(slot: number): void {
+  /** A slot's buffer is back from the thread: the slot is free again. */
+  private giveBack(slot: number, buffer: ArrayBuffer): void {
+    this.buffers[slot] = buffer;
     this.free.push(slot);
     this.waiting.shift()?.();
   }
 
   /**
    * Checks the chunk in the first `length` bytes of a leased slot against its
-   * hash and writes it if it matches (false if not); gives the slot back.
+   * hash and writes it if it matches (false if not); gives the slot back. The
+   * slot's buffer moves to the thread meanwhile (the leased view is emptied).
    * Rejects when it cannot be written.
    */
   async storeSlot(index: number, leased: ChunkSlot, length: number): Promise<boolean> {
-    let parked = false;
-    try {
-      const reply = await this.call({
-        op: 'store',
-        id: this.nextId++,
-        index,
-        slot: leased.slot,
-        length,
-      });
-      if (!('ok' in reply)) throw new InternalError('the chunk thread answered out of turn');
-      parked = reply.parked === true;
-      return reply.ok;
-    } finally {
-      // A parked chunk's slot comes back with the thread's `freed`.
-      if (!parked) this.release(leased);
-    }
+    const buffer = this.buffers[leased.slot]!;
+    this.buffers[leased.slot] = undefined;
+    // If the thread fails, its buffers go with it, and the slots are not needed any more.
+    const reply = await this.call(
+      { op: 'store', id: this.nextId++, index, slot: leased.slot, length, buffer },
+      [buffer],
+    );
+    // A parked chunk's buffer comes back with the thread's `freed`; one lost to an error, never.
+    if ('buffer' in reply && reply.buffer) this.giveBack(leased.slot, reply.buffer);
+    if ('error' in reply) throw new InternalError(reply.error);
+    if (!('ok' in reply)) throw new InternalError('the chunk thread answered out of turn');
+    return reply.ok;
   }
 
   /** `storeSlot` for a chunk held elsewhere: it is copied into a slot first. */
@@ -161,6 +161,7 @@ export class ChunkThread {
   /** The whole-file digest; every chunk must be stored. */
   async digest(): Promise<string> {
     const reply = await this.call({ op: 'digest', id: this.nextId++ });
+    if ('error' in reply) throw new InternalError(reply.error);
     if (!('digest' in reply)) throw new InternalError('the chunk thread answered out of turn');
     return reply.digest;
   }
@@ -175,11 +176,11 @@ export class ChunkThread {
     await this.worker.terminate();
   }
 
-  private call(req: ChunkRequest): Promise<ChunkReply> {
+  private call(req: ChunkRequest, moved: ArrayBuffer[] = []): Promise<ChunkReply> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<ChunkReply>((resolve, reject) => {
       this.pending.set(req.id, { resolve, reject });
-      this.worker.postMessage(req);
+      this.worker.postMessage(req, moved);
     });
   }
 
