@@ -5,21 +5,16 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createControlClient, deadline } from '../src/grpc/clients.js';
+import { procStats, type ProcStats } from './proc.js';
 
 const BIN = fileURLToPath(new URL('../../bin/p2pd', import.meta.url));
 
-export interface BenchDaemon {
+export interface BenchDaemon extends ProcStats {
   id: string;
   child: ChildProcess;
   grpcAddress: string;
   /** host:port of the REST API. */
   restAddress: string;
-  /** Resident set size now, bytes (Linux /proc; 0 elsewhere). */
-  rss(): Promise<number>;
-  /** Peak resident set size so far, bytes (Linux /proc; 0 elsewhere). */
-  peakRss(): Promise<number>;
-  /** CPU seconds (user + system) used so far (Linux /proc; 0 elsewhere). */
-  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -79,32 +74,12 @@ export async function startDaemon(
   child.stdout!.resume();
   child.stderr!.resume();
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const statusBytes = async (field: string): Promise<number> => {
-    try {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8');
-      const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
-      return kb ? Number(kb) * 1024 : 0;
-    } catch {
-      return 0;
-    }
-  };
   return {
     id,
     child,
     grpcAddress,
     restAddress,
-    rss: () => statusBytes('VmRSS'),
-    peakRss: () => statusBytes('VmHWM'),
-    cpuSeconds: async () => {
-      try {
-        const stat = await readFile(`/proc/${child.pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100/s on Linux).
-        return (Number(fields[11]) + Number(fields[12])) / 100;
-      } catch {
-        return 0;
-      }
-    },
+    ...procStats(child.pid),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;

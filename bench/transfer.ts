@@ -1,10 +1,10 @@
 // Transfer benchmark: one file fetched over loopback by a real p2pd daemon
 // from 1 (and 3) real source daemons, verified chunk by chunk and whole,
-// beside a plain HTTP download of the same file in the same run. Cases take
-// turns, several rounds, and each reports its median run.
+// beside a plain HTTP download of the same file and, when it is installed, a
+// Syncthing folder sync (issue 17's bar: p2pd ≥ 1.2× Syncthing), in the same
+// run. Cases take turns, several rounds, and each reports its median run.
 import { fork, type ChildProcess } from 'node:child_process';
-import { createHash, randomFillSync } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { link, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -14,12 +14,19 @@ import { fileURLToPath } from 'node:url';
 import { createControlClient, deadline } from '../src/grpc/clients.js';
 import type { TransferProgress__Output } from '../src/generated/p2p/v1/TransferProgress.js';
 import { startDaemon, waitIndexed, type BenchDaemon } from './daemons.js';
+import { hashFile, writeRandomFile } from './files.js';
+import {
+  startSyncthingSender,
+  syncthingFetch,
+  syncthingVersion,
+  type SyncthingSender,
+} from './syncthing.js';
 import { MiB, envInt, type Bench, type BenchRow } from './table.js';
 
 export const transferBench: Bench = {
   name: 'transfer',
   describe:
-    'verified p2pd fetch over loopback (TLS, and 1 source on a plaintext wire for the cost of encryption) beside plain HTTP, median of BENCH_TRANSFER_RUNS (default 3) interleaved runs (BENCH_TRANSFER_MIB, default 1024; BENCH_TRANSFER_SOURCES, default 1,3)',
+    'verified p2pd fetch over loopback (TLS, and 1 source on a plaintext wire for the cost of encryption) beside plain HTTP and, when `syncthing` is on the PATH, Syncthing (send-only to receive-only folder, TLS 1.3, fsync), median of BENCH_TRANSFER_RUNS (default 3) interleaved runs (BENCH_TRANSFER_MIB, default 1024; BENCH_TRANSFER_SOURCES, default 1,3)',
   async run(): Promise<BenchRow[]> {
     const sources = (process.env.BENCH_TRANSFER_SOURCES ?? '1,3')
       .split(',')
@@ -31,12 +38,14 @@ export const transferBench: Bench = {
       runs: envInt('BENCH_TRANSFER_RUNS', 3),
     });
     const http = rows[0]!.mibPerSecond;
+    const syncthing = rows.find((r) => r.syncthing)?.mibPerSecond;
     return rows.map((r) => ({
       case: r.label,
       'MiB/s': Math.round(r.mibPerSecond),
       'runs MiB/s': r.runs.map(Math.round).join(' '),
       seconds: r.seconds,
       'x HTTP': r.mibPerSecond / http,
+      'x Syncthing': syncthing === undefined ? '' : r.mibPerSecond / syncthing,
       'fetcher peak RSS MiB': r.fetcherRss === undefined ? '' : Math.round(r.fetcherRss / MiB),
       'source peak RSS MiB': r.sourceRss === undefined ? '' : Math.round(r.sourceRss / MiB),
       'fetcher CPU s': r.fetcherCpu ?? '',
@@ -56,7 +65,7 @@ export interface TransferBenchOptions {
 }
 
 /** One run of a case. */
-interface TransferRun {
+export interface TransferRun {
   mibPerSecond: number;
   seconds: number;
   /** Peak RSS of the fetching daemon and of the (largest) source daemon, bytes. */
@@ -71,6 +80,8 @@ interface TransferRun {
 export interface TransferBenchRow extends TransferRun {
   label: string;
   runs: number[];
+  /** The Syncthing case, the bar the other rows are priced against. */
+  syncthing?: boolean;
 }
 
 /** The gRPC config of a daemon on a plaintext peer wire (no TLS). */
@@ -81,7 +92,12 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
   const sources: BenchDaemon[] = [];
   let plainSource: BenchDaemon | undefined;
   let http: { server: ChildProcess; port: number } | undefined;
+  let syncthing: SyncthingSender | undefined;
   try {
+    const syncthingAt = await syncthingVersion();
+    if (syncthingAt === undefined) {
+      console.log('skipped Syncthing: `syncthing` is not on the PATH (apt-get install syncthing)');
+    }
     const file = join(dir, 'origin.bin');
     log(`writing ${fmtMiB(options.sizeBytes)} MiB of random data`);
     const sha256 = await writeRandomFile(file, options.sizeBytes);
@@ -104,7 +120,12 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
     });
     log(`${count + 1} source daemon(s) indexing`);
     await Promise.all([...sources, plainSource].map((d) => waitIndexed(d, 1)));
-    const cases: { label: string; run: () => Promise<TransferRun> }[] = [
+    if (syncthingAt !== undefined) {
+      log(`Syncthing ${syncthingAt} sender scanning`);
+      syncthing = await startSyncthingSender(join(dir, 'syncthing'), file, options.sizeBytes);
+      log(`Syncthing sender scanned the file in ${syncthing.scanSeconds.toFixed(2)} s`);
+    }
+    const cases: { label: string; syncthing?: boolean; run: () => Promise<TransferRun> }[] = [
       ...[false, true].map((fsync) => ({
         label: `plain HTTP (node http, no verification${fsync ? ', fsync' : ''})`,
         run: () => httpDownload(dir, http!.port, options.sizeBytes, fsync),
@@ -117,6 +138,15 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
         label: 'p2pd verified fetch, 1 source, plaintext wire (grpc.plaintextPeers)',
         run: () => p2pFetch(dir, sha256, options.sizeBytes, [plainSource!], PLAINTEXT),
       },
+      ...(syncthing
+        ? [
+            {
+              label: `Syncthing ${syncthingAt} (TLS 1.3, SHA-256, fsync)`,
+              syncthing: true,
+              run: () => syncthingFetch(syncthing!, sha256),
+            },
+          ]
+        : []),
     ];
     const runs: TransferRun[][] = cases.map(() => []);
     for (let r = 1; r <= options.runs; r++) {
@@ -127,33 +157,17 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
       const sorted = [...runs[i]!].sort((a, b) => a.mibPerSecond - b.mibPerSecond);
       return {
         label: c.label,
+        ...(c.syncthing ? { syncthing: true } : {}),
         ...sorted[Math.floor((sorted.length - 1) / 2)]!,
         runs: runs[i]!.map((run) => run.mibPerSecond),
       };
     });
   } finally {
     http?.server.kill();
+    await syncthing?.stop();
     await Promise.all([...sources, ...(plainSource ? [plainSource] : [])].map((d) => d.stop()));
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-async function writeRandomFile(path: string, size: number): Promise<string> {
-  const hash = createHash('sha256');
-  const handle = await open(path, 'w');
-  try {
-    const block = Buffer.allocUnsafe(16 * MiB);
-    for (let done = 0; done < size;) {
-      const n = Math.min(block.length, size - done);
-      randomFillSync(block, 0, n);
-      hash.update(block.subarray(0, n));
-      await handle.write(block, 0, n);
-      done += n;
-    }
-  } finally {
-    await handle.close();
-  }
-  return hash.digest('hex');
 }
 
 /** Node's http server, in its own process, serving the file. */
@@ -265,13 +279,6 @@ function fetch(
       resolve(last);
     });
   });
-}
-
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const piece of createReadStream(path, { highWaterMark: MiB }))
-    hash.update(piece as Buffer);
-  return hash.digest('hex');
 }
 
 function log(message: string): void {

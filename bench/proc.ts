@@ -1,0 +1,38 @@
+// A child process's memory and CPU as Linux /proc reports them, so that every
+// bench case (p2pd daemons, Syncthing instances) fills its columns the same way.
+import { readFile } from 'node:fs/promises';
+
+export interface ProcStats {
+  /** Resident set size now, bytes (Linux /proc; 0 elsewhere). */
+  rss(): Promise<number>;
+  /** Peak resident set size so far, bytes (Linux /proc; 0 elsewhere). */
+  peakRss(): Promise<number>;
+  /** CPU seconds (user + system, all threads) used so far (Linux /proc; 0 elsewhere). */
+  cpuSeconds(): Promise<number>;
+}
+
+export function procStats(pid: number | undefined): ProcStats {
+  const statusBytes = async (field: string): Promise<number> => {
+    try {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8');
+      const kb = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1];
+      return kb ? Number(kb) * 1024 : 0;
+    } catch {
+      return 0;
+    }
+  };
+  return {
+    rss: () => statusBytes('VmRSS'),
+    peakRss: () => statusBytes('VmHWM'),
+    cpuSeconds: async () => {
+      try {
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100/s on Linux).
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      } catch {
+        return 0;
+      }
+    },
+  };
+}
