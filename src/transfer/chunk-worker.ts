@@ -7,7 +7,7 @@
 // chunk. Whole blocks go to the disk by direct I/O where the file system
 // allows it (see direct-io.ts).
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, write } from 'node:fs';
+import { closeSync, openSync, read, write } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ChunkMap } from './chunk-map.js';
 import type {
@@ -33,8 +33,8 @@ const fd = openSync(init.path, 'r+');
 const directFd = init.directIo && init.size >= DIRECT_BLOCK ? openDirect(init.path) : undefined;
 /** directFd while direct I/O works. */
 let direct = directFd;
-/** Writes on the libuv pool: the file is closed only once they are done. */
-let writing = 0;
+/** Writes and reads on the libuv pool: the file is closed only once they are done. */
+let busy = 0;
 let closing = false;
 let closed: (() => void) | undefined;
 const readSpace = Buffer.allocUnsafeSlow(init.chunkSize + DIRECT_BLOCK);
@@ -54,17 +54,28 @@ function chunkLength(index: number): number {
   return Math.min(init.chunkSize, init.size - index * init.chunkSize);
 }
 
-function readBack(index: number): Buffer {
+/**
+ * Reads a chunk back from the file on the libuv pool, so this thread hashes
+ * arriving chunks meanwhile instead of waiting for the disk.
+ */
+function readBack(index: number, done: (err: Error | null, data?: Buffer) => void): void {
   const length = chunkLength(index);
   const position = index * init.chunkSize;
   // Direct reads only where direct writes went: a short last chunk sits in the page cache.
   const from = direct !== undefined && isBlockAligned(position, length) ? direct : fd;
-  for (let at = 0; at < length;) {
-    const n = readSync(from, readBuffer, at, length - at, position + at);
-    if (n === 0) throw new Error(`the partial file ends inside chunk ${index}`);
-    at += n;
-  }
-  return readBuffer.subarray(0, length);
+  const step = (at: number): void => {
+    if (at === length) return done(null, readBuffer.subarray(0, length));
+    busy++;
+    read(from, readBuffer, at, length - at, position + at, (err, n) => {
+      busy--;
+      if (busy === 0) closed?.();
+      if (closing) return done(new Error('the partial file is closed'));
+      if (err) return done(err);
+      if (n === 0) return done(new Error(`the partial file ends inside chunk ${index}`));
+      step(at + n);
+    });
+  };
+  step(0);
 }
 
 /**
@@ -72,38 +83,83 @@ function readBack(index: number): Buffer {
  * its turn (then the slot goes back): several requests in flight interleave,
  * so most chunks arrive a little early, and reading them back from the disk
  * cost the thread about as much as hashing them. Beyond `parkSlots`, they
- * are read back after all.
+ * are read back after all (off this thread, see readBack).
  */
 interface Parked {
   slot: number;
   buffer: ArrayBuffer;
   data: Buffer;
   written: boolean;
-  hashed: boolean;
+  /** Hashed from here, or given up for a chunk nearer the hash (read back later). */
+  done: boolean;
 }
 const parked = new Map<number, Parked>();
 
+/** A chunk is being read back for the whole-file hash. */
+let readingBack = false;
+/** Why hashing forward stopped for good (a failed read-back). */
+let advanceError: Error | undefined;
+/** Digest requests waiting for a read-back to finish. */
+const whenAdvanced: (() => void)[] = [];
+
 /** Hashes forward over the chunks parked or already on disk. */
 function advance(): void {
+  if (readingBack) return;
+  if (advanceError) {
+    for (const wake of whenAdvanced.splice(0)) wake();
+    return;
+  }
   while (cursor < count) {
     const early = parked.get(cursor);
     if (early) {
       whole.update(early.data);
-      early.hashed = true;
+      early.done = true;
       unpark(cursor);
     } else if (onDisk.has(cursor)) {
-      whole.update(readBack(cursor));
-    } else {
+      readingBack = true;
+      readBack(cursor, (err, data) => {
+        readingBack = false;
+        if (err) advanceError = err;
+        else {
+          whole.update(data!);
+          cursor++;
+          advance();
+        }
+        if (!readingBack) for (const wake of whenAdvanced.splice(0)) wake();
+      });
       return;
+    } else {
+      break;
     }
     cursor++;
   }
+  for (const wake of whenAdvanced.splice(0)) wake();
 }
 
-/** A parked chunk both hashed and written gives its slot back. */
+/**
+ * Keeps a chunk that came early, if there is room or it is nearer the hash
+ * than the farthest kept one (which then goes): the chunks kept are always
+ * the next ones the hash needs.
+ */
+function park(index: number, slot: number, buffer: ArrayBuffer, data: Buffer): Parked | undefined {
+  if (index <= cursor || parked.has(index) || init.parkSlots === 0) return undefined;
+  if (parked.size >= init.parkSlots) {
+    // Only a chunk already on disk can go: it is read back when its turn comes.
+    let farthest = -1;
+    for (const [i, p] of parked) if (p.written && i > farthest) farthest = i;
+    if (farthest < index) return undefined;
+    parked.get(farthest)!.done = true;
+    unpark(farthest);
+  }
+  const p: Parked = { slot, buffer, data, written: false, done: false };
+  parked.set(index, p);
+  return p;
+}
+
+/** A parked chunk both written and hashed (or given up) gives its slot back. */
 function unpark(index: number): void {
   const p = parked.get(index);
-  if (!p?.hashed || !p.written) return;
+  if (!p?.done || !p.written) return;
   parked.delete(index);
   port.postMessage({ freed: p.slot, buffer: p.buffer } satisfies ChunkSlotFreed, [p.buffer]);
 }
@@ -111,9 +167,9 @@ function unpark(index: number): void {
 /** Writes all of `data` at `position` on the libuv pool, while this thread hashes on. */
 function writeAll(data: Buffer, position: number, done: (err: Error | null) => void): void {
   const to = direct !== undefined && isBlockAligned(position, data.length) ? direct : fd;
-  writing++;
+  busy++;
   write(to, data, 0, data.length, position, (err, n) => {
-    writing--;
+    busy--;
     if (err && to === directFd && err.code === 'EINVAL') {
       // The file system took the descriptor but not this write: write plainly from now on.
       direct = undefined;
@@ -122,7 +178,7 @@ function writeAll(data: Buffer, position: number, done: (err: Error | null) => v
     if (err) done(err);
     else if (n < data.length) writeAll(data.subarray(n), position + n, done);
     else done(null);
-    if (writing === 0) closed?.();
+    if (busy === 0) closed?.();
   });
 }
 
@@ -135,7 +191,7 @@ function close(then: () => void): void {
     closeSync(fd);
     then();
   };
-  if (writing === 0) closed();
+  if (busy === 0) closed();
 }
 
 function store(id: number, index: number, slot: number, buffer: ArrayBuffer, data: Buffer): void {
@@ -143,28 +199,22 @@ function store(id: number, index: number, slot: number, buffer: ArrayBuffer, dat
   if (!digest.equals(expected.subarray(index * 32, index * 32 + 32))) {
     return reply({ id, ok: false, buffer });
   }
-  let park: Parked | undefined;
+  let kept: Parked | undefined;
   if (index === cursor) {
     whole.update(data);
     cursor++;
-  } else if (index > cursor && parked.size < init.parkSlots && !parked.has(index)) {
-    park = { slot, buffer, data, written: false, hashed: false };
-    parked.set(index, park);
+  } else {
+    kept = park(index, slot, buffer, data);
   }
   writeAll(data, index * init.chunkSize, (err) => {
     if (err) {
-      if (park) parked.delete(index);
+      if (kept) parked.delete(index);
       return reply({ id, error: err.message, buffer });
     }
     onDisk.set(index);
-    if (park) park.written = true;
-    try {
-      advance();
-    } catch (e) {
-      if (park) parked.delete(index);
-      return reply({ id, error: (e as Error).message, buffer });
-    }
-    if (!park) return reply({ id, ok: true, buffer });
+    if (kept) kept.written = true;
+    advance();
+    if (!kept) return reply({ id, ok: true, buffer });
     // A parked chunk's buffer comes back later, with `freed` (maybe just now).
     reply({ id, ok: true, parked: true });
     unpark(index);
@@ -195,9 +245,12 @@ port.on('message', (req: ChunkRequest) => {
       return store(req.id, req.index, req.slot, req.buffer, data);
     }
     if (req.op === 'close') return close(() => reply({ id: req.id, ok: true }));
+    whenAdvanced.push(() => {
+      if (advanceError) return reply({ id: req.id, error: advanceError.message });
+      if (cursor < count) return reply({ id: req.id, error: `chunk ${cursor} is not on disk` });
+      reply({ id: req.id, digest: whole.digest('hex') });
+    });
     advance();
-    if (cursor < count) throw new Error(`chunk ${cursor} is not on disk`);
-    reply({ id: req.id, digest: whole.digest('hex') });
   } catch (err) {
     // A store's buffer goes back unless it already did (a moved buffer is empty here).
     const buffer = req.op === 'store' && req.buffer.byteLength > 0 ? req.buffer : undefined;

@@ -46,7 +46,7 @@ export class WrongDataError extends Error {}
 /** Chunk buffers of one fetch stay under this many bytes, whatever the chunk size. */
 const BUFFER_BUDGET = 96 * 1024 * 1024;
 /** Bytes of chunks waiting for the chunk thread at once (at least two chunks). */
-const SLOT_BUDGET = 8 * 1024 * 1024;
+const SLOT_BUDGET = 16 * 1024 * 1024;
 /** How often the chunk map is saved while chunks arrive, ms. */
 const SAVE_INTERVAL_MS = 1000;
 
