@@ -1,7 +1,8 @@
 // What a user does with a release: `npm pack`, a global install of the
 // tarball (into a temp prefix here), then `p2pd --config peer.json` from
 // another folder, with `p2pd` found on the PATH. Proves the tarball ships
-// everything the daemon loads (dist/, the .proto, the web UI).
+// everything the daemon loads (dist/, the .proto, the web UI). And what one
+// does with the repository: `npm install -g .` in a fresh clone.
 import { expect } from 'chai';
 import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
@@ -22,6 +23,9 @@ function run(cmd: string, args: string[], cwd: string): Promise<string> {
   });
 }
 
+/** From npm's cache where it can (CI's `npm ci` just filled it), and no chatter. */
+const QUIET = ['--prefer-offline', '--no-audit', '--no-fund'];
+
 describe('install: npm pack, global install, p2pd --config', function () {
   this.timeout(300_000);
   let dir: string;
@@ -38,22 +42,21 @@ describe('install: npm pack, global install, p2pd --config', function () {
     const tarball = (await readdir(dir)).find((f) => f.endsWith('.tgz'))!;
     expect(tarball).to.match(/^p2pd-\d+\.\d+\.\d+\.tgz$/);
     const prefix = join(dir, 'prefix');
-    await run(
-      'npm',
-      [
-        'install',
-        '-g',
-        '--prefix',
-        prefix,
-        '--prefer-offline',
-        '--no-audit',
-        '--no-fund',
-        join(dir, tarball),
-      ],
-      dir,
-    );
+    await run('npm', ['install', '-g', '--prefix', prefix, ...QUIET, join(dir, tarball)], dir);
+    await startsAPeer(prefix, 'tarball');
+  });
 
-    const home = join(dir, 'elsewhere');
+  it('installs with npm install -g . from a fresh clone (which has no dist/ and no compiler yet)', async () => {
+    const clone = join(dir, 'clone');
+    await run('git', ['clone', '--quiet', '--depth', '1', `file://${ROOT}`, clone], dir);
+    const prefix = join(dir, 'clone-prefix');
+    await run('npm', ['install', '-g', '.', '--prefix', prefix, ...QUIET], clone);
+    await startsAPeer(prefix, 'clone');
+  });
+
+  /** `p2pd --config peer.json` run from a folder of its own, found on the PATH under `prefix`. */
+  async function startsAPeer(prefix: string, name: string): Promise<void> {
+    const home = join(dir, `elsewhere-${name}`);
     await mkdir(join(home, 'share'), { recursive: true });
     await writeFile(join(home, 'share', 'hello.txt'), 'hello from an installed peer\n');
     await writeFile(
@@ -97,5 +100,5 @@ describe('install: npm pack, global install, p2pd --config', function () {
       child.kill('SIGINT');
     }
     expect(await exited, output).to.equal(0);
-  });
+  }
 });
