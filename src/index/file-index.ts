@@ -205,22 +205,33 @@ export class FileIndex {
 
   /**
    * Adds a file to the share from a byte stream: never overwrites (a taken
-   * name gets ` (n)`), never escapes the folder, refuses more than maxBytes.
+   * name gets ` (n)`, unless it holds these very bytes: then that file is the
+   * answer, `existing`), never escapes the folder, refuses more than maxBytes.
    */
   async addFile(
     name: string,
     source: AsyncIterable<Uint8Array>,
     maxBytes: number,
-  ): Promise<{ entry: FileEntry; name: string }> {
+  ): Promise<{ entry: FileEntry; name: string; existing: boolean }> {
     const { sharedDir, dataDir, chunkSize } = this.init;
-    const { found, hashes } = await writeIntoShare(
+    const { found, hashes, existing } = await writeIntoShare(
       { sharedDir, dataDir, chunkSize },
       name,
       source,
-      { maxBytes },
+      { maxBytes, holds: (rel, sha256) => this.holds(rel, sha256) },
     );
-    const entry = await this.addKnown(found, { ...hashes, chunkSize });
-    return { entry, name: found.rel };
+    const entry = existing
+      ? (this.entry(hashes.sha256) ?? (await this.addKnown(found, { ...hashes, chunkSize })))
+      : await this.addKnown(found, { ...hashes, chunkSize });
+    return { entry, name: found.rel, existing };
+  }
+
+  /** Whether the file at `rel` is indexed as `sha256` and unchanged since. */
+  private async holds(rel: string, sha256: string): Promise<boolean> {
+    const record = this.table.record(rel);
+    if (record?.sha256 !== sha256) return false;
+    const found = await statShared(this.init.sharedDir, rel).catch(() => undefined);
+    return found?.size === record.size && found.mtimeMs === record.mtimeMs;
   }
 
   /**

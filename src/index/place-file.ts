@@ -17,6 +17,8 @@ export interface Placed {
   /** Relative POSIX path under root. */
   rel: string;
   abs: string;
+  /** The name held these very bytes already (see `same`): nothing was added. */
+  existing?: boolean;
 }
 
 /**
@@ -24,8 +26,15 @@ export interface Placed {
  * `rel` must already be a checked relative name (checkShareName). The temp
  * file stays where it was; the caller removes it. Fails with typed errors
  * (ConflictError, NameTooLongError, NoSpaceError, ...) that name no host path.
+ * If `same` says a taken name already holds these bytes, that name is the
+ * answer (`existing`): the same upload twice is one file, not `name (1)`.
  */
-export async function placeUnique(root: string, rel: string, tmp: string): Promise<Placed> {
+export async function placeUnique(
+  root: string,
+  rel: string,
+  tmp: string,
+  same?: (rel: string) => Promise<boolean>,
+): Promise<Placed> {
   try {
     const realRoot = await realpath(root);
     const slash = rel.lastIndexOf('/');
@@ -38,6 +47,8 @@ export async function placeUnique(root: string, rel: string, tmp: string): Promi
         return { rel: toRelPosix(realRoot, abs), abs };
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const taken = toRelPosix(realRoot, abs);
+        if (same && (await same(taken))) return { rel: taken, abs, existing: true };
       }
     }
     throw new AlreadyExistsError(`too many files named like ${rel}`);

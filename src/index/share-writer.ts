@@ -25,11 +25,15 @@ export interface ShareWriteOptions {
   expectedSize?: number;
   /** When known up front: the content must hash to this. */
   expectedSha256?: string;
+  /** Whether the file now at a taken name is known to hash to `sha256` (then it is kept as the answer). */
+  holds?: (rel: string, sha256: string) => Promise<boolean>;
 }
 
 export interface ShareWriteResult {
   found: FoundFile;
   hashes: FileHashes;
+  /** The bytes were there already under that name (see ShareWriteOptions.holds). */
+  existing: boolean;
 }
 
 export async function writeIntoShare(
@@ -90,7 +94,13 @@ async function writeThenPlace(
       `content hashes to ${hashes.sha256}, expected ${options.expectedSha256}`,
     );
   }
-  const placed = await placeUnique(init.sharedDir, rel, tmp);
+  const holds = options.holds;
+  const placed = await placeUnique(
+    init.sharedDir,
+    rel,
+    tmp,
+    holds ? (taken) => holds(taken, hashes.sha256) : undefined,
+  );
   const s = await stat(placed.abs);
   return {
     found: {
@@ -101,5 +111,6 @@ async function writeThenPlace(
       ino: s.ino,
     },
     hashes,
+    existing: placed.existing === true,
   };
 }

@@ -124,6 +124,25 @@ describe('REST POST /api/v1/files', () => {
     expect(original.names).to.deep.equal(['a.txt']);
   });
 
+  it('answers the same bytes under the same name with the file already there, not a copy', async () => {
+    const bytes = randomBytes(3000);
+    const first = await post(bytes, '?name=again/same.bin');
+    expect(first.status).to.equal(201);
+    const added = (await first.json()) as Added;
+    for (const body of [bytes, form([['file', new Blob([bytes]), 'same.bin']])]) {
+      const again = await post(body, '?name=again/same.bin');
+      expect(again.status, 'nothing new was stored').to.equal(200);
+      expect(again.headers.get('location')).to.equal(null);
+      expect(((await again.json()) as Added).name).to.equal('again/same.bin');
+    }
+    expect(await readdir(join(peer.shared, 'again'))).to.deep.equal(['same.bin']);
+    // Other bytes under that name still get a name of their own.
+    const other = await post(Buffer.from('other bytes'), '?name=again/same.bin');
+    expect(other.status).to.equal(201);
+    expect(((await other.json()) as Added).name).to.equal('again/same (1).bin');
+    expect(added.file.sha256).to.equal(sha256(bytes));
+  });
+
   describe('refusals leave nothing behind', () => {
     let before: { share: string[]; dir: string[] };
     const tmpTree = (): Promise<string[]> => tree(join(peer.daemon.config.dataDir, 'tmp'));

@@ -111,8 +111,9 @@ export function fileRoutes(core: Core): Route[] {
         'A raw body named by `?name=`, or multipart/form-data with one file part, named by ' +
         "`?name=`, else a `name` field sent before the file, else the part's filename. " +
         'A taken name (by a file or a folder) gets " (n)" added, its stem cut to fit 255 bytes; ' +
-        'nothing is ever overwritten. Folders in the name are created inside the share only, ' +
-        'after resolving links.',
+        'nothing is ever overwritten. The same bytes again under a name that holds them are not ' +
+        'stored twice: the answer is that file, 200. Folders in the name are created inside the ' +
+        'share only, after resolving links.',
       query: UploadQuery,
       streamedBody: {
         description: `The file, at most ${maxUploadBytes} bytes (rest.maxUploadBytes)`,
@@ -126,6 +127,10 @@ export function fileRoutes(core: Core): Route[] {
         },
       },
       responses: {
+        200: {
+          description: 'Already shared under that name (the same bytes): nothing was added',
+          schema: AddedFileSchema,
+        },
         201: {
           description: 'Stored and indexed',
           schema: AddedFileSchema,
@@ -146,13 +151,13 @@ export function fileRoutes(core: Core): Route[] {
       },
       handler: async ({ query }, req, res) => {
         refuseFormBody(req);
-        const { entry, name } = await receiveUpload(
+        const { entry, name, existing } = await receiveUpload(
           req,
           res,
           { maxBytes: maxUploadBytes, name: query.name },
           (target, source) => index.addFile(target, source, maxUploadBytes),
         );
-        res.status(201).location(`/api/v1/files/${entry.sha256}`);
+        if (!existing) res.status(201).location(`/api/v1/files/${entry.sha256}`);
         return { name, file: toFileDetail(entry) };
       },
     }),
