@@ -35,6 +35,13 @@ export interface DownloaderInit {
    * are picked at random and then the rarest first, instead of in order.
    */
   swarm?: boolean;
+  /**
+   * Under a download limit: bytes that may be asked for and not yet received,
+   * about a second at the limit (Infinity: no bound). Requests shrink to half
+   * of it, so what a source sends ahead of the limit stays small and a
+   * change of the limit is felt at once.
+   */
+  inFlightBudget?: () => number;
 }
 
 export interface DownloaderIo {
@@ -49,6 +56,10 @@ export interface DownloaderIo {
   store(index: number, data: Buffer, owned: boolean): Promise<boolean>;
   /** A chunk was verified and written. */
   onChunk(index: number, length: number, source: SourceState): void;
+  /** Waits for the download limits (see RangeReceiverIo.pace); absent: no limits. */
+  pace?(source: SourceState, bytes: number, signal: AbortSignal): Promise<void> | undefined;
+  /** The slowest rate a request may be held to by the limits, bytes/s; 0: none. */
+  floorRate?(): number;
 }
 
 interface Request {
@@ -90,6 +101,8 @@ export class ChunkDownloader {
   private readonly requests = new Set<Request>();
   private readonly settled = new Set<Promise<void>>();
   private scanFrom = 0;
+  /** Chunks one request may ask for now (the download limit may lower it). */
+  private spanChunks: number;
   private finished = false;
   private failure: Error | undefined;
   private wake: NodeJS.Timeout | undefined;
@@ -106,6 +119,7 @@ export class ChunkDownloader {
   ) {
     this.count = meta.chunkHashes.length;
     this.holders = new Uint8Array(this.count);
+    this.spanChunks = init.requestChunks;
   }
 
   /** Resolves once every chunk is verified and written; rejects when no source can go on. */
@@ -136,7 +150,16 @@ export class ChunkDownloader {
     clearTimeout(this.wake);
     // Sources with a free slot but nothing needed that they hold, this round.
     const idle = new Set<SourceState>();
+    const budget = this.init.inFlightBudget?.() ?? Infinity;
+    const { chunkSize } = this.meta;
+    this.spanChunks = Number.isFinite(budget)
+      ? Math.max(1, Math.min(this.init.requestChunks, Math.floor(budget / 2 / chunkSize)))
+      : this.init.requestChunks;
     while (this.requests.size < this.init.maxRequests) {
+      // Under a limit, ask for no more than about a second's worth at once (one request at least).
+      if (this.requests.size > 0 && this.awaitedBytes() + this.spanChunks * chunkSize > budget) {
+        break;
+      }
       const source = this.pickSource(idle);
       if (!source) break;
       const span = this.takeSpan(source) ?? this.endGameSpan(source);
@@ -216,10 +239,7 @@ export class ChunkDownloader {
     // A source measured slower than the others gets shorter runs.
     const fastest = Math.max(...live.map((s) => s.rate));
     const share = source.rate > 0 && fastest > 0 ? source.rate / fastest : 1;
-    let max = Math.max(
-      1,
-      Math.min(this.init.requestChunks, fair, Math.ceil(this.init.requestChunks * share)),
-    );
+    let max = Math.max(1, Math.min(this.spanChunks, fair, Math.ceil(this.spanChunks * share)));
     const crowd = this.crowd(live);
     const swarm = crowd || this.init.swarm === true;
     const first = swarm ? this.rarest(source, live, i, crowd) : i;
@@ -326,6 +346,10 @@ export class ChunkDownloader {
         stallTimeoutMs: this.init.stallTimeoutMs,
         deliver: (index, data, owned) => this.deliver(req, index, data, owned),
         room: () => this.room(),
+        ...(this.io.pace
+          ? { pace: (bytes: number, signal: AbortSignal) => this.io.pace!(source, bytes, signal) }
+          : {}),
+        ...(this.io.floorRate ? { floorRate: () => this.io.floorRate!() } : {}),
       },
     )
       .then(
@@ -338,6 +362,13 @@ export class ChunkDownloader {
         this.pump();
       });
     this.settled.add(running);
+  }
+
+  /** Bytes asked for and not yet received, about. */
+  private awaitedBytes(): number {
+    let chunks = 0;
+    for (const r of this.requests) chunks += r.end - r.next;
+    return chunks * this.meta.chunkSize;
   }
 
   /** Resolves once the bytes being verified or written are under the budget. */

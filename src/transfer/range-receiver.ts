@@ -1,7 +1,9 @@
 // One Download request of a fetch: streams a run of chunks from one source,
 // checks the stream is the range asked for, cuts it into chunks and hands
 // each on as soon as it is whole, without waiting for the previous one's
-// verdict. A request that brings nothing for too long is abandoned.
+// verdict. A request that brings nothing for too long is abandoned. Under a
+// download limit each piece waits for its bytes before it is handed on; the
+// stream is not read meanwhile, so gRPC's flow control slows the source.
 import { TimeoutError, UnavailableError } from '../errors.js';
 import type { FileMeta } from './metadata.js';
 import type { PeerTransport } from './transport.js';
@@ -31,6 +33,13 @@ export interface RangeReceiverIo {
   deliver(index: number, data: Buffer, owned: boolean): Promise<void>;
   /** Resolves when more received bytes may be handed on. */
   room(): Promise<void>;
+  /** Resolves when `bytes` from this source may be taken in (download limits); undefined: now. */
+  pace?(bytes: number, signal: AbortSignal): Promise<void> | undefined;
+  /**
+   * Under a download limit, the slowest rate this request may be held to,
+   * bytes/s: its deadline allows for it. 0 or absent: no limit.
+   */
+  floorRate?(): number;
 }
 
 /** Resolves once every chunk of the range was delivered; rejects with why it stopped. */
@@ -44,6 +53,7 @@ export async function receiveRange(
   const offset = req.first * chunkSize;
   const endByte = Math.min(size, req.end * chunkSize);
   const length = endByte - offset;
+  const floor = Math.min(MIN_RATE, io.floorRate?.() || MIN_RATE);
   let stall: NodeJS.Timeout | undefined;
   const arm = (): void => {
     clearTimeout(stall);
@@ -71,13 +81,21 @@ export async function receiveRange(
       .finally(() => checks.delete(p));
     checks.add(p);
   };
+  /** Waits for the download limits before a chunk is handed on; undefined when it may go now. */
+  const pace = (bytes: number): Promise<void> | undefined => {
+    const wait = io.pace?.(bytes, req.controller.signal);
+    if (!wait) return undefined;
+    // Held back by our own limit: not the source's stall.
+    clearTimeout(stall);
+    return wait.then(arm);
+  };
   try {
     const pieces = io.transport.download(
       req.address,
       { sha256, offset, length },
       {
         signal: req.controller.signal,
-        timeoutMs: io.stallTimeoutMs + Math.ceil((length * 1000) / MIN_RATE),
+        timeoutMs: io.stallTimeoutMs + Math.ceil((length * 1000) / floor),
       },
     );
     for await (const piece of pieces) {
@@ -95,6 +113,8 @@ export async function receiveRange(
           // A whole chunk in one message: handed on where it lies, no copy.
           const whole = data.subarray(0, len);
           data = data.subarray(len);
+          const wait = pace(len);
+          if (wait) await wait;
           check(chunk++, whole, data.length === 0);
           continue;
         }
@@ -104,6 +124,8 @@ export async function receiveRange(
         filled += n;
         data = data.subarray(n);
         if (filled === len) {
+          const wait = pace(len);
+          if (wait) await wait;
           check(chunk++, buffer, true);
           buffer = undefined;
           filled = 0;
