@@ -60,7 +60,7 @@ describe('bandwidth limits', function () {
     expect(rate / MiB).to.be.within(0.95, 1.05);
   });
 
-  it('lets whole messages larger than the burst through, in debt, at the rate', async () => {
+  it('lets messages larger than the burst through, each when all its bytes are due', async () => {
     const limiter = new BandwidthLimiter({}, { ...none, download: 2 * MiB });
     const flow = pump(limiter, 'a', 1 * MiB);
     await sleep(600);

@@ -1,10 +1,12 @@
 // A token bucket for bytes: `rate` bytes per second, a small burst, and a
-// queue of waiters served in order. A waiter may take more than the burst
-// (a whole message): it goes as soon as the bucket is full, and the bucket
-// goes into debt for the rest, so over any long span no more than
-// burst + rate x time bytes pass, whatever the message sizes. The rate can
-// change at any moment and waiters already queued are re-timed at once:
-// nobody holds an allowance granted at the old rate.
+// queue of waiters served in order. A waiter goes once the bucket holds all
+// its bytes; one that asks for more than the burst (a whole message) has the
+// bucket fill past the burst for it, so it waits exactly as long as its bytes
+// take at the rate: over any span no more than burst + rate x time bytes
+// pass, whatever the message sizes, and a short transfer is not let through
+// a message early. The rate can change at any moment and waiters already
+// queued are re-timed at once: nobody holds an allowance granted at the old
+// rate.
 
 /** The burst is this much of a second at the rate... */
 const BURST_SECONDS = 0.1;
@@ -45,13 +47,18 @@ export class TokenBucket {
     return this.waiters.length === 0 && (this.rate === 0 || this.tokens >= this.capacity());
   }
 
+  /** What the bucket may hold now: the burst, or all of the first waiter's bytes. */
+  private room(): number {
+    return Math.max(this.capacity(), this.waiters[0]?.bytes ?? 0);
+  }
+
   /** Changes the rate (0: unlimited); queued waiters are re-timed at the new rate. */
   setRate(rate: number): void {
     this.refill();
     const was = this.rate;
     this.rate = rate;
-    // From unlimited, start with a full burst; otherwise keep the debt, but not a surplus.
-    this.tokens = was === 0 ? this.capacity() : Math.min(this.tokens, this.capacity());
+    // From unlimited, start with a full burst; otherwise keep what is saved up, within bounds.
+    this.tokens = was === 0 ? this.capacity() : Math.min(this.tokens, this.room());
     this.serve();
   }
 
@@ -63,7 +70,7 @@ export class TokenBucket {
   take(bytes: number, signal?: AbortSignal): Promise<void> | undefined {
     if (this.rate === 0) return undefined;
     this.refill();
-    if (this.waiters.length === 0 && this.tokens >= Math.min(bytes, this.capacity())) {
+    if (this.waiters.length === 0 && this.tokens >= bytes) {
       this.tokens -= bytes;
       return undefined;
     }
@@ -92,10 +99,7 @@ export class TokenBucket {
   private refill(): void {
     const now = this.now();
     if (this.rate > 0) {
-      this.tokens = Math.min(
-        this.capacity(),
-        this.tokens + ((now - this.stamp) / 1000) * this.rate,
-      );
+      this.tokens = Math.min(this.room(), this.tokens + ((now - this.stamp) / 1000) * this.rate);
     }
     this.stamp = now;
   }
@@ -107,11 +111,10 @@ export class TokenBucket {
     this.refill();
     while (this.waiters.length > 0) {
       const head = this.waiters[0]!;
-      const need = Math.min(head.bytes, this.capacity());
-      if (this.rate > 0 && this.tokens < need) {
+      if (this.rate > 0 && this.tokens < head.bytes) {
         this.timer = setTimeout(
           () => this.serve(),
-          Math.max(1, Math.ceil(((need - this.tokens) * 1000) / this.rate)),
+          Math.max(1, Math.ceil(((head.bytes - this.tokens) * 1000) / this.rate)),
         );
         return;
       }
