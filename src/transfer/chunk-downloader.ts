@@ -17,7 +17,7 @@ import {
 import type { Logger } from '../logger.js';
 import type { ChunkMap } from './chunk-map.js';
 import type { FileMeta } from './metadata.js';
-import { SourceFault, receiveRange } from './range-receiver.js';
+import { SlowSource, SourceFault, receiveRange } from './range-receiver.js';
 import type { SourceState } from './sources.js';
 import type { PeerTransport } from './transport.js';
 
@@ -445,6 +445,13 @@ export class ChunkDownloader {
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof SourceFault || err instanceof NotFoundError) {
       this.dropSource(source, err instanceof NotFoundError ? 'no longer has the file' : message);
+      return;
+    }
+    if (err instanceof SlowSource) {
+      // Bytes were still coming (a source keeping to a low upload limit shares it among our
+      // requests): fewer requests at once give each more of its rate. Never a reason to drop it.
+      source.limit = Math.max(1, source.inFlight - 1);
+      this.logger.debug({ source: source.address, err: message }, 'source slow, asking less of it');
       return;
     }
     if (err instanceof TooManyRequestsError) {

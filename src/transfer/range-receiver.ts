@@ -11,6 +11,13 @@ import type { PeerTransport } from './transport.js';
 /** A source broke the protocol or lied: never ask it again in this fetch. */
 export class SourceFault extends Error {}
 
+/**
+ * A request ran out of time while bytes were still coming: the source is
+ * slower than the deadline assumed (its own upload limit, a thin link), not
+ * broken. What it delivered is kept; it should be asked for less at once.
+ */
+export class SlowSource extends Error {}
+
 /** Slowest rate a request may run at before its deadline passes, bytes/s. */
 const MIN_RATE = 128 * 1024;
 
@@ -144,6 +151,9 @@ export async function receiveRange(
   } catch (err) {
     // An abort on purpose shows up as whatever the transport threw; report the reason.
     if (req.controller.signal.aborted) throw req.controller.signal.reason;
+    if (err instanceof TimeoutError && pos > offset) {
+      throw new SlowSource(`sent ${pos - offset} of ${length} bytes before the deadline`);
+    }
     throw err;
   } finally {
     clearTimeout(stall);

@@ -89,3 +89,31 @@ describe('bandwidth limits on loopback', function () {
     expect(rate / LIMIT).to.be.within(0.9, 1.1);
   });
 });
+
+describe('bandwidth limits below what fetch deadlines assume', function () {
+  this.timeout(60_000);
+  const { peer } = peerPool(64 * 1024);
+
+  it('a fetch from a source with a thin upload limit is slow, not failed', async () => {
+    const content = randomContent(2 * MiB);
+    // 256 KiB/s over four requests at once is 64 KiB/s each: half of what a request's deadline
+    // allows for (128 KiB/s), so each request runs out of time with bytes still coming.
+    const source = await peer({ 'thin.bin': content }, { limits: { upload: '256KiB/s' } });
+    const fetcher = await peer(
+      {},
+      { transfer: { stallTimeoutMs: 1000, requestBytes: 256 * 1024, maxRequestsPerSource: 4 } },
+    );
+    const done = await controlStream(fetcher.grpcAddress, 'Fetch', {
+      sha256: sha256Of(content),
+      sources: [source.grpcAddress],
+    });
+    expect(done.error?.details).to.equal(undefined);
+    expect(done.last!.state).to.equal('completed');
+    expect(done.last!.sources[0]!.failed).to.equal(false);
+    const rate = rateOf(done.last!);
+    console.log(
+      `      [figures] fetch from a source limited to 256 KiB/s (request deadlines assume 128 KiB/s each, 4 at once): ${(rate / 1024).toFixed(0)} KiB/s, completed`,
+    );
+    expect(rate / (256 * 1024)).to.be.within(0.85, 1.1);
+  });
+});
