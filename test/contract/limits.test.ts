@@ -88,6 +88,18 @@ describe('contract: bandwidth limits over REST and gRPC', function () {
     });
   });
 
+  it('/metrics has the limits in force', async () => {
+    await restSet({ upload: '3MiB/s' });
+    const text = await (await http(`${peer.restUrl}/metrics`)).text();
+    expect(text).to.match(
+      /^p2pd_bandwidth_limit_bytes_per_second\{direction="up",scope="global"\} 3145728$/m,
+    );
+    expect(text).to.match(
+      /^p2pd_bandwidth_limit_bytes_per_second\{direction="down",scope="peer"\} 0$/m,
+    );
+    await restSet({ upload: 0 });
+  });
+
   const bad: [string, SetLimitsRequest, RegExp][] = [
     ['a negative rate', { upload: '-5' }, /upload: expected a rate like/],
     ['a garbage string', { download: 'as fast as you can' }, /download: expected a rate like/],
