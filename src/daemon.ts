@@ -280,6 +280,7 @@ export class Daemon {
       addressSource: this.overlay.self ? this.overlay.addressSource : this.addressPlanSource(),
       fingerprint: this.wire.fingerprint,
       network: this.wire.network,
+      limits: this.transfers.bandwidth.view(),
     };
   }
 

@@ -44,6 +44,10 @@ describe('cli: p2pd limit', function () {
       perPeerUpload: 500 * 1024,
       perPeerDownload: 0,
     });
+    const status = await runP2pd(['status', '--addr', peer.grpcAddress]);
+    expect(status.stdout).to.match(
+      /^limits\s+up 5 MiB\/s, down unlimited; per peer up 500 KiB\/s, down unlimited$/m,
+    );
     const json = await runP2pd(['limit', '--addr', peer.grpcAddress, '--json']);
     expect(JSON.parse(json.stdout)).to.include({ upload: 5 * 1024 * 1024, perPeerDownload: 0 });
   });

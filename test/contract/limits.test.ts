@@ -7,6 +7,7 @@ import type { ServiceError } from '@grpc/grpc-js';
 import type { ControlServiceClient } from '../../src/generated/p2p/v1/ControlService.js';
 import type { Limits__Output } from '../../src/generated/p2p/v1/Limits.js';
 import type { SetLimitsRequest } from '../../src/generated/p2p/v1/SetLimitsRequest.js';
+import type { StatusResponse__Output } from '../../src/generated/p2p/v1/StatusResponse.js';
 import type { EventEnvelope } from '../../src/events/types.js';
 import { createControlClient, deadline, unaryCall } from '../../src/grpc/clients.js';
 import { expectStatus, grpcFailure } from '../fixtures/grpc.js';
@@ -86,6 +87,17 @@ describe('contract: bandwidth limits over REST and gRPC', function () {
       perPeerUpload: 0,
       perPeerDownload: 0,
     });
+  });
+
+  it('status carries the limits through both', async () => {
+    await restSet({ perPeerUpload: '256KiB/s' });
+    const rest = await getJson<{ limits: LimitsJson }>(`${peer.restUrl}/api/v1/status`);
+    const grpc = await unaryCall<StatusResponse__Output>((cb) =>
+      control.Status({}, { deadline: deadline(5000) }, cb),
+    );
+    expect(limitsOf(rest.limits)).to.deep.equal(limitsOf(grpc.limits!));
+    expect(rest.limits.perPeerUpload).to.equal(256 * 1024);
+    await restSet({ perPeerUpload: 0 });
   });
 
   it('/metrics has the limits in force', async () => {

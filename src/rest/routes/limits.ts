@@ -4,25 +4,7 @@
 import { z } from 'zod';
 import type { Core } from '../../core.js';
 import { defineRoute, json, problem, type Route } from '../route-table.js';
-
-const bytesPerSecond = z.int().min(0);
-
-export const LimitsSchema = z
-  .object({
-    upload: bytesPerSecond.describe(
-      'All uploads together (served Downloads, pushes), bytes/s; 0: unlimited',
-    ),
-    download: bytesPerSecond.describe(
-      'All downloads together (fetches, pushes taken in), bytes/s; 0: unlimited',
-    ),
-    perPeerUpload: bytesPerSecond.describe('To one remote peer (by host), bytes/s; 0: unlimited'),
-    perPeerDownload: bytesPerSecond.describe(
-      'From one remote peer (by host), bytes/s; 0: unlimited',
-    ),
-    upRate: bytesPerSecond.describe('Bytes/s sent over the last few seconds'),
-    downRate: bytesPerSecond.describe('Bytes/s received over the last few seconds'),
-  })
-  .meta({ id: 'Limits' });
+import { LimitsSchema } from '../schemas.js';
 
 const rate = z
   .union([z.string().max(64), z.number()])
