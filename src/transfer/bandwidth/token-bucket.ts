@@ -47,9 +47,13 @@ export class TokenBucket {
     return this.waiters.length === 0 && (this.rate === 0 || this.tokens >= this.capacity());
   }
 
-  /** What the bucket may hold now: the burst, or all of the first waiter's bytes. */
+  /**
+   * What the bucket may hold now: the burst, plus all of the first waiter's
+   * bytes while one waits, so a timer that fires late loses nothing (the
+   * waiter leaves at most a burst behind).
+   */
   private room(): number {
-    return Math.max(this.capacity(), this.waiters[0]?.bytes ?? 0);
+    return this.capacity() + (this.waiters[0]?.bytes ?? 0);
   }
 
   /** Changes the rate (0: unlimited); queued waiters are re-timed at the new rate. */
