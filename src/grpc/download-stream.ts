@@ -91,7 +91,11 @@ export async function streamFileRange(
         }
       }
       if (call.cancelled) return;
-      const length = Math.min(MESSAGE_BYTES, pace?.messageBytes() ?? MESSAGE_BYTES, end - position);
+      // Whole bytes (a read of a fractional length aborts the process), at least one.
+      const length = Math.max(
+        1,
+        Math.floor(Math.min(MESSAGE_BYTES, pace?.messageBytes() ?? MESSAGE_BYTES, end - position)),
+      );
       const wait = pace?.take(length, cancelled.signal);
       if (wait) {
         const since = Date.now();
