@@ -73,6 +73,8 @@ interface Request {
   duplicate: boolean;
   controller: AbortController;
   startedAt: number;
+  /** When it last delivered a chunk (or started). */
+  lastAt: number;
 }
 
 /** Why a request was stopped on purpose (abort reasons). */
@@ -87,6 +89,9 @@ const SEED_REQUESTS = 2;
 const IDLE_RETRY_MS = 250;
 /** Longest pause before asking a busy (choking) source again, ms. */
 const MAX_BUSY_BACKOFF_MS = 1000;
+
+/** Under a download limit, a request that delivered nothing for this long may be copied (end-game), ms. */
+const LIMITED_STALL_MS = 2000;
 
 /** Bytes waiting for the hasher or the disk before requests pause. */
 const WRITE_BUDGET = 8 * 1024 * 1024;
@@ -306,9 +311,14 @@ export class ChunkDownloader {
   ): { first: number; end: number; duplicate: boolean } | null {
     // Only when no chunk is left that nobody holds: before that, a copy takes bandwidth new chunks need.
     if (this.scanFrom < this.count) return null;
+    // Under a download limit a request that still delivers is slow because of the limit, not
+    // its source: a copy would only spend the limited rate twice. Copy only stalled ones.
+    const limited = Number.isFinite(this.init.inFlightBudget?.() ?? Infinity);
+    const now = Date.now();
     let target: { first: number; end: number; left: number } | undefined;
     for (const r of this.requests) {
       if (r.source === source || r.duplicate) continue;
+      if (limited && now - r.lastAt < LIMITED_STALL_MS) continue;
       let first = r.next;
       while (
         first < r.end &&
@@ -334,6 +344,7 @@ export class ChunkDownloader {
       duplicate,
       controller: new AbortController(),
       startedAt: Date.now(),
+      lastAt: Date.now(),
     };
     for (let c = first; c < end; c++) this.holders[c]!++;
     this.requests.add(req);
@@ -391,6 +402,7 @@ export class ChunkDownloader {
    */
   private async deliver(req: Request, index: number, data: Buffer, owned: boolean): Promise<void> {
     req.next = index + 1;
+    req.lastAt = Date.now();
     if (this.have(index) || this.finished) return;
     const { length } = data;
     this.heldBytes += length;

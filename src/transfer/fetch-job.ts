@@ -385,8 +385,12 @@ export class FetchJob {
   ): Pick<VerifiedDownloadOptions, 'pace' | 'inFlightBudget' | 'floorRate'> {
     const { bandwidth } = this.components;
     if (!bandwidth) return {};
+    // Per-peer limits are per host: sources on one host share one.
     const ceiling = (): number =>
-      bandwidth.ceiling('down', usable.filter((s) => !s.dropped).length);
+      bandwidth.ceiling(
+        'down',
+        new Set(usable.filter((s) => !s.dropped).map((s) => peerKeyOfAddress(s.address))).size,
+      );
     return {
       pace: (source, bytes, signal) =>
         bandwidth.take('down', peerKeyOfAddress(source.address), bytes, signal),
