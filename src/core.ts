@@ -10,6 +10,7 @@ import type { BootstrapView } from './overlay/host-cache.js';
 import type { Overlay } from './overlay/overlay.js';
 import type { PeerWire } from './identity/peer-wire.js';
 import type { AddressSource } from './overlay/self-address.js';
+import type { BandwidthView } from './transfer/bandwidth/bandwidth-limiter.js';
 
 /** The MOM link: no URL configured, not yet connected, connected, or lost. */
 export type NatsState = 'disabled' | 'connecting' | 'connected' | 'disconnected';
@@ -36,6 +37,8 @@ export interface NodeStatus {
   fingerprint: string;
   /** `public`, `private <id>` (a network secret), or `plaintext` (no TLS between peers). */
   network: string;
+  /** Bandwidth limits in force and the rates now, bytes/s (0: unlimited). */
+  limits: BandwidthView;
 }
 
 export interface Core {

@@ -126,6 +126,7 @@ export class Daemon {
         resolvePeer: overlayPeerResolver(this.overlay),
         peerIdAt: overlayPeerNamer(this.overlay),
         onBytes: (direction, bytes) => metrics.transferBytes.inc({ direction }, bytes),
+        onThrottled: (direction, ms) => metrics.bandwidthThrottled.inc({ direction }, ms / 1000),
       },
       {
         ...config.transfer,
@@ -134,6 +135,7 @@ export class Daemon {
         dataDir: config.dataDir,
         chunkSize: config.index.chunkSize,
         upload: config.upload,
+        limits: config.limits,
       },
     );
     countDomainMetrics({
@@ -278,6 +280,7 @@ export class Daemon {
       addressSource: this.overlay.self ? this.overlay.addressSource : this.addressPlanSource(),
       fingerprint: this.wire.fingerprint,
       network: this.wire.network,
+      limits: this.transfers.bandwidth.view(),
     };
   }
 

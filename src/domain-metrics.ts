@@ -9,7 +9,7 @@ import type { TransferManager } from './transfer/transfer-manager.js';
 export interface DomainMetricsComponents {
   events: Pick<EventBus, 'subscribe'>;
   overlay: Pick<Overlay, 'neighbors'>;
-  transfers: Pick<TransferManager, 'list' | 'traffic'>;
+  transfers: Pick<TransferManager, 'list' | 'traffic' | 'bandwidth'>;
   metrics: Metrics;
 }
 
@@ -33,6 +33,11 @@ export function countDomainMetrics(c: DomainMetricsComponents): () => void {
       counts.set(key, entry);
     }
     for (const { kind, state, n } of counts.values()) metrics.transfers.set({ kind, state }, n);
+    const limits = c.transfers.bandwidth.current();
+    metrics.bandwidthLimit.set({ direction: 'up', scope: 'global' }, limits.upload);
+    metrics.bandwidthLimit.set({ direction: 'down', scope: 'global' }, limits.download);
+    metrics.bandwidthLimit.set({ direction: 'up', scope: 'peer' }, limits.perPeerUpload);
+    metrics.bandwidthLimit.set({ direction: 'down', scope: 'peer' }, limits.perPeerDownload);
     metrics.peerBytes.values.clear();
     for (const p of c.transfers.traffic.totals().peers) {
       metrics.peerBytes.set({ peer: p.address, direction: 'up' }, p.upBytes);

@@ -136,6 +136,16 @@ export class Metrics {
     'File bytes sent (up) and received (down) over PeerService Download and Upload',
     ['direction'] as const,
   );
+  readonly bandwidthLimit = new Gauge(
+    'p2pd_bandwidth_limit_bytes_per_second',
+    'Bandwidth limits in force: all peers together (scope global) and each remote peer (scope peer); 0 means unlimited',
+    ['direction', 'scope'] as const,
+  );
+  readonly bandwidthThrottled = new Counter(
+    'p2pd_bandwidth_throttled_seconds_total',
+    'Time transfers waited for a bandwidth limit, summed over the streams that waited',
+    ['direction'] as const,
+  );
   readonly peerKeyConflicts = new Counter(
     'p2pd_peer_key_conflicts_total',
     'Calls refused because they claimed a peer id pinned to another key (impersonation, or a peer that made a new key)',

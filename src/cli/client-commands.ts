@@ -4,6 +4,7 @@ import type { CommandModule } from 'yargs';
 import { eventsCommand } from './events-command.js';
 import { filesCommand } from './files-command.js';
 import { getCommand } from './get-command.js';
+import { limitCommand } from './limit-command.js';
 import { pushCommand } from './push-command.js';
 import { connectCommand, disconnectCommand, peersCommand } from './peers-command.js';
 import { searchCommand } from './search-command.js';
@@ -19,4 +20,5 @@ export const clientCommands = [
   connectCommand,
   disconnectCommand,
   searchCommand,
+  limitCommand,
 ] as unknown as CommandModule[];

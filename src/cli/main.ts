@@ -31,6 +31,7 @@ async function runYargs(): Promise<void> {
     .example('p2pd push song.mp3 --to 127.0.0.1:50052', 'Upload a shared file to another peer')
     .example('p2pd events --types "download.*" --json', 'Follow transfers as JSON lines')
     .example('p2pd search let it be -c config/peer1.json', 'Search the whole network from peer1')
+    .example('p2pd limit --up 5MiB/s', 'Keep uploads to 5 MiB/s from now on')
     .example('p2pd demo --peers 3', 'Run three local peers with sample files, to try it out')
     .epilogue(
       'Client commands reach the daemon at --addr (default 127.0.0.1:50051) or at the gRPC ' +

@@ -1,7 +1,9 @@
 // `p2pd status`: what the daemon is, where it listens, what it shares.
 import type { LogStatus__Output } from '../generated/p2p/v1/LogStatus.js';
 import type { BootstrapPeer__Output } from '../generated/p2p/v1/BootstrapPeer.js';
+import type { Limits__Output } from '../generated/p2p/v1/Limits.js';
 import type { StatusResponse__Output } from '../generated/p2p/v1/StatusResponse.js';
+import { formatRate } from '../net/rates.js';
 import { unaryCall } from '../grpc/clients.js';
 import { clientCommand } from './daemon-client.js';
 import { humanDuration, humanSize, keyValues } from './format.js';
@@ -20,6 +22,7 @@ export function formatStatus(s: StatusResponse__Output): string {
     ['shared dir', s.sharedDir],
     ['NATS', s.natsState],
     ['log', logLine(s.log)],
+    ['limits', limitsLine(s.limits)],
     ...s.bootstrap.map((b): [string, string] => ['bootstrap', bootstrapLine(b)]),
   ]);
 }
@@ -39,6 +42,16 @@ function addressNote(s: StatusResponse__Output): string {
   return s.addressSource === 'route' || s.addressSource === 'observed'
     ? ` (${s.addressSource})`
     : '';
+}
+
+/** Bandwidth limits in one line; per-peer ones only when set. */
+function limitsLine(l: Limits__Output | null): string {
+  if (!l) return 'unknown';
+  const perPeer =
+    l.perPeerUpload || l.perPeerDownload
+      ? `; per peer up ${formatRate(l.perPeerUpload)}, down ${formatRate(l.perPeerDownload)}`
+      : '';
+  return `up ${formatRate(l.upload)}, down ${formatRate(l.download)}${perPeer}`;
 }
 
 /** The file, and when it cannot be written, why and what was lost. */

@@ -2,6 +2,7 @@
 import { FINGERPRINT } from '../identity/fingerprint.js';
 import { z } from 'zod';
 import { checkShareName } from '../index/paths.js';
+import { parseRate } from '../net/rates.js';
 
 const MiB = 1024 * 1024;
 
@@ -55,6 +56,17 @@ const natsSubject = z.string().regex(NATS_SUBJECT, 'expected a NATS subject like
 const hostPort = z
   .string()
   .refine(isValidHostPort, 'expected host:port with a port from 1 to 65535');
+
+/**
+ * A bandwidth limit: bytes per second, or a string with a unit ("5MiB/s",
+ * "500KiB/s", "10Mbit/s"); 0 or "unlimited" for none. Parsed to bytes/s.
+ */
+const rate = z.unknown().transform((value, ctx) => {
+  const parsed = parseRate(value);
+  if (parsed.ok) return parsed.rate;
+  ctx.addIssue({ code: 'custom', message: parsed.problem });
+  return z.NEVER;
+});
 
 export const configSchema = z.strictObject({
   /** Peer id, a NATS subject token. Default: derived from the shared folder's absolute path. */
@@ -211,6 +223,18 @@ export const configSchema = z.strictObject({
         .default(500),
       /** Sources one fetch uses at most (found fetchers included). */
       maxSources: z.int().min(1).max(256).default(24),
+    })
+    .prefault({}),
+  limits: z
+    .strictObject({
+      /** Everything this peer sends (served Downloads and pushes, together); 0: unlimited. */
+      upload: rate.default(0),
+      /** Everything this peer receives (fetched chunks and pushes taken in); 0: unlimited. */
+      download: rate.default(0),
+      /** What one remote peer (by host) may be sent, within `upload`; 0: unlimited. */
+      perPeerUpload: rate.default(0),
+      /** What may come from one remote peer (by host), within `download`; 0: unlimited. */
+      perPeerDownload: rate.default(0),
     })
     .prefault({}),
   upload: z

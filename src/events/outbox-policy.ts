@@ -19,6 +19,7 @@ export const DROP_TIERS: readonly (readonly EventType[])[] = [
     'download.failed',
     'upload.received',
     'upload.sent',
+    'limits.changed',
     'daemon.started',
     'daemon.stopping',
   ],

@@ -91,6 +91,14 @@ export const EVENT_DATA = {
   'upload.sent': FileEventData.extend({
     to: z.string().describe('The peer it went to'),
   }).describe('A push to another peer completed'),
+  'limits.changed': z
+    .object({
+      upload: bytes.describe('All uploads together, bytes/s; 0: unlimited'),
+      download: bytes.describe('All downloads together, bytes/s; 0: unlimited'),
+      perPeerUpload: bytes.describe('To one remote peer, bytes/s; 0: unlimited'),
+      perPeerDownload: bytes.describe('From one remote peer, bytes/s; 0: unlimited'),
+    })
+    .describe('The bandwidth limits were changed while the daemon runs (REST, ControlService)'),
 } as const;
 
 export type EventType = keyof typeof EVENT_DATA;

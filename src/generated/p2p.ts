@@ -13,6 +13,7 @@ import type { Event as _p2p_v1_Event, Event__Output as _p2p_v1_Event__Output } f
 import type { FetchRequest as _p2p_v1_FetchRequest, FetchRequest__Output as _p2p_v1_FetchRequest__Output } from './p2p/v1/FetchRequest.js';
 import type { FileInfo as _p2p_v1_FileInfo, FileInfo__Output as _p2p_v1_FileInfo__Output } from './p2p/v1/FileInfo.js';
 import type { GetFileRequest as _p2p_v1_GetFileRequest, GetFileRequest__Output as _p2p_v1_GetFileRequest__Output } from './p2p/v1/GetFileRequest.js';
+import type { GetLimitsRequest as _p2p_v1_GetLimitsRequest, GetLimitsRequest__Output as _p2p_v1_GetLimitsRequest__Output } from './p2p/v1/GetLimitsRequest.js';
 import type { GetPeersRequest as _p2p_v1_GetPeersRequest, GetPeersRequest__Output as _p2p_v1_GetPeersRequest__Output } from './p2p/v1/GetPeersRequest.js';
 import type { GetPeersResponse as _p2p_v1_GetPeersResponse, GetPeersResponse__Output as _p2p_v1_GetPeersResponse__Output } from './p2p/v1/GetPeersResponse.js';
 import type { GetRoutesRequest as _p2p_v1_GetRoutesRequest, GetRoutesRequest__Output as _p2p_v1_GetRoutesRequest__Output } from './p2p/v1/GetRoutesRequest.js';
@@ -21,6 +22,7 @@ import type { JoinRequest as _p2p_v1_JoinRequest, JoinRequest__Output as _p2p_v1
 import type { JoinResponse as _p2p_v1_JoinResponse, JoinResponse__Output as _p2p_v1_JoinResponse__Output } from './p2p/v1/JoinResponse.js';
 import type { LeaveRequest as _p2p_v1_LeaveRequest, LeaveRequest__Output as _p2p_v1_LeaveRequest__Output } from './p2p/v1/LeaveRequest.js';
 import type { LeaveResponse as _p2p_v1_LeaveResponse, LeaveResponse__Output as _p2p_v1_LeaveResponse__Output } from './p2p/v1/LeaveResponse.js';
+import type { Limits as _p2p_v1_Limits, Limits__Output as _p2p_v1_Limits__Output } from './p2p/v1/Limits.js';
 import type { ListFilesRequest as _p2p_v1_ListFilesRequest, ListFilesRequest__Output as _p2p_v1_ListFilesRequest__Output } from './p2p/v1/ListFilesRequest.js';
 import type { ListFilesResponse as _p2p_v1_ListFilesResponse, ListFilesResponse__Output as _p2p_v1_ListFilesResponse__Output } from './p2p/v1/ListFilesResponse.js';
 import type { ListPeersRequest as _p2p_v1_ListPeersRequest, ListPeersRequest__Output as _p2p_v1_ListPeersRequest__Output } from './p2p/v1/ListPeersRequest.js';
@@ -38,6 +40,7 @@ import type { PingResponse as _p2p_v1_PingResponse, PingResponse__Output as _p2p
 import type { PushRequest as _p2p_v1_PushRequest, PushRequest__Output as _p2p_v1_PushRequest__Output } from './p2p/v1/PushRequest.js';
 import type { SearchHit as _p2p_v1_SearchHit, SearchHit__Output as _p2p_v1_SearchHit__Output } from './p2p/v1/SearchHit.js';
 import type { SearchRequest as _p2p_v1_SearchRequest, SearchRequest__Output as _p2p_v1_SearchRequest__Output } from './p2p/v1/SearchRequest.js';
+import type { SetLimitsRequest as _p2p_v1_SetLimitsRequest, SetLimitsRequest__Output as _p2p_v1_SetLimitsRequest__Output } from './p2p/v1/SetLimitsRequest.js';
 import type { StatusRequest as _p2p_v1_StatusRequest, StatusRequest__Output as _p2p_v1_StatusRequest__Output } from './p2p/v1/StatusRequest.js';
 import type { StatusResponse as _p2p_v1_StatusResponse, StatusResponse__Output as _p2p_v1_StatusResponse__Output } from './p2p/v1/StatusResponse.js';
 import type { TransferProgress as _p2p_v1_TransferProgress, TransferProgress__Output as _p2p_v1_TransferProgress__Output } from './p2p/v1/TransferProgress.js';
@@ -66,6 +69,7 @@ export interface ProtoGrpcType {
       FetchRequest: MessageTypeDefinition<_p2p_v1_FetchRequest, _p2p_v1_FetchRequest__Output>
       FileInfo: MessageTypeDefinition<_p2p_v1_FileInfo, _p2p_v1_FileInfo__Output>
       GetFileRequest: MessageTypeDefinition<_p2p_v1_GetFileRequest, _p2p_v1_GetFileRequest__Output>
+      GetLimitsRequest: MessageTypeDefinition<_p2p_v1_GetLimitsRequest, _p2p_v1_GetLimitsRequest__Output>
       GetPeersRequest: MessageTypeDefinition<_p2p_v1_GetPeersRequest, _p2p_v1_GetPeersRequest__Output>
       GetPeersResponse: MessageTypeDefinition<_p2p_v1_GetPeersResponse, _p2p_v1_GetPeersResponse__Output>
       GetRoutesRequest: MessageTypeDefinition<_p2p_v1_GetRoutesRequest, _p2p_v1_GetRoutesRequest__Output>
@@ -74,6 +78,7 @@ export interface ProtoGrpcType {
       JoinResponse: MessageTypeDefinition<_p2p_v1_JoinResponse, _p2p_v1_JoinResponse__Output>
       LeaveRequest: MessageTypeDefinition<_p2p_v1_LeaveRequest, _p2p_v1_LeaveRequest__Output>
       LeaveResponse: MessageTypeDefinition<_p2p_v1_LeaveResponse, _p2p_v1_LeaveResponse__Output>
+      Limits: MessageTypeDefinition<_p2p_v1_Limits, _p2p_v1_Limits__Output>
       ListFilesRequest: MessageTypeDefinition<_p2p_v1_ListFilesRequest, _p2p_v1_ListFilesRequest__Output>
       ListFilesResponse: MessageTypeDefinition<_p2p_v1_ListFilesResponse, _p2p_v1_ListFilesResponse__Output>
       ListPeersRequest: MessageTypeDefinition<_p2p_v1_ListPeersRequest, _p2p_v1_ListPeersRequest__Output>
@@ -91,6 +96,7 @@ export interface ProtoGrpcType {
       PushRequest: MessageTypeDefinition<_p2p_v1_PushRequest, _p2p_v1_PushRequest__Output>
       SearchHit: MessageTypeDefinition<_p2p_v1_SearchHit, _p2p_v1_SearchHit__Output>
       SearchRequest: MessageTypeDefinition<_p2p_v1_SearchRequest, _p2p_v1_SearchRequest__Output>
+      SetLimitsRequest: MessageTypeDefinition<_p2p_v1_SetLimitsRequest, _p2p_v1_SetLimitsRequest__Output>
       StatusRequest: MessageTypeDefinition<_p2p_v1_StatusRequest, _p2p_v1_StatusRequest__Output>
       StatusResponse: MessageTypeDefinition<_p2p_v1_StatusResponse, _p2p_v1_StatusResponse__Output>
       TransferProgress: MessageTypeDefinition<_p2p_v1_TransferProgress, _p2p_v1_TransferProgress__Output>

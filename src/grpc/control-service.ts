@@ -8,9 +8,11 @@ import type { DisconnectPeerResponse } from '../generated/p2p/v1/DisconnectPeerR
 import type { Event } from '../generated/p2p/v1/Event.js';
 import type { ListFilesRequest__Output } from '../generated/p2p/v1/ListFilesRequest.js';
 import type { ListFilesResponse } from '../generated/p2p/v1/ListFilesResponse.js';
+import type { Limits } from '../generated/p2p/v1/Limits.js';
 import type { ListPeersResponse } from '../generated/p2p/v1/ListPeersResponse.js';
 import type { NetworkSearchHit } from '../generated/p2p/v1/NetworkSearchHit.js';
 import type { NetworkSearchRequest__Output } from '../generated/p2p/v1/NetworkSearchRequest.js';
+import type { SetLimitsRequest__Output } from '../generated/p2p/v1/SetLimitsRequest.js';
 import type { StatusResponse } from '../generated/p2p/v1/StatusResponse.js';
 import type { WatchEventsRequest__Output } from '../generated/p2p/v1/WatchEventsRequest.js';
 import { toFileInfo, toNetworkSearchHit, toNeighbor, toStatusResponse } from './convert.js';
@@ -20,6 +22,7 @@ import { watchEventsHandler } from './watch-events.js';
 
 export function controlServiceHandlers(core: Core): ControlServiceHandlers {
   const { metrics, index, overlay } = core;
+  const { bandwidth } = core.transfers;
   const guard = controlGuard(core.config.grpc.token, (peer) => core.wire.overTls(peer));
   return {
     Status: unary<unknown, StatusResponse>(
@@ -86,6 +89,22 @@ export function controlServiceHandlers(core: Core): ControlServiceHandlers {
       'ControlService/WatchEvents',
       metrics,
       (req, call) => watchEventsHandler(core, req, call),
+      guard,
+    ),
+    GetLimits: unary<unknown, Limits>(
+      'ControlService/GetLimits',
+      metrics,
+      () => bandwidth.view(),
+      guard,
+    ),
+    SetLimits: unary<SetLimitsRequest__Output, Limits>(
+      'ControlService/SetLimits',
+      metrics,
+      (req) => {
+        // Empty fields stay as they are (proto3 has no "absent" for a string).
+        bandwidth.update(req);
+        return bandwidth.view();
+      },
       guard,
     ),
   };

@@ -51,6 +51,7 @@ export function toStatusResponse(s: NodeStatus): StatusResponse {
     addressSource: s.addressSource,
     fingerprint: s.fingerprint,
     network: s.network,
+    limits: { ...s.limits },
   };
 }
 

@@ -6,6 +6,10 @@
 // that takes nothing for `stallMs` loses the stream (reset), so never-read
 // streams cannot hold serve slots and buffers for ever; nor can one that
 // reads just often enough to dodge that, once the call passes `maxMs`.
+// Under a bandwidth limit each message waits for its bytes first, and
+// messages shrink to a tenth of a second at the limit, so the limit holds
+// smoothly; the time spent waiting is ours, not the reader's, and does not
+// count against `maxMs`.
 import type { ServerWritableStream } from '@grpc/grpc-js';
 import type { FileHandle } from 'node:fs/promises';
 import { NotFoundError, TimeoutError } from '../errors.js';
@@ -16,6 +20,14 @@ import { resetStream } from './reset-stream.js';
 export const MESSAGE_BYTES = 1024 * 1024;
 /** One buffer being filled, two queued or being sent. */
 const RING = 3;
+
+/** How this stream is held to a bandwidth limit (see BandwidthLimiter). */
+export interface StreamPace {
+  /** Resolves when `bytes` may be sent; undefined when they may go at once. */
+  take(bytes: number, signal: AbortSignal): Promise<void> | undefined;
+  /** Bytes per message now (MESSAGE_BYTES at most, whatever this says). */
+  messageBytes(): number;
+}
 
 interface Slot {
   buffer: Buffer;
@@ -34,8 +46,11 @@ export async function streamFileRange(
   stallMs = Infinity,
   /** The whole call may take this long (a reader trickling along); then it is reset too, ms. */
   maxMs = Infinity,
+  /** A bandwidth limit to keep to; none: as fast as the reader takes. */
+  pace?: StreamPace,
 ): Promise<void> {
-  const endBy = Date.now() + maxMs;
+  let endBy = Date.now() + maxMs;
+  const cancelled = new AbortController();
   const slots: Slot[] = Array.from({ length: RING }, () => ({
     buffer: Buffer.allocUnsafeSlow(HEADER_ROOM + MESSAGE_BYTES),
     busy: false,
@@ -55,8 +70,12 @@ export async function streamFileRange(
         resolve(true);
       };
     });
-  call.on('cancelled', nudge);
-  call.on('close', nudge);
+  const stop = (): void => {
+    cancelled.abort(new Error('the call ended'));
+    nudge();
+  };
+  call.on('cancelled', stop);
+  call.on('close', stop);
   try {
     for (let position = start, next = 0; position < end && !call.cancelled; next++) {
       const slot = slots[next % RING]!;
@@ -72,7 +91,21 @@ export async function streamFileRange(
         }
       }
       if (call.cancelled) return;
-      const length = Math.min(MESSAGE_BYTES, end - position);
+      // Whole bytes (a read of a fractional length aborts the process), at least one.
+      const length = Math.max(
+        1,
+        Math.floor(Math.min(MESSAGE_BYTES, pace?.messageBytes() ?? MESSAGE_BYTES, end - position)),
+      );
+      const wait = pace?.take(length, cancelled.signal);
+      if (wait) {
+        const since = Date.now();
+        try {
+          await wait;
+        } catch {
+          return; // the call ended while waiting
+        }
+        endBy += Date.now() - since;
+      }
       await readFully(handle, slot.buffer, length, position);
       slot.busy = true;
       call.write(encodeInPlace(slot.buffer, position, length), () => {
@@ -83,8 +116,8 @@ export async function streamFileRange(
       position += length;
     }
   } finally {
-    call.off('cancelled', nudge);
-    call.off('close', nudge);
+    call.off('cancelled', stop);
+    call.off('close', stop);
   }
 }
 

@@ -155,6 +155,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
             range.sent,
             core.config.transfer.serveStallMs,
             serveMaxMs(core.config.transfer, range.end - range.start),
+            range,
           );
         } finally {
           await range.close();

@@ -9,6 +9,7 @@ import { requestGuard } from './request-guard.js';
 import { mountRoutes, type Route, type SchemaObject } from './route-table.js';
 import { eventRoutes } from './routes/events.js';
 import { fileRoutes } from './routes/files.js';
+import { limitRoutes } from './routes/limits.js';
 import { networkRoutes } from './routes/network.js';
 import { opsRoutes } from './routes/ops.js';
 import { peerRoutes } from './routes/peers.js';
@@ -49,6 +50,7 @@ export function createApp(core: Core): Express {
     ...peerRoutes(core),
     ...networkRoutes(core),
     ...trafficRoutes(core),
+    ...limitRoutes(core),
     ...searchRoutes(core),
   );
 

@@ -62,7 +62,7 @@ export function requestGuard(init: RequestGuardInit): RequestHandler {
         res
           .status(204)
           .set({
-            'Access-Control-Allow-Methods': 'GET, HEAD, POST, DELETE',
+            'Access-Control-Allow-Methods': 'GET, HEAD, POST, PATCH, DELETE',
             'Access-Control-Allow-Headers': `Authorization, Content-Type, Last-Event-ID, ${CSRF_HEADER}`,
             'Access-Control-Max-Age': '600',
           })

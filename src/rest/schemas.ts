@@ -61,6 +61,25 @@ export const LogStatusSchema = z
   })
   .meta({ id: 'LogStatus' });
 
+const bytesPerSecond = z.int().min(0);
+
+export const LimitsSchema = z
+  .object({
+    upload: bytesPerSecond.describe(
+      'All uploads together (served Downloads, pushes), bytes/s; 0: unlimited',
+    ),
+    download: bytesPerSecond.describe(
+      'All downloads together (fetches, pushes taken in), bytes/s; 0: unlimited',
+    ),
+    perPeerUpload: bytesPerSecond.describe('To one remote peer (by host), bytes/s; 0: unlimited'),
+    perPeerDownload: bytesPerSecond.describe(
+      'From one remote peer (by host), bytes/s; 0: unlimited',
+    ),
+    upRate: bytesPerSecond.describe('Bytes/s sent over the last few seconds'),
+    downRate: bytesPerSecond.describe('Bytes/s received over the last few seconds'),
+  })
+  .meta({ id: 'Limits' });
+
 export const StatusSchema = z
   .object({
     id: z.string(),
@@ -100,6 +119,7 @@ export const StatusSchema = z
       description:
         'public, private <id> (network.secret is set), or plaintext (grpc.plaintextPeers: no TLS between peers)',
     }),
+    limits: LimitsSchema,
   })
   .meta({ id: 'Status' }) satisfies z.ZodType<NodeStatus>;
 

@@ -18,7 +18,7 @@ import type { Logger } from '../logger.js';
 import type { ChunkMap } from './chunk-map.js';
 import type { ChunkSlot } from './chunk-thread.js';
 import type { FileMeta } from './metadata.js';
-import { SourceFault, receiveRange } from './range-receiver.js';
+import { SlowSource, SourceFault, receiveRange } from './range-receiver.js';
 import type { SourceState } from './sources.js';
 import type { PeerTransport } from './transport.js';
 
@@ -36,6 +36,13 @@ export interface DownloaderInit {
    * are picked at random and then the rarest first, instead of in order.
    */
   swarm?: boolean;
+  /**
+   * Under a download limit: bytes that may be asked for and not yet received,
+   * about a second at the limit (Infinity: no bound). Requests shrink to half
+   * of it, so what a source sends ahead of the limit stays small and a
+   * change of the limit is felt at once.
+   */
+  inFlightBudget?: () => number;
 }
 
 export interface DownloaderIo {
@@ -56,6 +63,10 @@ export interface DownloaderIo {
   store(index: number, slot: ChunkSlot, length: number): Promise<boolean>;
   /** A chunk was verified and written. */
   onChunk(index: number, length: number, source: SourceState): void;
+  /** Waits for the download limits (see RangeReceiverIo.pace); absent: no limits. */
+  pace?(source: SourceState, bytes: number, signal: AbortSignal): Promise<void> | undefined;
+  /** The slowest rate a request may be held to by the limits, bytes/s; 0: none. */
+  floorRate?(): number;
 }
 
 interface Request {
@@ -69,6 +80,8 @@ interface Request {
   duplicate: boolean;
   controller: AbortController;
   startedAt: number;
+  /** When it last delivered a chunk (or started). */
+  lastAt: number;
 }
 
 /** Why a request was stopped on purpose (abort reasons). */
@@ -84,6 +97,9 @@ const IDLE_RETRY_MS = 250;
 /** Longest pause before asking a busy (choking) source again, ms. */
 const MAX_BUSY_BACKOFF_MS = 1000;
 
+/** Under a download limit, a request that delivered nothing for this long may be copied (end-game), ms. */
+const LIMITED_STALL_MS = 2000;
+
 export class ChunkDownloader {
   private readonly count: number;
   /** Requests holding each chunk (0, 1, or 2 in the end-game). */
@@ -91,6 +107,8 @@ export class ChunkDownloader {
   private readonly requests = new Set<Request>();
   private readonly settled = new Set<Promise<void>>();
   private scanFrom = 0;
+  /** Chunks one request may ask for now (the download limit may lower it). */
+  private spanChunks: number;
   private finished = false;
   private failure: Error | undefined;
   private wake: NodeJS.Timeout | undefined;
@@ -107,6 +125,7 @@ export class ChunkDownloader {
   ) {
     this.count = meta.chunkHashes.length;
     this.holders = new Uint8Array(this.count);
+    this.spanChunks = init.requestChunks;
   }
 
   /** Resolves once every chunk is verified and written; rejects when no source can go on. */
@@ -137,7 +156,16 @@ export class ChunkDownloader {
     clearTimeout(this.wake);
     // Sources with a free slot but nothing needed that they hold, this round.
     const idle = new Set<SourceState>();
+    const budget = this.init.inFlightBudget?.() ?? Infinity;
+    const { chunkSize } = this.meta;
+    this.spanChunks = Number.isFinite(budget)
+      ? Math.max(1, Math.min(this.init.requestChunks, Math.floor(budget / 2 / chunkSize)))
+      : this.init.requestChunks;
     while (this.requests.size < this.init.maxRequests) {
+      // Under a limit, ask for no more than about a second's worth at once (one request at least).
+      if (this.requests.size > 0 && this.awaitedBytes() + this.spanChunks * chunkSize > budget) {
+        break;
+      }
       const source = this.pickSource(idle);
       if (!source) break;
       const span = this.takeSpan(source) ?? this.endGameSpan(source);
@@ -217,10 +245,7 @@ export class ChunkDownloader {
     // A source measured slower than the others gets shorter runs.
     const fastest = Math.max(...live.map((s) => s.rate));
     const share = source.rate > 0 && fastest > 0 ? source.rate / fastest : 1;
-    let max = Math.max(
-      1,
-      Math.min(this.init.requestChunks, fair, Math.ceil(this.init.requestChunks * share)),
-    );
+    let max = Math.max(1, Math.min(this.spanChunks, fair, Math.ceil(this.spanChunks * share)));
     const crowd = this.crowd(live);
     const swarm = crowd || this.init.swarm === true;
     const first = swarm ? this.rarest(source, live, i, crowd) : i;
@@ -287,9 +312,14 @@ export class ChunkDownloader {
   ): { first: number; end: number; duplicate: boolean } | null {
     // Only when no chunk is left that nobody holds: before that, a copy takes bandwidth new chunks need.
     if (this.scanFrom < this.count) return null;
+    // Under a download limit a request that still delivers is slow because of the limit, not
+    // its source: a copy would only spend the limited rate twice. Copy only stalled ones.
+    const limited = Number.isFinite(this.init.inFlightBudget?.() ?? Infinity);
+    const now = Date.now();
     let target: { first: number; end: number; left: number } | undefined;
     for (const r of this.requests) {
       if (r.source === source || r.duplicate) continue;
+      if (limited && now - r.lastAt < LIMITED_STALL_MS) continue;
       let first = r.next;
       while (
         first < r.end &&
@@ -315,6 +345,7 @@ export class ChunkDownloader {
       duplicate,
       controller: new AbortController(),
       startedAt: Date.now(),
+      lastAt: Date.now(),
     };
     for (let c = first; c < end; c++) this.holders[c]!++;
     this.requests.add(req);
@@ -328,6 +359,10 @@ export class ChunkDownloader {
         lease: () => this.io.lease(),
         release: (slot) => this.io.release(slot),
         deliver: (index, slot, length) => this.deliver(req, index, slot, length),
+        ...(this.io.pace
+          ? { pace: (bytes: number, signal: AbortSignal) => this.io.pace!(source, bytes, signal) }
+          : {}),
+        ...(this.io.floorRate ? { floorRate: () => this.io.floorRate!() } : {}),
       },
     )
       .then(
@@ -342,6 +377,13 @@ export class ChunkDownloader {
     this.settled.add(running);
   }
 
+  /** Bytes asked for and not yet received, about. */
+  private awaitedBytes(): number {
+    let chunks = 0;
+    for (const r of this.requests) chunks += r.end - r.next;
+    return chunks * this.meta.chunkSize;
+  }
+
   /**
    * Verifies and writes one chunk, unless another request was first. This
    * runs behind the network: requests only wait when every slot is taken by
@@ -354,6 +396,7 @@ export class ChunkDownloader {
     length: number,
   ): Promise<void> {
     req.next = index + 1;
+    req.lastAt = Date.now();
     if (this.have(index) || this.finished) return this.io.release(slot);
     let stored: boolean;
     try {
@@ -405,6 +448,13 @@ export class ChunkDownloader {
     const message = err instanceof Error ? err.message : String(err);
     if (err instanceof SourceFault || err instanceof NotFoundError) {
       this.dropSource(source, err instanceof NotFoundError ? 'no longer has the file' : message);
+      return;
+    }
+    if (err instanceof SlowSource) {
+      // Bytes were still coming (a source keeping to a low upload limit shares it among our
+      // requests): fewer requests at once give each more of its rate. Never a reason to drop it.
+      source.limit = Math.max(1, source.inFlight - 1);
+      this.logger.debug({ source: source.address, err: message }, 'source slow, asking less of it');
       return;
     }
     if (err instanceof TooManyRequestsError) {

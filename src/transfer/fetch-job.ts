@@ -12,7 +12,9 @@ import { ChunkMap } from './chunk-map.js';
 import { metaKey, pickFileName, type FileMeta } from './metadata.js';
 import { pollMetadata } from './metadata-poll.js';
 import type { PartialState, PartialStore } from './partial-store.js';
+import type { BandwidthLimiter } from './bandwidth/bandwidth-limiter.js';
 import { RateMeter } from './rate-meter.js';
+import { peerKeyOfAddress } from './serving/peer-key.js';
 import { resolveSources } from './source-finder.js';
 import { SourceState } from './sources.js';
 import { SwarmRefresh } from './fetching/swarm-refresh.js';
@@ -28,7 +30,11 @@ import {
   type TransferSnapshot,
   type TransferState,
 } from './types.js';
-import { WrongDataError, downloadVerified } from './verified-download.js';
+import {
+  WrongDataError,
+  downloadVerified,
+  type VerifiedDownloadOptions,
+} from './verified-download.js';
 
 export interface FetchJobComponents {
   transport: PeerTransport;
@@ -38,6 +44,8 @@ export interface FetchJobComponents {
   findSources?: FindSources;
   /** Bytes fetched, per source peer. */
   traffic: TrafficCounter;
+  /** Download limits the fetch keeps to; absent: none. */
+  bandwidth?: BandwidthLimiter;
   /** The id of the peer at an address (a neighbor), for sources given by address. */
   peerIdAt?: (address: string) => string | undefined;
   /** Where this fetch's verified chunks are offered to other peers. */
@@ -320,6 +328,7 @@ export class FetchJob {
         stallTimeoutMs: this.settings.stallTimeoutMs,
         directIo: this.settings.directIo,
         swarm: this.components.self !== undefined && (this.settings.swarmRefreshMs ?? 0) > 0,
+        ...this.limited(usable),
         signal: this.controller.signal,
         save: (verified) => this.saveState(meta, verified),
         onStart: (kept, running) => {
@@ -364,6 +373,31 @@ export class FetchJob {
     } finally {
       unlist?.();
     }
+  }
+
+  /**
+   * How the fetch keeps to the download limits: each received piece waits for
+   * its bytes (per source peer, then in all), about a second's worth at the
+   * limit is asked for at once, and request deadlines allow for the limit.
+   */
+  private limited(
+    usable: readonly SourceState[],
+  ): Pick<VerifiedDownloadOptions, 'pace' | 'inFlightBudget' | 'floorRate'> {
+    const { bandwidth } = this.components;
+    if (!bandwidth) return {};
+    // Per-peer limits are per host: sources on one host share one.
+    const ceiling = (): number =>
+      bandwidth.ceiling(
+        'down',
+        new Set(usable.filter((s) => !s.dropped).map((s) => peerKeyOfAddress(s.address))).size,
+      );
+    return {
+      pace: (source, bytes, signal) =>
+        bandwidth.take('down', peerKeyOfAddress(source.address), bytes, signal),
+      inFlightBudget: () => ceiling() || Infinity,
+      // Shared by every request at once, and halved again in case the limit drops meanwhile.
+      floorRate: () => ceiling() / Math.max(1, this.settings.maxRequests) / 2,
+    };
   }
 
   /** Keeps the sources' have-maps fresh and lets found fetchers join `usable`. */

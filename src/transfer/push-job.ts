@@ -6,13 +6,17 @@ import type { EventBus } from '../events/bus.js';
 import type { FileIndex } from '../index/file-index.js';
 import type { FileEntry } from '../index/types.js';
 import type { Logger } from '../logger.js';
+import type { BandwidthLimiter } from './bandwidth/bandwidth-limiter.js';
 import { RateMeter } from './rate-meter.js';
+import { peerKeyOfAddress } from './serving/peer-key.js';
 import type { PeerTransport } from './transport.js';
 import type { TrafficCounter } from './traffic.js';
 import type { TransferSnapshot, TransferState } from './types.js';
 
 /** Bytes per Upload message. */
 const PIECE = 1024 * 1024;
+/** Under an upload limit, a tenth of a second at the limit per message, but not less than this. */
+const MIN_PACED_PIECE = 16 * 1024;
 
 export interface PushJobComponents {
   transport: PeerTransport;
@@ -23,6 +27,8 @@ export interface PushJobComponents {
   traffic: TrafficCounter;
   /** The id of the peer at an address (a neighbor). */
   peerIdAt?: (address: string) => string | undefined;
+  /** Upload limits the push keeps to; absent: none. */
+  bandwidth?: BandwidthLimiter;
 }
 
 export interface PushSpec {
@@ -133,15 +139,21 @@ export class PushJob {
 
   /** The file's bytes, counted as they go. */
   private async *data(): AsyncGenerator<Buffer> {
-    const { entry } = this.spec;
+    const { entry, address } = this.spec;
+    const { bandwidth } = this.components;
     if (entry.size === 0) return;
-    const { stream } = await this.components.index.openRange(entry.sha256, 0, undefined, PIECE);
+    const limit = bandwidth?.ceiling('up') ?? 0;
+    const size =
+      limit > 0 ? Math.min(PIECE, Math.max(MIN_PACED_PIECE, Math.round(limit / 10))) : PIECE;
+    const key = peerKeyOfAddress(address);
+    const { stream } = await this.components.index.openRange(entry.sha256, 0, undefined, size);
     try {
       for await (const piece of stream as AsyncIterable<Buffer>) {
+        const wait = bandwidth?.take('up', key, piece.length, this.controller.signal);
+        if (wait) await wait;
         yield piece;
         this.bytesDone += piece.length;
         this.rate.add(piece.length);
-        const { address } = this.spec;
         this.components.traffic.sent(piece.length, address, this.components.peerIdAt?.(address));
         this.changed(false);
       }

@@ -2,7 +2,9 @@
 // checks the stream is the range asked for, copies it straight into leased
 // chunk slots and hands each on as soon as it is whole, without waiting for
 // the previous one's verdict. A request that brings nothing for too long is
-// abandoned.
+// abandoned. Under a download limit each chunk waits for its bytes before it
+// is handed on; the stream is not read meanwhile, so flow control slows the
+// source.
 import { TimeoutError, UnavailableError } from '../errors.js';
 import type { ChunkSlot } from './chunk-thread.js';
 import type { FileMeta } from './metadata.js';
@@ -10,6 +12,13 @@ import type { PeerTransport } from './transport.js';
 
 /** A source broke the protocol or lied: never ask it again in this fetch. */
 export class SourceFault extends Error {}
+
+/**
+ * A request ran out of time while bytes were still coming: the source is
+ * slower than the deadline assumed (its own upload limit, a thin link), not
+ * broken. What it delivered is kept; it should be asked for less at once.
+ */
+export class SlowSource extends Error {}
 
 /** Slowest rate a request may run at before its deadline passes, bytes/s. */
 const MIN_RATE = 128 * 1024;
@@ -39,6 +48,13 @@ export interface RangeReceiverIo {
    * the request.
    */
   deliver(index: number, slot: ChunkSlot, length: number): Promise<void>;
+  /** Resolves when `bytes` from this source may be taken in (download limits); undefined: now. */
+  pace?(bytes: number, signal: AbortSignal): Promise<void> | undefined;
+  /**
+   * Under a download limit, the slowest rate this request may be held to,
+   * bytes/s: its deadline allows for it. 0 or absent: no limit.
+   */
+  floorRate?(): number;
 }
 
 /** Resolves once every chunk of the range was delivered; rejects with why it stopped. */
@@ -55,6 +71,7 @@ export async function receiveRange(
   // One timer per request, not one per batch: it looks at when bytes last came.
   let lastBytes = Date.now();
   let waitingForUs = false;
+  const floor = Math.min(MIN_RATE, io.floorRate?.() || MIN_RATE);
   let stall: NodeJS.Timeout | undefined;
   const watch = (ms: number): void => {
     stall = setTimeout(
@@ -85,13 +102,24 @@ export async function receiveRange(
       .finally(() => checks.delete(p));
     checks.add(p);
   };
+  /** Waits for the download limits before a chunk is handed on; undefined when it may go now. */
+  const pace = (bytes: number): Promise<void> | undefined => {
+    const wait = io.pace?.(bytes, req.controller.signal);
+    if (!wait) return undefined;
+    // Held back by our own limit: not the source's stall.
+    waitingForUs = true;
+    return wait.then(() => {
+      waitingForUs = false;
+      lastBytes = Date.now();
+    });
+  };
   try {
     const batches = io.transport.download(
       req.address,
       { sha256, offset, length },
       {
         signal: req.controller.signal,
-        timeoutMs: io.stallTimeoutMs + Math.ceil((length * 1000) / MIN_RATE),
+        timeoutMs: io.stallTimeoutMs + Math.ceil((length * 1000) / floor),
       },
     );
     for await (const batch of batches) {
@@ -120,6 +148,8 @@ export async function receiveRange(
           filled += n;
           data = data.subarray(n);
           if (filled === len) {
+            const wait = pace(len);
+            if (wait) await wait;
             check(chunk++, slot, len);
             slot = undefined;
             filled = 0;
@@ -135,6 +165,9 @@ export async function receiveRange(
   } catch (err) {
     // An abort on purpose shows up as whatever the transport threw; report the reason.
     if (req.controller.signal.aborted) throw req.controller.signal.reason;
+    if (err instanceof TimeoutError && pos > offset) {
+      throw new SlowSource(`sent ${pos - offset} of ${length} bytes before the deadline`);
+    }
     throw err;
   } finally {
     clearTimeout(stall);

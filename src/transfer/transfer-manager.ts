@@ -6,6 +6,7 @@ import type { EventBus } from '../events/bus.js';
 import type { FileIndex } from '../index/file-index.js';
 import { checkShareName } from '../index/paths.js';
 import type { Logger } from '../logger.js';
+import { BandwidthLimiter, type BandwidthLimits } from './bandwidth/bandwidth-limiter.js';
 import { FetchJob, type FetchSettings } from './fetch-job.js';
 import { PartialStore, type PartialState } from './partial-store.js';
 import { PushJob } from './push-job.js';
@@ -40,6 +41,8 @@ export interface TransferManagerComponents {
   peerIdAt?: (address: string) => string | undefined;
   /** Sees every byte the traffic counter counts (the byte metrics). */
   onBytes?: (direction: Direction, bytes: number) => void;
+  /** A transfer was held back by a bandwidth limit for `ms` (the throttle metric). */
+  onThrottled?: (direction: Direction, ms: number) => void;
 }
 
 export interface TransferManagerInit extends Omit<FetchSettings, 'chunkSize'> {
@@ -55,6 +58,8 @@ export interface TransferManagerInit extends Omit<FetchSettings, 'chunkSize'> {
   uploadSlots: number;
   rechokeMs: number;
   upload: UploadPolicy;
+  /** Bandwidth limits at start (bytes/s, 0: none); changed at run time through `bandwidth`. */
+  limits?: BandwidthLimits;
   /** Least time between two progress reports of one transfer, ms (default 250). */
   progressIntervalMs?: number;
   /** Finished transfers remembered for ListTransfers (default 100). */
@@ -79,6 +84,8 @@ export class TransferManager implements Startable {
   readonly swarm: SwarmServer;
   /** Bytes moved, in total and per peer: rates are sampled from it. */
   readonly traffic: TrafficCounter;
+  /** Upload and download limits every transfer keeps to (and a relay would). */
+  readonly bandwidth: BandwidthLimiter;
   private readonly store: PartialStore;
   private readonly entries: TransferRegistry;
   private readonly queue: FetchJob[] = [];
@@ -93,10 +100,18 @@ export class TransferManager implements Startable {
   ) {
     const { index, events, logger } = components;
     this.traffic = new TrafficCounter(components.onBytes);
+    this.bandwidth = new BandwidthLimiter(
+      {
+        events,
+        logger,
+        ...(components.onThrottled ? { onThrottled: components.onThrottled } : {}),
+      },
+      init.limits ?? { upload: 0, download: 0, perPeerUpload: 0, perPeerDownload: 0 },
+    );
     this.store = new PartialStore(init.dataDir, logger);
     this.entries = new TransferRegistry({ events, logger }, init);
     this.uploads = new UploadReceiver(
-      { index, events, logger },
+      { index, events, logger, bandwidth: this.bandwidth },
       {
         sharedDir: init.sharedDir,
         dataDir: init.dataDir,
@@ -109,7 +124,7 @@ export class TransferManager implements Startable {
       maxStreams: init.maxServeStreams,
     });
     this.swarm = new SwarmServer(
-      { index, traffic: this.traffic, limiter: this.serving },
+      { index, traffic: this.traffic, limiter: this.serving, bandwidth: this.bandwidth },
       { uploadSlots: init.uploadSlots, rechokeMs: init.rechokeMs },
     );
   }
@@ -176,13 +191,18 @@ export class TransferManager implements Startable {
       throw new InvalidArgumentError(`${address} is this peer; push to another peer`);
     }
     const job: PushJob = new PushJob(
-      { ...this.components, traffic: this.traffic },
+      { ...this.components, traffic: this.traffic, bandwidth: this.bandwidth },
       {
         id: newId('p'),
         entry,
         address,
         self: this.init.self(),
-        timeoutMs: 60_000 + Math.ceil((entry.size * 1000) / PUSH_MIN_RATE),
+        // An upload limit below the usual floor stretches the deadline to match.
+        timeoutMs:
+          60_000 +
+          Math.ceil(
+            (entry.size * 1000) / Math.min(PUSH_MIN_RATE, this.bandwidth.ceiling('up') || Infinity),
+          ),
       },
       (important) => this.entries.report(job.id, important),
     );
@@ -244,6 +264,7 @@ export class TransferManager implements Startable {
         transport,
         store: this.store,
         traffic: this.traffic,
+        bandwidth: this.bandwidth,
         partials: this.swarm.partials,
         self: () => this.init.self().address,
         ...(findSources ? { findSources } : {}),

@@ -19,6 +19,8 @@ import { checkShareName } from '../index/paths.js';
 import { writeIntoShare } from '../index/share-writer.js';
 import type { FileEntry } from '../index/types.js';
 import type { Logger } from '../logger.js';
+import type { BandwidthLimiter } from './bandwidth/bandwidth-limiter.js';
+import { peerKey } from './serving/peer-key.js';
 
 export interface UploadPolicy {
   enabled: boolean;
@@ -38,6 +40,8 @@ export interface UploadReceiverComponents {
   index: FileIndex;
   events: EventBus;
   logger: Logger;
+  /** Download limits a push keeps to (the sender is slowed by not reading); absent: none. */
+  bandwidth?: BandwidthLimiter;
 }
 
 export interface UploadReceiverInit {
@@ -117,7 +121,9 @@ export class UploadReceiver {
       const { found, hashes } = await writeIntoShare(
         { sharedDir, dataDir, chunkSize },
         rel,
-        stallGuard(capped(data, header.size), policy.stallMs),
+        paced(stallGuard(capped(data, header.size), policy.stallMs), (bytes) =>
+          this.components.bandwidth?.take('down', peerKey({ host: from }), bytes),
+        ),
         { maxBytes: header.size, expectedSize: header.size, expectedSha256: sha256 },
       );
       const entry = await this.components.index.addKnown(found, { ...hashes, chunkSize });
@@ -183,6 +189,22 @@ async function* capped(data: AsyncIterable<Uint8Array>, size: number): AsyncGene
     if (seen > size) {
       throw new InvalidArgumentError(`sent more than the ${size} bytes its header announced`);
     }
+    yield piece;
+  }
+}
+
+/**
+ * Passes the data through as the download limits allow. While a piece waits,
+ * the call is not read, so gRPC's flow control holds the sender back; the
+ * wait is outside the stall guard, as it is this peer's doing.
+ */
+async function* paced(
+  data: AsyncIterable<Uint8Array>,
+  take: (bytes: number) => Promise<void> | undefined,
+): AsyncGenerator<Uint8Array> {
+  for await (const piece of data) {
+    const wait = take(piece.length);
+    if (wait) await wait;
     yield piece;
   }
 }

@@ -4,7 +4,7 @@
 // verified and durable.
 import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import { ChunkDownloader } from './chunk-downloader.js';
+import { ChunkDownloader, type DownloaderIo } from './chunk-downloader.js';
 import type { ChunkMap } from './chunk-map.js';
 import { ChunkThread } from './chunk-thread.js';
 import type { FileMeta } from './metadata.js';
@@ -28,6 +28,10 @@ export interface VerifiedDownloadOptions {
   directIo: boolean;
   /** Others may fetch the file at the same time: spread the chunk choice (see DownloaderInit). */
   swarm?: boolean;
+  /** Download limits: see DownloaderInit.inFlightBudget and DownloaderIo.pace / floorRate. */
+  inFlightBudget?: () => number;
+  pace?: DownloaderIo['pace'];
+  floorRate?: () => number;
   signal: AbortSignal;
   /** Persists the chunk map (base64). */
   save(verified: string): Promise<void>;
@@ -97,6 +101,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
         requestChunks: Math.max(1, Math.floor(o.requestBytes / meta.chunkSize)),
         stallTimeoutMs: o.stallTimeoutMs,
         ...(o.swarm ? { swarm: true } : {}),
+        ...(o.inFlightBudget ? { inFlightBudget: o.inFlightBudget } : {}),
       },
       {
         transport: o.transport,
@@ -108,6 +113,8 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
           file.wrote(length);
           o.onChunk(length, index, source);
         },
+        ...(o.pace ? { pace: o.pace } : {}),
+        ...(o.floorRate ? { floorRate: o.floorRate } : {}),
       },
       logger,
     );

@@ -10,6 +10,9 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MESSAGE_BYTES, streamFileRange } from '../../src/grpc/download-stream.js';
+import { BandwidthLimiter } from '../../src/transfer/bandwidth/bandwidth-limiter.js';
+
+const NONE = { upload: 0, download: 0, perPeerUpload: 0, perPeerDownload: 0 };
 
 const MESSAGES = 20;
 /** One message taken per this long: never a stall, far below the file's allowance. */
@@ -89,5 +92,76 @@ describe('grpc: a served Download against a trickling reader', () => {
     } finally {
       await handle.close();
     }
+  });
+});
+
+describe('grpc: a served Download under an upload limit', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'p2pd-paced-'));
+    await writeFile(join(dir, 'big.bin'), Buffer.alloc(2 * MESSAGE_BYTES, 7));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('sends small messages at the limit, and its own waits do not count against maxMs', async () => {
+    const handle = await open(join(dir, 'big.bin'));
+    const sizes: number[] = [];
+    const call = Object.assign(new EventEmitter(), {
+      cancelled: false,
+      write(message: { wire: Buffer }, done: () => void): boolean {
+        sizes.push(message.wire.length);
+        setImmediate(done); // a reader that takes everything at once
+        return true;
+      },
+    }) as unknown as ServerWritableStream<unknown, unknown>;
+    const limiter = new BandwidthLimiter({}, { ...NONE, upload: 4 * MESSAGE_BYTES });
+    const started = Date.now();
+    try {
+      // 2 MiB at 4 MiB/s is ~500 ms, more than maxMs: only the limit's waits make up the time.
+      await streamFileRange(call, handle, 0, 2 * MESSAGE_BYTES, () => undefined, STALL_MS, 300, {
+        take: (bytes, signal) => limiter.take('up', 'reader', bytes, signal),
+        messageBytes: () => (4 * MESSAGE_BYTES) / 10,
+      });
+    } finally {
+      await handle.close();
+    }
+    const elapsed = Date.now() - started;
+    expect(Math.max(...sizes)).to.be.below(MESSAGE_BYTES / 2);
+    expect(elapsed).to.be.within(350, 700);
+  });
+
+  it('stops waiting when the call is cancelled', async () => {
+    const handle = await open(join(dir, 'big.bin'));
+    const call = Object.assign(new EventEmitter(), {
+      cancelled: false,
+      write(_message: unknown, done: () => void): boolean {
+        setImmediate(done);
+        return true;
+      },
+    });
+    const limiter = new BandwidthLimiter({}, { ...NONE, upload: 64 * 1024 });
+    setTimeout(() => {
+      call.cancelled = true;
+      call.emit('cancelled');
+    }, 100);
+    const started = Date.now();
+    try {
+      await streamFileRange(
+        call as unknown as ServerWritableStream<unknown, unknown>,
+        handle,
+        0,
+        2 * MESSAGE_BYTES,
+        () => undefined,
+        STALL_MS,
+        Infinity,
+        {
+          take: (bytes, signal) => limiter.take('up', 'reader', bytes, signal),
+          messageBytes: () => 16 * 1024,
+        },
+      );
+    } finally {
+      await handle.close();
+    }
+    expect(Date.now() - started).to.be.below(500);
   });
 });

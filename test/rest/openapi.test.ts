@@ -28,6 +28,7 @@ const MOUNTED = [
   '/api/v1/transfers/{id}',
   '/api/v1/transfers/{id}/chunks',
   '/api/v1/traffic',
+  '/api/v1/limits',
   '/api/v1/network',
   '/api/v1/pushes',
   '/api/v1/asyncapi.json',

@@ -95,6 +95,11 @@ describe('web UI: a browser drives a network of peers', function () {
     expect(await page.locator('#g-grpc').textContent()).to.equal(peer1.grpcAddress);
     expect(await page.locator('#g-log').textContent()).to.equal('writing');
     await page.locator('#g-peers', { hasText: '2' }).waitFor();
+    // The bandwidth limits, and a change at run time shows without a reload (limits.changed).
+    await page.locator('#g-limits', { hasText: /↑ .*of unlimited · ↓ .*of unlimited/ }).waitFor();
+    peer1.daemon.transfers.bandwidth.update({ upload: '5MiB/s' });
+    await page.locator('#g-limits', { hasText: 'of 5.0 MiB/s' }).waitFor();
+    peer1.daemon.transfers.bandwidth.update({ upload: 0 });
     const row = page.locator(`#files-body tr[data-sha256="${sha256(notes)}"]`);
     expect(await row.locator('td.name').textContent()).to.equal('notes/field-notes.txt');
     await shot(page, '01-my-files');

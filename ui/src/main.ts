@@ -6,6 +6,7 @@ import { startSampling } from './traffic.js';
 import { drawActivity, initActivity } from './views/activity.js';
 import { initEvents, addEvent } from './views/events.js';
 import { initFiles, refreshFiles } from './views/files.js';
+import { initLimits, refreshLimits } from './views/limits.js';
 import { initNetwork, refreshNetwork } from './views/network.js';
 import { initPeers, refreshPeers } from './views/peers.js';
 import { initSearch } from './views/search.js';
@@ -77,6 +78,7 @@ const REFRESH: [RegExp, () => Promise<void>][] = [
   [/^(file|upload|download)\./, refreshFiles],
   [/^peer\./, refreshPeers],
   [/^peer\./, refreshNetwork],
+  [/^limits\./, refreshLimits],
 ];
 
 /** True while the event stream is open; otherwise the views are polled. */
@@ -116,11 +118,12 @@ async function main(): Promise<void> {
   initEvents();
   initActivity();
   initNetwork();
+  initLimits();
   document.addEventListener('visibilitychange', () => void refreshNetwork());
   // A token kept from earlier in this tab: the session may be gone (the daemon restarted).
   await openSession();
   await refreshStatus();
-  await Promise.all([refreshFiles(), refreshPeers(), refreshTransfers()]);
+  await Promise.all([refreshFiles(), refreshPeers(), refreshTransfers(), refreshLimits()]);
   connectEvents();
   startSampling();
   window.setInterval(() => {

@@ -6,6 +6,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { NotFoundError } from '../../errors.js';
 import type { FileIndex } from '../../index/file-index.js';
 import { checkRange, checkSha256 } from '../../index/request-checks.js';
+import type { BandwidthLimiter } from '../bandwidth/bandwidth-limiter.js';
 import type { ServeLimiter } from './serve-limiter.js';
 import type { TrafficCounter } from '../traffic.js';
 import { FetcherRegistry } from './fetcher-registry.js';
@@ -17,6 +18,15 @@ import type { FileEntry } from '../../index/types.js';
 
 /** Fetchers of a file handed to each GetFile caller, at most. */
 export const MAX_HOLDERS_SENT = 16;
+
+/** Smallest message under a limit: smaller would cost more in headers and calls than it smooths. */
+const MIN_PACED_MESSAGE = 16 * 1024;
+
+/** A tenth of a second at `limit` bytes/s per message, so a limited stream flows evenly. */
+function messageBytes(limit: number): number {
+  if (limit <= 0) return Infinity;
+  return Math.max(MIN_PACED_MESSAGE, Math.round(limit / 10));
+}
 
 /** A file as GetFile answers it; `chunkHashes` is empty when the caller asked to leave them out. */
 export interface ServedFile extends FileEntry {
@@ -35,6 +45,10 @@ export interface ServedRange {
   end: number;
   /** Counts bytes as they leave, against the caller. */
   sent(bytes: number): void;
+  /** Resolves when `bytes` may leave under the upload limits; undefined when at once. */
+  take(bytes: number, signal: AbortSignal): Promise<void> | undefined;
+  /** Bytes per message that keep the stream smooth under the limits (Infinity: no limit). */
+  messageBytes(): number;
   /** Closes the file and frees the slot. */
   close(): Promise<void>;
 }
@@ -43,6 +57,8 @@ export interface SwarmServerComponents {
   index: FileIndex;
   traffic: TrafficCounter;
   limiter: ServeLimiter;
+  /** Upload limits; absent: none. */
+  bandwidth?: BandwidthLimiter;
 }
 
 export interface SwarmServerInit {
@@ -117,7 +133,7 @@ export class SwarmServer {
     length: number,
     callerHost: string,
   ): Promise<ServedRange | null> {
-    const { index, limiter, traffic } = this.components;
+    const { index, limiter, traffic, bandwidth } = this.components;
     const sha256 = checkSha256(asked);
     const entry = index.get(sha256);
     const holding = entry ? undefined : this.partials.get(sha256);
@@ -157,6 +173,8 @@ export class SwarmServer {
       start: offset,
       end: last + 1,
       sent: (bytes) => traffic.sent(bytes, name),
+      take: (bytes, signal) => bandwidth?.take('up', key, bytes, signal),
+      messageBytes: () => messageBytes(bandwidth?.ceiling('up') ?? 0),
       close: async () => {
         release();
         await handle.close();

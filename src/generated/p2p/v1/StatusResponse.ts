@@ -2,6 +2,7 @@
 
 import type { LogStatus as _p2p_v1_LogStatus, LogStatus__Output as _p2p_v1_LogStatus__Output } from '../../p2p/v1/LogStatus.js';
 import type { BootstrapPeer as _p2p_v1_BootstrapPeer, BootstrapPeer__Output as _p2p_v1_BootstrapPeer__Output } from '../../p2p/v1/BootstrapPeer.js';
+import type { Limits as _p2p_v1_Limits, Limits__Output as _p2p_v1_Limits__Output } from '../../p2p/v1/Limits.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StatusResponse {
@@ -21,6 +22,7 @@ export interface StatusResponse {
   'addressSource'?: (string);
   'fingerprint'?: (string);
   'network'?: (string);
+  'limits'?: (_p2p_v1_Limits | null);
 }
 
 export interface StatusResponse__Output {
@@ -40,4 +42,5 @@ export interface StatusResponse__Output {
   'addressSource': (string);
   'fingerprint': (string);
   'network': (string);
+  'limits': (_p2p_v1_Limits__Output | null);
 }
