@@ -8,6 +8,8 @@ import type { NatsPublisher } from './events/nats-publisher.js';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { GrpcPeerTransport } from './grpc/peer-transport.js';
 import { PeerWire } from './identity/peer-wire.js';
+import { GrpcNatTransport } from './grpc/nat-transport.js';
+import { Nat } from './nat/nat.js';
 import { PROTOCOL_VERSION } from './grpc/proto.js';
 import { GrpcServer } from './grpc/server.js';
 import { GrpcTransferTransport } from './grpc/transfer-transport.js';
@@ -46,6 +48,8 @@ export class Daemon {
   readonly events: EventBus;
   /** This peer's key, the peers' pinned keys, TLS between peers. */
   readonly wire: PeerWire;
+  /** Reachability, reverse connections and relays: peers behind NAT still share. */
+  readonly nat: Nat;
   /**
    * Built by start() when nats.url is configured: the NATS client is loaded only then,
    * so a peer without NATS does not carry it.
@@ -97,12 +101,18 @@ export class Daemon {
       onKeyConflict: () => metrics.peerKeyConflicts.inc(),
     });
     const credentials = (address: string): ChannelCredentials => this.wire.credentials(address);
+    // Channels to a peer behind NAT dial the NAT part's local proxy for it.
+    const target = (address: string): string => this.nat.target(address);
+    const peerTransport = new GrpcPeerTransport(credentials, {
+      target,
+      learn: (peer) => this.nat.learn(peer),
+    });
     this.overlay = new Overlay(
       {
         events: this.events,
         logger: logger.child({ component: 'overlay' }),
         index: this.index,
-        transport: new GrpcPeerTransport(credentials),
+        transport: peerTransport,
         keys: this.wire,
       },
       {
@@ -121,7 +131,7 @@ export class Daemon {
         index: this.index,
         events: this.events,
         logger: logger.child({ component: 'transfer' }),
-        transport: new GrpcTransferTransport(credentials),
+        transport: new GrpcTransferTransport(credentials, target),
         findSources: overlaySources(this.overlay),
         resolvePeer: overlayPeerResolver(this.overlay),
         peerIdAt: overlayPeerNamer(this.overlay),
@@ -135,6 +145,18 @@ export class Daemon {
         chunkSize: config.index.chunkSize,
         upload: config.upload,
       },
+    );
+    this.nat = new Nat(
+      {
+        overlay: this.overlay,
+        transport: new GrpcNatTransport(peerTransport.pool),
+        events: this.events,
+        logger: logger.child({ component: 'nat' }),
+        metrics,
+        identity: () => (config.grpc.plaintextPeers ? undefined : this.wire.identity),
+        serve: (socket) => this.grpc.serveOutbound(socket),
+      },
+      { ...config.nat, relay: config.relay },
     );
     countDomainMetrics({
       events: this.events,
@@ -151,6 +173,7 @@ export class Daemon {
       overlay: this.overlay,
       transfers: this.transfers,
       wire: this.wire,
+      nat: this.nat,
       status: () => this.status(),
     };
     this.grpc = new GrpcServer(this.core, {
@@ -210,6 +233,8 @@ export class Daemon {
         ['grpc', this.grpc],
         // After gRPC (its address is advertised), stopped before it (so Leave goes out).
         ['overlay', this.overlay],
+        // Asks neighbors to dial it back once it has some; stopped before Leave goes out.
+        ['nat', this.nat],
         // Resumed fetches may search the network; stopped first, keeping partial state.
         ['transfers', this.transfers],
         ['rest', this.rest],
@@ -278,6 +303,8 @@ export class Daemon {
       addressSource: this.overlay.self ? this.overlay.addressSource : this.addressPlanSource(),
       fingerprint: this.wire.fingerprint,
       network: this.wire.network,
+      reachability: this.nat.reachability,
+      via: this.nat.via,
     };
   }
 

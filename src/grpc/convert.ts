@@ -51,6 +51,8 @@ export function toStatusResponse(s: NodeStatus): StatusResponse {
     addressSource: s.addressSource,
     fingerprint: s.fingerprint,
     network: s.network,
+    reachability: s.reachability,
+    via: s.via,
   };
 }
 
@@ -61,6 +63,8 @@ export function toPeerInfo(p: PeerRecord): PeerInfo {
     protocolVersion: p.protocolVersion,
     version: p.version,
     fingerprint: p.fingerprint ?? '',
+    reachability: p.reachability ?? 'unknown',
+    via: p.via ?? [],
   };
 }
 

@@ -14,6 +14,7 @@ import type {
   UploadResult,
 } from '../transfer/transport.js';
 import { createPeerClient, deadline, type PeerCredentials } from './clients.js';
+import type { DialTarget } from './peer-clients.js';
 import { fromGrpcError } from './wire-errors.js';
 
 /** Clients kept open; the least recently used beyond this are closed. */
@@ -32,9 +33,13 @@ const TRANSFER_CHANNEL_OPTIONS: ChannelOptions = {
 };
 
 export class GrpcTransferTransport implements PeerTransport {
-  private readonly clients = new Map<string, PeerServiceClient>();
+  private readonly clients = new Map<string, { target: string; client: PeerServiceClient }>();
 
-  constructor(private readonly credentials: PeerCredentials) {}
+  constructor(
+    private readonly credentials: PeerCredentials,
+    /** Where a channel to an address dials (a proxy for a peer behind NAT). */
+    private readonly target: DialTarget = (address) => address,
+  ) {}
 
   getFile(address: string, sha256: string, options: GetFileOptions): Promise<RemoteFileInfo> {
     const client = this.client(address);
@@ -140,24 +145,30 @@ export class GrpcTransferTransport implements PeerTransport {
   }
 
   close(): void {
-    for (const client of this.clients.values()) client.close();
+    for (const { client } of this.clients.values()) client.close();
     this.clients.clear();
   }
 
   private client(address: string): PeerServiceClient {
-    let client = this.clients.get(address);
-    if (client) {
+    const target = this.target(address);
+    let held = this.clients.get(address);
+    if (held && held.target !== target) {
+      held.client.close();
+      held = undefined;
+    }
+    if (held) {
       // Most recently used last.
       this.clients.delete(address);
     } else {
-      client = createPeerClient(address, this.credentials(address), TRANSFER_CHANNEL_OPTIONS);
+      const client = createPeerClient(target, this.credentials(address), TRANSFER_CHANNEL_OPTIONS);
+      held = { target, client };
       if (this.clients.size >= MAX_CLIENTS) {
         const [oldest, old] = this.clients.entries().next().value!;
-        old.close();
+        old.client.close();
         this.clients.delete(oldest);
       }
     }
-    this.clients.set(address, client);
-    return client;
+    this.clients.set(address, held);
+    return held.client;
   }
 }

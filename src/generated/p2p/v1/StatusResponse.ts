@@ -21,6 +21,8 @@ export interface StatusResponse {
   'addressSource'?: (string);
   'fingerprint'?: (string);
   'network'?: (string);
+  'reachability'?: (string);
+  'via'?: (string)[];
 }
 
 export interface StatusResponse__Output {
@@ -40,4 +42,6 @@ export interface StatusResponse__Output {
   'addressSource': (string);
   'fingerprint': (string);
   'network': (string);
+  'reachability': (string);
+  'via': (string)[];
 }

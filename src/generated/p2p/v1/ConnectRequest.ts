@@ -1,0 +1,16 @@
+// Original file: proto/p2p/v1/p2p.proto
+
+
+export interface ConnectRequest {
+  'target'?: (string);
+  'token'?: (Buffer | Uint8Array | string);
+  'port'?: (number);
+  'relay'?: (boolean);
+}
+
+export interface ConnectRequest__Output {
+  'target': (string);
+  'token': (Buffer);
+  'port': (number);
+  'relay': (boolean);
+}

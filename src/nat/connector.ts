@@ -1,0 +1,214 @@
+// The asking side of a connection to an unreachable peer. grpc-js dials an
+// address and cannot be handed a socket, so each such peer gets a unix socket
+// in a private folder; a channel to it dials there, and each connection made
+// there is joined to a TCP connection to the peer obtained another way:
+// - this peer holds the target's Listen stream: it asks it to dial here;
+// - this peer is dialable: a neighbor of the target (its `via`) asks it to
+//   dial here (Connect), and it comes with our token;
+// - else: through a relay (Connect with relay, then our own leg to it).
+// TLS then runs over the joined connection as over any other, the target
+// proving its key: the paths change how bytes travel, never who is trusted.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { TimeoutError, TooManyRequestsError, UnavailableError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { splitHostPort } from '../net/addresses.js';
+import type { Reachability } from '../overlay/types.js';
+import type { ListenHub } from './listen-hub.js';
+import type { PeerRoutes, ReverseRoute } from './peer-routes.js';
+import { pipeSockets } from './pipe.js';
+import { encodePreface, TOKEN_BYTES } from './preface.js';
+import { TokenTable } from './tokens.js';
+import type { NatOverlay, NatTransport } from './types.js';
+
+export interface ConnectorInit {
+  /** How long an asked-for connection may take to arrive, ms. */
+  answerMs: number;
+  /** Deadline of a Connect call, ms. */
+  callTimeoutMs: number;
+}
+
+/** Proxies (unreachable peers talked to) kept; the least recently used beyond are closed. */
+const MAX_PROXIES = 128;
+/** Connections asked for and not yet arrived, at most. */
+const MAX_PENDING = 256;
+
+type Waiter = (socket: Socket | undefined) => void;
+
+export class Connector {
+  private dir = '';
+  private readonly proxies = new Map<string, { server: Server; path: string }>();
+  private readonly pending: TokenTable<Waiter>;
+  private seq = 0;
+
+  constructor(
+    private readonly c: {
+      overlay: NatOverlay;
+      transport: NatTransport;
+      routes: PeerRoutes;
+      hub: ListenHub;
+      reachability: () => Reachability;
+      logger: Logger;
+      metrics: Metrics;
+    },
+    private readonly init: ConnectorInit,
+  ) {
+    this.pending = new TokenTable<Waiter>(init.answerMs, MAX_PENDING, (w) => w(undefined));
+  }
+
+  async start(): Promise<void> {
+    // Private to this user: whoever connects to a proxy makes this peer ask for connections.
+    this.dir = await mkdtemp(join(tmpdir(), 'p2pd-peers-'));
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.proxies.values()) p.server.close();
+    this.proxies.clear();
+    this.pending.clear();
+    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    this.dir = '';
+  }
+
+  /** Where a channel to `address` dials: the address, or the proxy of an unreachable peer. */
+  target(address: string): string {
+    const route = this.c.routes.get(address);
+    if (!route || !this.dir) return address;
+    let proxy = this.proxies.get(address);
+    if (proxy) {
+      this.proxies.delete(address);
+      this.proxies.set(address, proxy);
+      return `unix:${proxy.path}`;
+    }
+    const path = join(this.dir, `${++this.seq}.sock`);
+    const server = createServer((local) => this.serveLocal(address, local));
+    server.on('error', (err) =>
+      this.c.logger.warn({ address, err: err.message }, 'peer proxy failed'),
+    );
+    server.listen(path);
+    proxy = { server, path };
+    this.proxies.set(address, proxy);
+    if (this.proxies.size > MAX_PROXIES) {
+      const [oldest, old] = this.proxies.entries().next().value!;
+      old.server.close();
+      this.proxies.delete(oldest);
+    }
+    return `unix:${path}`;
+  }
+
+  /** A connection with the `answer` preface: the one a waiter here asked for? */
+  answer(token: string, socket: Socket): boolean {
+    const waiter = this.pending.take(token);
+    if (!waiter) return false;
+    waiter(socket);
+    return true;
+  }
+
+  private serveLocal(address: string, local: Socket): void {
+    local.pause();
+    local.on('error', () => local.destroy());
+    const route = this.c.routes.get(address);
+    if (!route) return void local.destroy();
+    this.open(route).then(
+      (remote) => void pipeSockets(local, remote, { maxBytes: Infinity, maxMs: Infinity }),
+      (err: Error) => {
+        this.c.logger.debug({ address, err: err.message }, 'no connection to an unreachable peer');
+        local.destroy();
+      },
+    );
+  }
+
+  /** A TCP connection on which the peer of `route` will be the TLS server. */
+  private async open(route: ReverseRoute): Promise<Socket> {
+    const count = (how: string, outcome: string): void =>
+      this.c.metrics.reverseConnections.inc({ how, outcome });
+    const held = this.c.hub.get(route.fingerprint);
+    if (held) {
+      const socket = await this.awaitAnswer((token) => held.send({ token, host: '', port: 0 }));
+      count('reverse', 'ok');
+      return socket;
+    }
+    const self = this.c.overlay.self;
+    const port = self ? splitHostPort(self.address).port : 0;
+    const errors: string[] = [];
+    for (const via of route.via.filter((v) => v !== self?.address)) {
+      if (this.c.reachability() === 'reachable') {
+        try {
+          const socket = await this.awaitAnswer((token) =>
+            this.c.transport.connect(
+              via,
+              { target: route.fingerprint, token, port, relay: false },
+              { timeoutMs: this.init.callTimeoutMs },
+            ),
+          );
+          count('reverse', 'ok');
+          return socket;
+        } catch (err) {
+          count('reverse', 'failed');
+          errors.push(`reverse via ${via}: ${(err as Error).message}`);
+        }
+      }
+      try {
+        const socket = await this.relayed(via, route.fingerprint);
+        count('relay', 'ok');
+        return socket;
+      } catch (err) {
+        count('relay', 'failed');
+        errors.push(`relay via ${via}: ${(err as Error).message}`);
+      }
+    }
+    throw new UnavailableError(
+      `peer ${route.fingerprint} cannot be dialed and no way to it worked (${errors.join('; ') || 'no via'})`,
+    );
+  }
+
+  /** Asks (through `send`) for a connection carrying a fresh token, and waits for it. */
+  private awaitAnswer(send: (token: string) => Promise<void> | void): Promise<Socket> {
+    return new Promise((resolve, reject) => {
+      const token = this.pending.issue((socket) =>
+        socket
+          ? resolve(socket)
+          : reject(new TimeoutError(`the peer did not dial in within ${this.init.answerMs} ms`)),
+      );
+      if (!token) return reject(new TooManyRequestsError('too many connections asked for'));
+      Promise.resolve()
+        .then(() => send(token))
+        .catch((err: Error) => {
+          this.pending.take(token);
+          reject(err);
+        });
+    });
+  }
+
+  /** Our leg to a relay, which pipes it to the target's once the target dials it. */
+  private async relayed(via: string, target: string): Promise<Socket> {
+    const token = randomBytes(TOKEN_BYTES).toString('hex');
+    await this.c.transport.connect(
+      via,
+      { target, token, port: 0, relay: true },
+      { timeoutMs: this.init.callTimeoutMs },
+    );
+    const { host, port } = splitHostPort(via);
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port, noDelay: true });
+      const timer = setTimeout(
+        () => socket.destroy(new Error(`no connection within ${this.init.callTimeoutMs} ms`)),
+        this.init.callTimeoutMs,
+      );
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        socket.on('error', () => socket.destroy());
+        socket.write(encodePreface('relay', token));
+        resolve(socket);
+      });
+    });
+  }
+}
