@@ -155,6 +155,7 @@ export class Daemon {
         metrics,
         identity: () => (config.grpc.plaintextPeers ? undefined : this.wire.identity),
         serve: (socket) => this.grpc.serveOutbound(socket),
+        keyAt: (address) => this.wire.expectedAt(address),
       },
       { ...config.nat, relay: config.relay },
     );

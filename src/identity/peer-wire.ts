@@ -115,6 +115,11 @@ export class PeerWire implements Startable, PeerKeys {
     }
   }
 
+  /** The key expected at `address` ('' when none). */
+  expectedAt(address: string): string {
+    return this.expected.get(address) ?? '';
+  }
+
   /** Credentials for calls to the peer at `address`. */
   credentials(address: string): ChannelCredentials {
     if (this.init.plaintext) return credentials.createInsecure();

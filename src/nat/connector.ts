@@ -51,6 +51,8 @@ export class Connector {
       transport: NatTransport;
       routes: PeerRoutes;
       hub: ListenHub;
+      /** The key expected at an address (a neighbor's), '' when none. */
+      keyAt: (address: string) => string;
       reachability: () => Reachability;
       logger: Logger;
       metrics: Metrics;
@@ -75,7 +77,7 @@ export class Connector {
 
   /** Where a channel to `address` dials: the address, or the proxy of an unreachable peer. */
   target(address: string): string {
-    const route = this.c.routes.get(address);
+    const route = this.route(address);
     if (!route || !this.dir) return address;
     let proxy = this.proxies.get(address);
     if (proxy) {
@@ -99,6 +101,13 @@ export class Connector {
     return `unix:${path}`;
   }
 
+  private route(address: string): ReverseRoute | undefined {
+    const byAddress = this.c.routes.get(address);
+    if (byAddress) return byAddress;
+    const key = this.c.keyAt(address);
+    return this.c.hub.get(key) ? { fingerprint: key, via: [] } : this.c.routes.ofKey(key);
+  }
+
   /** A connection with the `answer` preface: the one a waiter here asked for? */
   answer(token: string, socket: Socket): boolean {
     const waiter = this.pending.take(token);
@@ -110,7 +119,7 @@ export class Connector {
   private serveLocal(address: string, local: Socket): void {
     local.pause();
     local.on('error', () => local.destroy());
-    const route = this.c.routes.get(address);
+    const route = this.route(address);
     if (!route) return void local.destroy();
     this.open(route).then(
       (remote) => void pipeSockets(local, remote, { maxBytes: Infinity, maxMs: Infinity }),

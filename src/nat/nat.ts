@@ -41,6 +41,8 @@ export interface NatComponents {
   identity: () => ProbeIdentity | undefined;
   /** Serves PeerService over TLS on a connection this peer opened (a reverse connection). */
   serve: (socket: Socket) => void;
+  /** The key expected at an address (a neighbor's), '' when none. */
+  keyAt: (address: string) => string;
 }
 
 export interface NatInit {
@@ -94,6 +96,7 @@ export class Nat implements Startable {
         transport,
         routes: this.routes,
         hub: this.hub,
+        keyAt: c.keyAt,
         reachability: () => this.reach.state,
         logger,
         metrics,
