@@ -100,7 +100,8 @@ export class Daemon {
       plaintext: config.grpc.plaintextPeers,
       onKeyConflict: () => metrics.peerKeyConflicts.inc(),
     });
-    const credentials = (address: string): ChannelCredentials => this.wire.credentials(address);
+    const credentials = (address: string): ChannelCredentials =>
+      this.wire.credentials(address, this.nat.keyAt(address));
     // Channels to a peer behind NAT dial the NAT part's local proxy for it.
     const target = (address: string): string => this.nat.target(address);
     const peerTransport = new GrpcPeerTransport(credentials, {

@@ -13,6 +13,11 @@ import { serverStream, unary } from './handle.js';
 
 type Guard = (call: { getPeer(): string }) => void;
 
+/** A call on a connection this peer opened and serves on (server.ts numbers those past 65535). */
+function servedOutbound(peer: string): boolean {
+  return Number(/:(\d+)$/.exec(peer)?.[1] ?? 0) > 65535;
+}
+
 export function natHandlers(
   core: Core,
   guard: Guard,
@@ -22,7 +27,8 @@ export function natHandlers(
     DialBack: unary<DialBackRequest__Output, DialBackResponse>(
       'PeerService/DialBack',
       metrics,
-      (req, call) => nat.handleDialBack(req.port, callerOf(call, core.wire)),
+      (req, call) =>
+        nat.handleDialBack(req.port, callerOf(call, core.wire), servedOutbound(call.getPeer())),
       guard,
     ),
     Listen: serverStream<ListenRequest__Output, DialRequest>(

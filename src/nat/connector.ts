@@ -101,6 +101,11 @@ export class Connector {
     return `unix:${path}`;
   }
 
+  /** The key of the unreachable peer at `address` ('' when it is dialled directly). */
+  keyOf(address: string): string {
+    return this.route(address)?.fingerprint ?? '';
+  }
+
   private route(address: string): ReverseRoute | undefined {
     const byAddress = this.c.routes.get(address);
     if (byAddress) return byAddress;

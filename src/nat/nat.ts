@@ -9,6 +9,7 @@
 import type { Socket } from 'node:net';
 import type { Startable } from '../core.js';
 import {
+  ConflictError,
   InvalidArgumentError,
   NotFoundError,
   PermissionDeniedError,
@@ -17,7 +18,7 @@ import {
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import { plainHost } from '../net/addresses.js';
+import { plainHost, splitHostPort } from '../net/addresses.js';
 import { RateLimiter } from '../overlay/rate-limiter.js';
 import type { CallerInfo, Reachability, UncheckedPeer } from '../overlay/types.js';
 import { checkFingerprint, checkPeer } from '../overlay/validate.js';
@@ -154,6 +155,14 @@ export class Nat implements Startable {
     return this.connector.target(address);
   }
 
+  /**
+   * The key a peer behind NAT must prove at `address` ('' when it is dialled directly):
+   * the one its Listen stream proved, which is who a relay or via peer asks to dial.
+   */
+  keyAt(address: string): string {
+    return this.connector.keyOf(address);
+  }
+
   /** An advert off the wire: remembers how to reach an unreachable peer. */
   learn(raw: UncheckedPeer): void {
     try {
@@ -169,13 +178,32 @@ export class Nat implements Startable {
 
   // ------------------------------------------------------------ for other peers
 
-  /** Dials the caller back at its observed IP only (never an address it names). */
-  async handleDialBack(port: number, caller: CallerInfo): Promise<DialBackAnswer> {
+  /**
+   * Dials the caller back at its observed IP only (never an address it names).
+   * `outbound`: the call came on a connection this peer opened (it is behind NAT).
+   */
+  async handleDialBack(
+    port: number,
+    caller: CallerInfo,
+    outbound = false,
+  ): Promise<DialBackAnswer> {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
       throw new InvalidArgumentError('port must be from 1 to 65535');
     }
     const host = plainHost(caller.host);
     if (!host) throw new InvalidArgumentError('the caller has no IP address to dial back');
+    if (outbound) {
+      // Opened towards a neighbor's host by a key that is not that neighbor's: a
+      // relayed connection, whose IP is the relay's, not the caller's.
+      const relay = this.c.overlay
+        .links()
+        .find((l) => plainHost(splitHostPort(l.address).host) === host);
+      if (relay && relay.fingerprint !== caller.fingerprint) {
+        throw new ConflictError(
+          'DialBack over a relayed connection cannot see your address; ask a neighbor you dialled',
+        );
+      }
+    }
     if (!this.dialBacks.take(caller.fingerprint || host)) {
       throw new TooManyRequestsError('DialBack is limited to one every 5 s per peer');
     }

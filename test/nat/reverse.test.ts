@@ -140,4 +140,25 @@ describe('peers that cannot be dialed (one host)', function () {
     }
     expect(visible).to.equal(0);
   });
+
+  it('a peer that does not relay refuses, and the fetch fails cleanly', async () => {
+    const content = randomBytes(64 * 1024);
+    const r = await start('r');
+    const n1 = await start('n1', {
+      bootstrap: [r.grpcAddress],
+      hidden: true,
+      files: { 'not-relayed.bin': content },
+    });
+    const n2 = await start('n2', { bootstrap: [r.grpcAddress], hidden: true });
+    await waitFor(
+      () => n1.daemon.status().via.length === 1 && n2.daemon.status().via.length === 1,
+      { what: 'both to listen on r' },
+    );
+    const outcome = await n2.daemon.transfers.fetch({ sha256: sha(content) }).done;
+    expect(outcome.snapshot.state).to.equal('failed');
+    const refused = r.daemon.core.metrics.relayRefused.values;
+    expect(
+      [...refused.values()].find((v) => v.labels.reason === 'disabled')?.value,
+    ).to.be.greaterThan(0);
+  });
 });
