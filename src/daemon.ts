@@ -233,10 +233,11 @@ export class Daemon {
         // The key before anything talks to peers.
         ['wire', this.wire],
         ['grpc', this.grpc],
+        // Before the overlay (its first neighbors are checked at once) and stopped after
+        // it: Leave reaches a neighbor behind NAT through the reverse path.
+        ['nat', this.nat],
         // After gRPC (its address is advertised), stopped before it (so Leave goes out).
         ['overlay', this.overlay],
-        // Asks neighbors to dial it back once it has some; stopped before Leave goes out.
-        ['nat', this.nat],
         // Resumed fetches may search the network; stopped first, keeping partial state.
         ['transfers', this.transfers],
         ['rest', this.rest],

@@ -145,11 +145,6 @@ export class Nat implements Startable {
     await this.connector.stop();
   }
 
-  /** Checks reachability now (tests, and the user asking). */
-  check(): Promise<void> {
-    return this.reach.check();
-  }
-
   /** Where a gRPC channel to `address` dials (a local proxy for an unreachable peer). */
   target(address: string): string {
     return this.connector.target(address);
