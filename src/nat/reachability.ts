@@ -18,6 +18,10 @@ export interface ReachabilityInit {
 
 /** A change of neighbors is followed by a check this much later (they come in bursts), ms. */
 const SETTLE_MS = 300;
+/** A round nobody answered is tried again this much later (doubling up to recheckMs), ms. */
+const RETRY_MS = 2000;
+/** Neighbors asked in one round at most, batch after batch until one answers. */
+const MAX_ASKED = 6;
 
 export class ReachabilityCheck {
   state: Reachability = 'unknown';
@@ -29,6 +33,7 @@ export class ReachabilityCheck {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  private retryMs = RETRY_MS;
 
   constructor(
     private readonly c: { overlay: NatOverlay; transport: NatTransport; logger: Logger },
@@ -75,8 +80,36 @@ export class ReachabilityCheck {
     const self = this.c.overlay.self;
     if (!self) return;
     const { port } = splitHostPort(self.address);
-    const asked = pick(this.c.overlay.links(), this.init.ask);
-    if (asked.length === 0) return; // nobody to ask: what was known stays
+    const candidates = pick(this.c.overlay.links(), MAX_ASKED);
+    if (candidates.length === 0) return; // nobody to ask: what was known stays
+    // A neighbor may not answer (itself behind NAT and not yet reachable back, say):
+    // the next batch is asked then, so one such neighbor cannot leave this unknown.
+    let next: Reachability = 'unknown';
+    for (let i = 0; i < candidates.length && next === 'unknown'; i += this.init.ask) {
+      next = await this.ask(candidates.slice(i, i + this.init.ask), port);
+    }
+    if (this.stopped) return;
+    if (next === 'unknown') {
+      const retry = setTimeout(() => this.poke(0), this.retryMs);
+      retry.unref();
+      this.retryMs = Math.min(this.retryMs * 2, this.init.recheckMs);
+      return;
+    }
+    this.retryMs = RETRY_MS;
+    if (next === this.state) return;
+    const before = this.state;
+    this.state = next;
+    this.c.logger.info(
+      { reachability: next, before, address: this.address },
+      next === 'reachable'
+        ? `this peer can be dialed at ${this.address}`
+        : `this peer cannot be dialed at ${this.address} (behind NAT or a firewall): it will be reached through its neighbors`,
+    );
+    this.onChange(next, before);
+  }
+
+  /** One batch of dial-backs: reachable if one got through, unreachable if one failed, else unknown. */
+  private async ask(asked: NeighborLink[], port: number): Promise<Reachability> {
     const answers = await Promise.allSettled(
       asked.map((n) =>
         this.c.transport.dialBack(n.address, port, { timeoutMs: this.init.timeoutMs }),
@@ -92,26 +125,14 @@ export class ReachabilityCheck {
         continue;
       }
       this.address = a.value.address;
-      if (a.value.reachable) {
-        next = 'reachable';
-        break;
-      }
+      if (a.value.reachable) return 'reachable';
       next = 'unreachable';
       this.c.logger.debug(
         { neighbor: asked[i]!.id, address: a.value.address, error: a.value.error },
         'dial-back failed',
       );
     }
-    if (next === 'unknown' || next === this.state || this.stopped) return;
-    const before = this.state;
-    this.state = next;
-    this.c.logger.info(
-      { reachability: next, before, address: this.address },
-      next === 'reachable'
-        ? `this peer can be dialed at ${this.address}`
-        : `this peer cannot be dialed at ${this.address} (behind NAT or a firewall): it will be reached through its neighbors`,
-    );
-    this.onChange(next, before);
+    return next;
   }
 }
 
