@@ -106,7 +106,7 @@ export class Daemon {
     const target = (address: string): string => this.nat.target(address);
     const peerTransport = new GrpcPeerTransport(credentials, {
       target,
-      learn: (peer) => this.nat.learn(peer),
+      learn: (peer, firsthand) => this.nat.learn(peer, firsthand),
     });
     this.overlay = new Overlay(
       {

@@ -44,13 +44,16 @@ type StartCall<T> = (
 export interface PeerTransportOptions {
   /** Where a channel to an address dials (a proxy for a peer behind NAT). */
   target?: DialTarget;
-  /** Sees every advert that comes off the wire (how peers behind NAT are reached). */
-  learn?: (peer: UncheckedPeer) => void;
+  /**
+   * Sees every advert that comes off the wire (how peers behind NAT are reached);
+   * `firsthand` when the answering peer describes itself.
+   */
+  learn?: (peer: UncheckedPeer, firsthand: boolean) => void;
 }
 
 export class GrpcPeerTransport implements OverlayTransport {
   readonly pool: PeerClientPool;
-  private readonly learn: (peer: UncheckedPeer) => void;
+  private readonly learn: (peer: UncheckedPeer, firsthand: boolean) => void;
 
   constructor(credentials: PeerCredentials, options: PeerTransportOptions = {}) {
     this.pool = new PeerClientPool(credentials, options.target);
@@ -64,8 +67,8 @@ export class GrpcPeerTransport implements OverlayTransport {
       o,
       (client, options, cb) => client.Join({ peer: toPeerInfo(self) }, options, cb),
     );
-    this.learn(res.peer);
-    for (const p of res.peers.slice(0, 100)) this.learn(p);
+    this.learn(res.peer, true);
+    for (const p of res.peers.slice(0, 100)) this.learn(p, false);
     return {
       fingerprint,
       accepted: res.accepted,
@@ -89,6 +92,7 @@ export class GrpcPeerTransport implements OverlayTransport {
       o,
       (client, options, cb) => client.Ping({ peerId: selfId, sentAtMs: Date.now() }, options, cb),
     );
+    this.learn(res.peer, true);
     return { peer: res.peer, observedHost: res.observedHost, fingerprint };
   }
 
@@ -104,7 +108,7 @@ export class GrpcPeerTransport implements OverlayTransport {
       o,
       (client, options, cb) => client.GetPeers({ peerId: selfId, max }, options, cb),
     );
-    for (const p of res.peers.slice(0, 100)) this.learn(p);
+    for (const p of res.peers.slice(0, 100)) this.learn(p, false);
     return res.peers;
   }
 
@@ -154,7 +158,7 @@ export class GrpcPeerTransport implements OverlayTransport {
     o.signal.addEventListener('abort', onAbort);
     try {
       for await (const hit of call as AsyncIterable<UncheckedHit>) {
-        this.learn(hit.peer);
+        this.learn(hit.peer, false);
         yield hit;
       }
     } catch (err) {

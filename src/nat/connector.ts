@@ -126,7 +126,7 @@ export class Connector {
     local.on('error', () => local.destroy());
     const route = this.route(address);
     if (!route) return void local.destroy();
-    this.open(route).then(
+    this.open(address, route).then(
       (remote) => void pipeSockets(local, remote, { maxBytes: Infinity, maxMs: Infinity }),
       (err: Error) => {
         this.c.logger.debug({ address, err: err.message }, 'no connection to an unreachable peer');
@@ -136,7 +136,7 @@ export class Connector {
   }
 
   /** A TCP connection on which the peer of `route` will be the TLS server. */
-  private async open(route: ReverseRoute): Promise<Socket> {
+  private async open(address: string, route: ReverseRoute): Promise<Socket> {
     const count = (how: string, outcome: string): void =>
       this.c.metrics.reverseConnections.inc({ how, outcome });
     const held = this.c.hub.get(route.fingerprint);
@@ -174,8 +174,14 @@ export class Connector {
         errors.push(`relay via ${via}: ${(err as Error).message}`);
       }
     }
+    // Last, the address itself: the route may be stale (the peer is dialable now).
+    try {
+      return await this.dial(address, undefined);
+    } catch (err) {
+      errors.push(`direct: ${(err as Error).message}`);
+    }
     throw new UnavailableError(
-      `peer ${route.fingerprint} cannot be dialed and no way to it worked (${errors.join('; ') || 'no via'})`,
+      `peer ${route.fingerprint} cannot be dialed and no way to it worked (${errors.join('; ')})`,
     );
   }
 
@@ -205,7 +211,12 @@ export class Connector {
       { target, token, port: 0, relay: true },
       { timeoutMs: this.init.callTimeoutMs },
     );
-    const { host, port } = splitHostPort(via);
+    return this.dial(via, encodePreface('relay', token));
+  }
+
+  /** A TCP connection to `address` (bounded in time), opened with `preface` if given. */
+  private dial(address: string, preface: Buffer | undefined): Promise<Socket> {
+    const { host, port } = splitHostPort(address);
     return new Promise((resolve, reject) => {
       const socket = connect({ host, port, noDelay: true });
       const timer = setTimeout(
@@ -220,7 +231,7 @@ export class Connector {
         clearTimeout(timer);
         socket.removeAllListeners('error');
         socket.on('error', () => socket.destroy());
-        socket.write(encodePreface('relay', token));
+        if (preface) socket.write(preface);
         resolve(socket);
       });
     });

@@ -159,9 +159,9 @@ export class Nat implements Startable {
   }
 
   /** An advert off the wire: remembers how to reach an unreachable peer. */
-  learn(raw: UncheckedPeer): void {
+  learn(raw: UncheckedPeer, firsthand = false): void {
     try {
-      this.routes.learn(checkPeer(raw, 'peer'));
+      this.routes.learn(checkPeer(raw, 'peer'), firsthand);
     } catch {
       // A malformed advert teaches nothing; the overlay refuses it on its own.
     }

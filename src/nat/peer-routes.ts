@@ -18,15 +18,19 @@ export class PeerRoutes {
   private readonly routes = new Map<string, ReverseRoute>();
   private readonly byKey = new Map<string, ReverseRoute>();
 
-  /** An advert: an unreachable peer with its via, or a peer to dial directly again. */
-  learn(peer: PeerRecord): void {
+  /**
+   * An advert: an unreachable peer with its via, or (`firsthand`: the peer answering
+   * about itself) a peer to dial directly again.
+   */
+  learn(peer: PeerRecord, firsthand = false): void {
     if (peer.reachability === 'unreachable' && peer.fingerprint && peer.via?.length) {
       const route = { fingerprint: peer.fingerprint, via: [...peer.via] };
       this.set(peer.address, route);
       this.byKey.delete(route.fingerprint);
       this.byKey.set(route.fingerprint, route);
       if (this.byKey.size > MAX_ROUTES) this.byKey.delete(this.byKey.keys().next().value!);
-    } else if (peer.reachability === 'reachable') {
+    } else if (firsthand && peer.reachability === 'reachable') {
+      // Only the peer's own word: anyone can relay a "reachable" advert for it.
       this.routes.delete(peer.address);
       if (peer.fingerprint) this.byKey.delete(peer.fingerprint);
     }
