@@ -8,7 +8,7 @@
 // - else: through a relay (Connect with relay, then our own leg to it).
 // TLS then runs over the joined connection as over any other, the target
 // proving its key: the paths change how bytes travel, never who is trusted.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,29 @@ const MAX_PENDING = 256;
 
 type Waiter = (socket: Socket | undefined) => void;
 
+/** Proxy folders are named for their daemon's pid, so a killed daemon's can be found. */
+const DIR_PREFIX = 'p2pd-peers-';
+
+/** Removes the proxy folders of daemons that died without stopping (kill -9). */
+async function sweepDeadDirs(): Promise<void> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^p2pd-peers-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    await rm(join(tmpdir(), name), { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, another user's.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class Connector {
   private dir = '';
   private readonly proxies = new Map<string, { server: Server; path: string }>();
@@ -63,8 +86,9 @@ export class Connector {
   }
 
   async start(): Promise<void> {
+    await sweepDeadDirs();
     // Private to this user: whoever connects to a proxy makes this peer ask for connections.
-    this.dir = await mkdtemp(join(tmpdir(), 'p2pd-peers-'));
+    this.dir = await mkdtemp(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
   }
 
   async stop(): Promise<void> {
