@@ -43,6 +43,7 @@ export function natHandlers(
                 token: Buffer.from(order.token, 'hex'),
                 host: order.host,
                 port: order.port,
+                localPort: order.localPort,
               }),
             end: () => {
               end?.();
@@ -59,18 +60,17 @@ export function natHandlers(
     Connect: unary<ConnectRequest__Output, ConnectResponse>(
       'PeerService/Connect',
       metrics,
-      (req, call) => {
+      (req, call) =>
         nat.handleConnect(
           {
             target: req.target,
             token: Buffer.from(req.token).toString('hex'),
             port: req.port,
             relay: req.relay,
+            punchPort: req.punchPort,
           },
           callerOf(call, core.wire),
-        );
-        return {};
-      },
+        ),
       guard,
     ),
   };

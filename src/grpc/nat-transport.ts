@@ -3,6 +3,7 @@
 // overlay's calls; tokens travel as bytes and are hex inside.
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
 import { CancelledError } from '../errors.js';
+import type { ConnectResponse__Output } from '../generated/p2p/v1/ConnectResponse.js';
 import type { DialRequest__Output } from '../generated/p2p/v1/DialRequest.js';
 import type { DialBackResponse__Output } from '../generated/p2p/v1/DialBackResponse.js';
 import type { ConnectAsk, DialBackAnswer, DialOrder, NatTransport } from '../nat/types.js';
@@ -56,8 +57,10 @@ export class GrpcNatTransport implements NatTransport {
           handlers.onAccepted();
           if (token === '') return;
         }
-        if (token.length !== 32 || m.port > 65535 || m.host.length > 64) return;
-        handlers.onOrder({ token, host: m.host, port: m.port });
+        if (token.length !== 32 || m.port > 65535 || m.localPort > 65535 || m.host.length > 64) {
+          return;
+        }
+        handlers.onOrder({ token, host: m.host, port: m.port, localPort: m.localPort });
       });
       const settle = (err?: ServiceError): void => {
         signal.removeEventListener('abort', onAbort);
@@ -69,20 +72,22 @@ export class GrpcNatTransport implements NatTransport {
     });
   }
 
-  async connect(address: string, ask: ConnectAsk, o: CallOptions): Promise<void> {
+  async connect(address: string, ask: ConnectAsk, o: CallOptions): Promise<{ host: string }> {
     try {
-      await unaryCall((cb) =>
+      const res = await unaryCall<ConnectResponse__Output>((cb) =>
         this.pool.get(address).Connect(
           {
             target: ask.target,
             token: Buffer.from(ask.token, 'hex'),
             port: ask.port,
             relay: ask.relay,
+            punchPort: ask.punchPort,
           },
           { deadline: deadline(o.timeoutMs) },
           cb,
         ),
       );
+      return { host: res.host.slice(0, 64) };
     } catch (err) {
       throw fromGrpcError(err, address);
     }

@@ -21,15 +21,18 @@ import type { Reachability } from '../overlay/types.js';
 import type { ListenHub } from './listen-hub.js';
 import type { PeerRoutes, ReverseRoute } from './peer-routes.js';
 import { pipeSockets } from './pipe.js';
-import { encodePreface, TOKEN_BYTES } from './preface.js';
+import { encodePreface, readPreface, TOKEN_BYTES } from './preface.js';
+import { punchConnect, punchPorts } from './punch.js';
 import { TokenTable } from './tokens.js';
 import type { NatOverlay, NatTransport } from './types.js';
 
 export interface ConnectorInit {
   /** How long an asked-for connection may take to arrive, ms. */
   answerMs: number;
-  /** Deadline of a Connect call, ms. */
+  /** Deadline of a Connect call (and of a hole punching attempt), ms. */
   callTimeoutMs: number;
+  /** Try a simultaneous open through both NATs before a relay. */
+  holePunching: boolean;
 }
 
 /** Proxies (unreachable peers talked to) kept; the least recently used beyond are closed. */
@@ -165,7 +168,9 @@ export class Connector {
       this.c.metrics.reverseConnections.inc({ how, outcome });
     const held = this.c.hub.get(route.fingerprint);
     if (held) {
-      const socket = await this.awaitAnswer((token) => held.send({ token, host: '', port: 0 }));
+      const socket = await this.awaitAnswer((token) =>
+        held.send({ token, host: '', port: 0, localPort: 0 }),
+      );
       count('reverse', 'ok');
       return socket;
     }
@@ -175,18 +180,28 @@ export class Connector {
     for (const via of route.via.filter((v) => v !== self?.address)) {
       if (this.c.reachability() === 'reachable') {
         try {
-          const socket = await this.awaitAnswer((token) =>
-            this.c.transport.connect(
+          const socket = await this.awaitAnswer(async (token) => {
+            await this.c.transport.connect(
               via,
-              { target: route.fingerprint, token, port, relay: false },
+              { target: route.fingerprint, token, port, relay: false, punchPort: 0 },
               { timeoutMs: this.init.callTimeoutMs },
-            ),
-          );
+            );
+          });
           count('reverse', 'ok');
           return socket;
         } catch (err) {
           count('reverse', 'failed');
           errors.push(`reverse via ${via}: ${(err as Error).message}`);
+        }
+      }
+      if (this.init.holePunching) {
+        try {
+          const socket = await this.punched(via, route.fingerprint);
+          count('punch', 'ok');
+          return socket;
+        } catch (err) {
+          count('punch', 'failed');
+          errors.push(`punch via ${via}: ${(err as Error).message}`);
         }
       }
       try {
@@ -227,12 +242,37 @@ export class Connector {
     });
   }
 
+  /**
+   * A connection made by hole punching: `via` tells the target to connect from its
+   * punch port to ours while we connect from ours to its; the target then sends the
+   * `answer` preface with our token, as on any reverse connection.
+   */
+  private async punched(via: string, target: string): Promise<Socket> {
+    const token = randomBytes(TOKEN_BYTES).toString('hex');
+    const ports = punchPorts(token);
+    const { host } = await this.c.transport.connect(
+      via,
+      { target, token, port: ports.asker, relay: false, punchPort: ports.target },
+      { timeoutMs: this.init.callTimeoutMs },
+    );
+    if (!host) throw new UnavailableError(`${via} named no address to punch towards`);
+    const socket = await punchConnect(host, ports.target, ports.asker, this.init.callTimeoutMs);
+    try {
+      const preface = await readPreface(socket, this.init.callTimeoutMs);
+      if (preface.kind !== 'answer' || preface.token !== token) throw new Error('wrong preface');
+      return socket;
+    } catch (err) {
+      socket.destroy();
+      throw err;
+    }
+  }
+
   /** Our leg to a relay, which pipes it to the target's once the target dials it. */
   private async relayed(via: string, target: string): Promise<Socket> {
     const token = randomBytes(TOKEN_BYTES).toString('hex');
     await this.c.transport.connect(
       via,
-      { target, token, port: 0, relay: true },
+      { target, token, port: 0, relay: true, punchPort: 0 },
       { timeoutMs: this.init.callTimeoutMs },
     );
     return this.dial(via, encodePreface('relay', token));

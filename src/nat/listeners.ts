@@ -9,6 +9,7 @@ import type { Logger } from '../logger.js';
 import { splitHostPort } from '../net/addresses.js';
 import { RateLimiter } from '../overlay/rate-limiter.js';
 import { encodePreface } from './preface.js';
+import { punchConnect } from './punch.js';
 import type { DialOrder, NatOverlay, NatTransport, NeighborLink } from './types.js';
 
 export interface ListenersInit {
@@ -124,6 +125,7 @@ export class Listeners {
     const host = order.host || at.host;
     const port = order.port || at.port;
     this.dialing++;
+    if (order.localPort) return this.punch(host, port, order);
     const socket = connect({ host, port, noDelay: true });
     const timer = setTimeout(
       () => socket.destroy(new Error(`no connection within ${this.init.dialTimeoutMs} ms`)),
@@ -145,6 +147,21 @@ export class Listeners {
       socket.write(encodePreface('answer', order.token));
       this.c.serve(socket);
     });
+  }
+
+  /** Hole punching: connect from the agreed port until the asker's SYN meets ours. */
+  private punch(host: string, port: number, order: DialOrder): void {
+    punchConnect(host, port, order.localPort, this.init.dialTimeoutMs).then(
+      (socket) => {
+        this.dialing--;
+        socket.write(encodePreface('answer', order.token));
+        this.c.serve(socket);
+      },
+      (err: Error) => {
+        this.dialing--;
+        this.c.logger.debug({ host, port, err: err.message }, 'hole punching failed');
+      },
+    );
   }
 }
 

@@ -32,6 +32,14 @@ import { ReachabilityCheck } from './reachability.js';
 import { Relay } from './relay.js';
 import type { ConnectAsk, DialBackAnswer, DialOrder, NatOverlay, NatTransport } from './types.js';
 
+function checkPort(value: unknown, field: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new InvalidArgumentError(`${field} must be from 1 to 65535`);
+  }
+  return port;
+}
+
 export interface NatComponents {
   overlay: NatOverlay;
   transport: NatTransport;
@@ -50,6 +58,7 @@ export interface NatInit {
   recheckMs: number;
   listeners: number;
   maxListenStreams: number;
+  holePunching: boolean;
   relay: { enabled: boolean; maxStreams: number; maxBytesPerStream: number; maxSeconds: number };
 }
 
@@ -102,7 +111,7 @@ export class Nat implements Startable {
         logger,
         metrics,
       },
-      { answerMs: TOKEN_MS, callTimeoutMs: PROBE_MS },
+      { answerMs: TOKEN_MS, callTimeoutMs: PROBE_MS, holePunching: init.holePunching },
     );
     this.reach.onChange = (now, before) => {
       this.listeners.sync(now === 'unreachable');
@@ -227,7 +236,7 @@ export class Nat implements Startable {
     const addresses = [...new Set([link.address, advert.address])];
     const unregister = this.hub.open(key, { ...stream, host: caller.host, addresses });
     for (const a of addresses) this.routes.set(a, { fingerprint: key, via: [] });
-    stream.send({ token: '', host: '', port: 0 });
+    stream.send({ token: '', host: '', port: 0, localPort: 0 });
     this.c.logger.info({ neighbor: link.id }, `${link.id} (behind NAT) listens here`);
     return () => {
       unregister();
@@ -236,8 +245,11 @@ export class Nat implements Startable {
     };
   }
 
-  /** Has the listening `target` dial the caller (its observed IP) or, with relay, this peer. */
-  handleConnect(raw: Partial<ConnectAsk>, caller: CallerInfo): void {
+  /**
+   * Has the listening `target` dial the caller (its observed IP), or with relay this
+   * peer, or (punchPort) punch towards the caller; answers the target's IP for the latter.
+   */
+  handleConnect(raw: Partial<ConnectAsk>, caller: CallerInfo): { host: string } {
     const target = checkFingerprint(raw.target, 'target');
     const token = raw.token ?? '';
     if (!target || !new RegExp(`^[0-9a-f]{${TOKEN_BYTES * 2}}$`).test(token)) {
@@ -251,16 +263,15 @@ export class Nat implements Startable {
     let order: DialOrder;
     if (raw.relay) {
       this.relay.open(token, caller.host, stream.host);
-      order = { token, host: '', port: 0 };
+      order = { token, host: '', port: 0, localPort: 0 };
     } else {
-      const port = Number(raw.port);
-      if (!Number.isInteger(port) || port < 1 || port > 65535) {
-        throw new InvalidArgumentError('port must be from 1 to 65535');
-      }
+      const port = checkPort(raw.port, 'port');
+      const punch = raw.punchPort ? checkPort(raw.punchPort, 'punch_port') : 0;
       // Only ever the caller's own IP: nobody can aim a listening peer at a third party.
-      order = { token, host: plainHost(caller.host), port };
+      order = { token, host: plainHost(caller.host), port, localPort: punch };
     }
     stream.send(order);
+    return { host: order.localPort ? plainHost(stream.host) : '' };
   }
 
   /** A connection on the gRPC port that opened with the preface (server.ts sniffs it). */

@@ -7,6 +7,8 @@ export interface DialOrder {
   token: string;
   host: string;
   port: number;
+  /** Hole punching: connect from this port, again and again (0: an ordinary dial). */
+  localPort: number;
 }
 
 export interface DialBackAnswer {
@@ -23,6 +25,8 @@ export interface ConnectAsk {
   port: number;
   /** The target dials the answering peer instead, which pipes it to our relay leg. */
   relay: boolean;
+  /** Hole punching: the target connects from this port to ours at the same time (0: no). */
+  punchPort: number;
 }
 
 export interface NatTransport {
@@ -37,7 +41,8 @@ export interface NatTransport {
     handlers: { onAccepted(): void; onOrder(order: DialOrder): void },
     signal: AbortSignal,
   ): Promise<void>;
-  connect(address: string, ask: ConnectAsk, options: CallOptions): Promise<void>;
+  /** Resolves with the target's observed IP (for hole punching; '' otherwise). */
+  connect(address: string, ask: ConnectAsk, options: CallOptions): Promise<{ host: string }>;
 }
 
 /** One neighbor as the NAT part sees it. */

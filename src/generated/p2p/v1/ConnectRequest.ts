@@ -6,6 +6,7 @@ export interface ConnectRequest {
   'token'?: (Buffer | Uint8Array | string);
   'port'?: (number);
   'relay'?: (boolean);
+  'punchPort'?: (number);
 }
 
 export interface ConnectRequest__Output {
@@ -13,4 +14,5 @@ export interface ConnectRequest__Output {
   'token': (Buffer);
   'port': (number);
   'relay': (boolean);
+  'punchPort': (number);
 }

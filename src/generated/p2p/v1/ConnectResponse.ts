@@ -2,7 +2,9 @@
 
 
 export interface ConnectResponse {
+  'host'?: (string);
 }
 
 export interface ConnectResponse__Output {
+  'host': (string);
 }

@@ -5,10 +5,12 @@ export interface DialRequest {
   'token'?: (Buffer | Uint8Array | string);
   'host'?: (string);
   'port'?: (number);
+  'localPort'?: (number);
 }
 
 export interface DialRequest__Output {
   'token': (Buffer);
   'host': (string);
   'port': (number);
+  'localPort': (number);
 }
