@@ -125,7 +125,12 @@ export class Listeners {
     const host = order.host || at.host;
     const port = order.port || at.port;
     this.dialing++;
-    if (order.localPort) return this.punch(host, port, order);
+    // Never a privileged local port, whatever a neighbor asks.
+    if (order.localPort) {
+      if (order.localPort >= 1024) return this.punch(host, port, order);
+      this.dialing--;
+      return;
+    }
     const socket = connect({ host, port, noDelay: true });
     const timer = setTimeout(
       () => socket.destroy(new Error(`no connection within ${this.init.dialTimeoutMs} ms`)),

@@ -32,10 +32,11 @@ import { ReachabilityCheck } from './reachability.js';
 import { Relay } from './relay.js';
 import type { ConnectAsk, DialBackAnswer, DialOrder, NatOverlay, NatTransport } from './types.js';
 
-function checkPort(value: unknown, field: string): number {
+/** A port from a request; a local port to bind is never a privileged one (`min` 1024). */
+function checkPort(value: unknown, field: string, min = 1): number {
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new InvalidArgumentError(`${field} must be from 1 to 65535`);
+  if (!Number.isInteger(port) || port < min || port > 65535) {
+    throw new InvalidArgumentError(`${field} must be from ${min} to 65535`);
   }
   return port;
 }
@@ -266,7 +267,7 @@ export class Nat implements Startable {
       order = { token, host: '', port: 0, localPort: 0 };
     } else {
       const port = checkPort(raw.port, 'port');
-      const punch = raw.punchPort ? checkPort(raw.punchPort, 'punch_port') : 0;
+      const punch = raw.punchPort ? checkPort(raw.punchPort, 'punch_port', 1024) : 0;
       // Only ever the caller's own IP: nobody can aim a listening peer at a third party.
       order = { token, host: plainHost(caller.host), port, localPort: punch };
     }
