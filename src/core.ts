@@ -9,8 +9,10 @@ import type { TransferManager } from './transfer/transfer-manager.js';
 import type { BootstrapView } from './overlay/host-cache.js';
 import type { Overlay } from './overlay/overlay.js';
 import type { PeerWire } from './identity/peer-wire.js';
+import type { Nat } from './nat/nat.js';
 import type { AddressSource } from './overlay/self-address.js';
 import type { BandwidthView } from './transfer/bandwidth/bandwidth-limiter.js';
+import type { Reachability } from './overlay/types.js';
 
 /** The MOM link: no URL configured, not yet connected, connected, or lost. */
 export type NatsState = 'disabled' | 'connecting' | 'connected' | 'disconnected';
@@ -39,6 +41,10 @@ export interface NodeStatus {
   network: string;
   /** Bandwidth limits in force and the rates now, bytes/s (0: unlimited). */
   limits: BandwidthView;
+  /** Whether other peers can dial grpcAddress, as neighbors' dial-backs found. */
+  reachability: Reachability;
+  /** When unreachable: the neighbors holding this peer's Listen streams. */
+  via: string[];
 }
 
 export interface Core {
@@ -53,6 +59,8 @@ export interface Core {
   overlay: Overlay;
   /** This peer's key and TLS between peers; who a caller is. */
   wire: PeerWire;
+  /** Reachability, reverse connections and relaying for peers behind NAT. */
+  nat: Nat;
   status(): NodeStatus;
 }
 

@@ -8,6 +8,8 @@ import type { NatsPublisher } from './events/nats-publisher.js';
 import type { ChannelCredentials } from '@grpc/grpc-js';
 import { GrpcPeerTransport } from './grpc/peer-transport.js';
 import { PeerWire } from './identity/peer-wire.js';
+import { GrpcNatTransport } from './grpc/nat-transport.js';
+import { Nat } from './nat/nat.js';
 import { PROTOCOL_VERSION } from './grpc/proto.js';
 import { GrpcServer } from './grpc/server.js';
 import { GrpcTransferTransport } from './grpc/transfer-transport.js';
@@ -46,6 +48,8 @@ export class Daemon {
   readonly events: EventBus;
   /** This peer's key, the peers' pinned keys, TLS between peers. */
   readonly wire: PeerWire;
+  /** Reachability, reverse connections and relays: peers behind NAT still share. */
+  readonly nat: Nat;
   /**
    * Built by start() when nats.url is configured: the NATS client is loaded only then,
    * so a peer without NATS does not carry it.
@@ -96,13 +100,20 @@ export class Daemon {
       plaintext: config.grpc.plaintextPeers,
       onKeyConflict: () => metrics.peerKeyConflicts.inc(),
     });
-    const credentials = (address: string): ChannelCredentials => this.wire.credentials(address);
+    const credentials = (address: string): ChannelCredentials =>
+      this.wire.credentials(address, this.nat.keyAt(address));
+    // Channels to a peer behind NAT dial the NAT part's local proxy for it.
+    const target = (address: string): string => this.nat.target(address);
+    const peerTransport = new GrpcPeerTransport(credentials, {
+      target,
+      learn: (peer, firsthand) => this.nat.learn(peer, firsthand),
+    });
     this.overlay = new Overlay(
       {
         events: this.events,
         logger: logger.child({ component: 'overlay' }),
         index: this.index,
-        transport: new GrpcPeerTransport(credentials),
+        transport: peerTransport,
         keys: this.wire,
       },
       {
@@ -121,7 +132,11 @@ export class Daemon {
         index: this.index,
         events: this.events,
         logger: logger.child({ component: 'transfer' }),
-        transport: new GrpcTransferTransport(credentials, (address) => this.wire.dial(address)),
+        transport: new GrpcTransferTransport(
+          credentials,
+          (address) => this.wire.dial(address, target(address), this.nat.keyAt(address)),
+          target,
+        ),
         findSources: overlaySources(this.overlay),
         resolvePeer: overlayPeerResolver(this.overlay),
         peerIdAt: overlayPeerNamer(this.overlay),
@@ -138,6 +153,19 @@ export class Daemon {
         limits: config.limits,
       },
     );
+    this.nat = new Nat(
+      {
+        overlay: this.overlay,
+        transport: new GrpcNatTransport(peerTransport.pool),
+        events: this.events,
+        logger: logger.child({ component: 'nat' }),
+        metrics,
+        identity: () => (config.grpc.plaintextPeers ? undefined : this.wire.identity),
+        serve: (socket) => this.grpc.serveOutbound(socket),
+        keyAt: (address) => this.wire.expectedAt(address),
+      },
+      { ...config.nat, relay: config.relay },
+    );
     countDomainMetrics({
       events: this.events,
       overlay: this.overlay,
@@ -153,6 +181,7 @@ export class Daemon {
       overlay: this.overlay,
       transfers: this.transfers,
       wire: this.wire,
+      nat: this.nat,
       status: () => this.status(),
     };
     this.grpc = new GrpcServer(this.core, {
@@ -210,6 +239,9 @@ export class Daemon {
         // The key before anything talks to peers.
         ['wire', this.wire],
         ['grpc', this.grpc],
+        // Before the overlay (its first neighbors are checked at once) and stopped after
+        // it: Leave reaches a neighbor behind NAT through the reverse path.
+        ['nat', this.nat],
         // After gRPC (its address is advertised), stopped before it (so Leave goes out).
         ['overlay', this.overlay],
         // Resumed fetches may search the network; stopped first, keeping partial state.
@@ -281,6 +313,8 @@ export class Daemon {
       fingerprint: this.wire.fingerprint,
       network: this.wire.network,
       limits: this.transfers.bandwidth.view(),
+      reachability: this.nat.reachability,
+      via: this.nat.via,
     };
   }
 

@@ -166,6 +166,24 @@ export class Metrics {
     'Transfers this daemon holds, by kind and state',
     ['kind', 'state'] as const,
   );
+  readonly relayBytes = new Counter(
+    'p2pd_relay_bytes_total',
+    'Bytes this peer piped between two other peers as a relay (TLS ciphertext it cannot read)',
+  );
+  readonly relayStreams = new Gauge(
+    'p2pd_relay_streams',
+    'Connections this peer relays right now (relay.maxStreams at most)',
+  );
+  readonly relayRefused = new Counter(
+    'p2pd_relay_refused_total',
+    'Relay requests refused, by reason (disabled, full, unknown target, rate)',
+    ['reason'] as const,
+  );
+  readonly reverseConnections = new Counter(
+    'p2pd_reverse_connections_total',
+    'Connections to unreachable peers, by how they were made: reverse (it dialed us) or relay',
+    ['how', 'outcome'] as const,
+  );
   readonly eventsPublished = new Counter(
     'p2pd_events_published_total',
     'Events emitted on the event bus (what NATS, SSE and WatchEvents subscribe to), by type',

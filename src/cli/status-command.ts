@@ -15,6 +15,7 @@ export function formatStatus(s: StatusResponse__Output): string {
     ['network', s.network === 'plaintext' ? 'PLAINTEXT (no TLS between peers)' : s.network],
     ['version', s.version],
     ['gRPC', `${s.grpcAddress}${addressNote(s)}`],
+    ['reachable', reachLine(s)],
     ['REST', `http://${s.restAddress}`],
     ['uptime', humanDuration(s.uptimeMs)],
     ['peers', String(s.peers)],
@@ -52,6 +53,18 @@ function limitsLine(l: Limits__Output | null): string {
       ? `; per peer up ${formatRate(l.perPeerUpload)}, down ${formatRate(l.perPeerDownload)}`
       : '';
   return `up ${formatRate(l.upload)}, down ${formatRate(l.download)}${perPeer}`;
+}
+
+/** Whether other peers can dial this one, and if not, through whom they reach it. */
+function reachLine(s: StatusResponse__Output): string {
+  switch (s.reachability) {
+    case 'reachable':
+      return 'yes (a neighbor dialed it back)';
+    case 'unreachable':
+      return `no, behind NAT or a firewall; reached via ${s.via.join(', ') || 'no neighbor yet'}`;
+    default:
+      return 'not known yet';
+  }
 }
 
 /** The file, and when it cannot be written, why and what was lost. */

@@ -393,6 +393,37 @@ export const configSchema = z.strictObject({
       message: 'must not exceed search.maxTimeoutMs',
     })
     .prefault({}),
+  nat: z
+    .strictObject({
+      /** How often this peer asks neighbors to dial it back (and when its neighbors change), ms. */
+      recheckMs: z.int().min(1000).max(3_600_000).default(60_000),
+      /** Neighbors an unreachable peer keeps a Listen stream open to (its `via`). */
+      listeners: z.int().min(1).max(4).default(2),
+      /** Listen streams of unreachable neighbors this peer holds at most. */
+      maxListenStreams: z.int().min(0).max(4096).default(64),
+      /**
+       * Behind NAT, try a simultaneous TCP open with another peer behind NAT before a
+       * relay. Works through routers that drop unsolicited SYNs; costs up to 3 s where not.
+       */
+      holePunching: z.boolean().default(false),
+    })
+    .prefault({}),
+  relay: z
+    .strictObject({
+      /** Pipe TLS connections between two peers that cannot dial each other (opt-in). */
+      enabled: z.boolean().default(false),
+      /** Connections relayed at once. */
+      maxStreams: z.int().min(1).max(4096).default(16),
+      /** Bytes (both ways) one relayed connection may carry before it is cut. */
+      maxBytesPerStream: z
+        .int()
+        .min(1)
+        .max(1024 * 1024 * MiB)
+        .default(1024 * MiB),
+      /** Seconds one relayed connection may last before it is cut. */
+      maxSeconds: z.int().min(1).max(86_400).default(600),
+    })
+    .prefault({}),
   nats: z
     .strictObject({
       /**

@@ -9,7 +9,15 @@ import { EVENT_TYPES, type EventType } from './types.js';
 /** Tiers, dropped first to last. Every event type is in exactly one. */
 export const DROP_TIERS: readonly (readonly EventType[])[] = [
   ['download.progress'],
-  ['peer.joined', 'peer.left', 'peer.failed', 'search.served', 'search.completed', 'index.scanned'],
+  [
+    'peer.joined',
+    'peer.left',
+    'peer.failed',
+    'reachability.changed',
+    'search.served',
+    'search.completed',
+    'index.scanned',
+  ],
   [
     'file.added',
     'file.changed',

@@ -40,6 +40,22 @@ export const EVENT_DATA = {
   }).describe('A neighbor was added'),
   'peer.left': PeerEventData.describe('A neighbor said goodbye or was disconnected'),
   'peer.failed': PeerEventData.describe('A neighbor stopped answering and was dropped'),
+  'reachability.changed': z
+    .object({
+      reachability: z
+        .enum(['reachable', 'unreachable', 'unknown'])
+        .describe(
+          "Whether other peers can dial this peer's address, as neighbors' dial-backs found",
+        ),
+      previous: z.enum(['reachable', 'unreachable', 'unknown']),
+      address: z.string().describe('The address that was dialled back'),
+      via: z
+        .array(z.string())
+        .describe(
+          'When unreachable: neighbors holding its Listen streams, through which it is reached',
+        ),
+    })
+    .describe('This peer found out whether it can be dialed (it is behind NAT, or no longer)'),
   'file.added': FileEventData.describe('A file appeared in the share'),
   'file.changed': FileEventData.extend({ previousSha256: sha256 }).describe(
     'A file in the share has new content',

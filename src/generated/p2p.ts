@@ -4,8 +4,13 @@ import type { MessageTypeDefinition } from '@grpc/proto-loader';
 import type { BootstrapPeer as _p2p_v1_BootstrapPeer, BootstrapPeer__Output as _p2p_v1_BootstrapPeer__Output } from './p2p/v1/BootstrapPeer.js';
 import type { ConnectPeerRequest as _p2p_v1_ConnectPeerRequest, ConnectPeerRequest__Output as _p2p_v1_ConnectPeerRequest__Output } from './p2p/v1/ConnectPeerRequest.js';
 import type { ConnectPeerResponse as _p2p_v1_ConnectPeerResponse, ConnectPeerResponse__Output as _p2p_v1_ConnectPeerResponse__Output } from './p2p/v1/ConnectPeerResponse.js';
+import type { ConnectRequest as _p2p_v1_ConnectRequest, ConnectRequest__Output as _p2p_v1_ConnectRequest__Output } from './p2p/v1/ConnectRequest.js';
+import type { ConnectResponse as _p2p_v1_ConnectResponse, ConnectResponse__Output as _p2p_v1_ConnectResponse__Output } from './p2p/v1/ConnectResponse.js';
 import type { ControlServiceClient as _p2p_v1_ControlServiceClient, ControlServiceDefinition as _p2p_v1_ControlServiceDefinition } from './p2p/v1/ControlService.js';
 import type { DataChunk as _p2p_v1_DataChunk, DataChunk__Output as _p2p_v1_DataChunk__Output } from './p2p/v1/DataChunk.js';
+import type { DialBackRequest as _p2p_v1_DialBackRequest, DialBackRequest__Output as _p2p_v1_DialBackRequest__Output } from './p2p/v1/DialBackRequest.js';
+import type { DialBackResponse as _p2p_v1_DialBackResponse, DialBackResponse__Output as _p2p_v1_DialBackResponse__Output } from './p2p/v1/DialBackResponse.js';
+import type { DialRequest as _p2p_v1_DialRequest, DialRequest__Output as _p2p_v1_DialRequest__Output } from './p2p/v1/DialRequest.js';
 import type { DisconnectPeerRequest as _p2p_v1_DisconnectPeerRequest, DisconnectPeerRequest__Output as _p2p_v1_DisconnectPeerRequest__Output } from './p2p/v1/DisconnectPeerRequest.js';
 import type { DisconnectPeerResponse as _p2p_v1_DisconnectPeerResponse, DisconnectPeerResponse__Output as _p2p_v1_DisconnectPeerResponse__Output } from './p2p/v1/DisconnectPeerResponse.js';
 import type { DownloadRequest as _p2p_v1_DownloadRequest, DownloadRequest__Output as _p2p_v1_DownloadRequest__Output } from './p2p/v1/DownloadRequest.js';
@@ -29,6 +34,7 @@ import type { ListPeersRequest as _p2p_v1_ListPeersRequest, ListPeersRequest__Ou
 import type { ListPeersResponse as _p2p_v1_ListPeersResponse, ListPeersResponse__Output as _p2p_v1_ListPeersResponse__Output } from './p2p/v1/ListPeersResponse.js';
 import type { ListTransfersRequest as _p2p_v1_ListTransfersRequest, ListTransfersRequest__Output as _p2p_v1_ListTransfersRequest__Output } from './p2p/v1/ListTransfersRequest.js';
 import type { ListTransfersResponse as _p2p_v1_ListTransfersResponse, ListTransfersResponse__Output as _p2p_v1_ListTransfersResponse__Output } from './p2p/v1/ListTransfersResponse.js';
+import type { ListenRequest as _p2p_v1_ListenRequest, ListenRequest__Output as _p2p_v1_ListenRequest__Output } from './p2p/v1/ListenRequest.js';
 import type { LogStatus as _p2p_v1_LogStatus, LogStatus__Output as _p2p_v1_LogStatus__Output } from './p2p/v1/LogStatus.js';
 import type { Neighbor as _p2p_v1_Neighbor, Neighbor__Output as _p2p_v1_Neighbor__Output } from './p2p/v1/Neighbor.js';
 import type { NetworkSearchHit as _p2p_v1_NetworkSearchHit, NetworkSearchHit__Output as _p2p_v1_NetworkSearchHit__Output } from './p2p/v1/NetworkSearchHit.js';
@@ -60,8 +66,13 @@ export interface ProtoGrpcType {
       BootstrapPeer: MessageTypeDefinition<_p2p_v1_BootstrapPeer, _p2p_v1_BootstrapPeer__Output>
       ConnectPeerRequest: MessageTypeDefinition<_p2p_v1_ConnectPeerRequest, _p2p_v1_ConnectPeerRequest__Output>
       ConnectPeerResponse: MessageTypeDefinition<_p2p_v1_ConnectPeerResponse, _p2p_v1_ConnectPeerResponse__Output>
+      ConnectRequest: MessageTypeDefinition<_p2p_v1_ConnectRequest, _p2p_v1_ConnectRequest__Output>
+      ConnectResponse: MessageTypeDefinition<_p2p_v1_ConnectResponse, _p2p_v1_ConnectResponse__Output>
       ControlService: SubtypeConstructor<typeof grpc.Client, _p2p_v1_ControlServiceClient> & { service: _p2p_v1_ControlServiceDefinition }
       DataChunk: MessageTypeDefinition<_p2p_v1_DataChunk, _p2p_v1_DataChunk__Output>
+      DialBackRequest: MessageTypeDefinition<_p2p_v1_DialBackRequest, _p2p_v1_DialBackRequest__Output>
+      DialBackResponse: MessageTypeDefinition<_p2p_v1_DialBackResponse, _p2p_v1_DialBackResponse__Output>
+      DialRequest: MessageTypeDefinition<_p2p_v1_DialRequest, _p2p_v1_DialRequest__Output>
       DisconnectPeerRequest: MessageTypeDefinition<_p2p_v1_DisconnectPeerRequest, _p2p_v1_DisconnectPeerRequest__Output>
       DisconnectPeerResponse: MessageTypeDefinition<_p2p_v1_DisconnectPeerResponse, _p2p_v1_DisconnectPeerResponse__Output>
       DownloadRequest: MessageTypeDefinition<_p2p_v1_DownloadRequest, _p2p_v1_DownloadRequest__Output>
@@ -85,6 +96,7 @@ export interface ProtoGrpcType {
       ListPeersResponse: MessageTypeDefinition<_p2p_v1_ListPeersResponse, _p2p_v1_ListPeersResponse__Output>
       ListTransfersRequest: MessageTypeDefinition<_p2p_v1_ListTransfersRequest, _p2p_v1_ListTransfersRequest__Output>
       ListTransfersResponse: MessageTypeDefinition<_p2p_v1_ListTransfersResponse, _p2p_v1_ListTransfersResponse__Output>
+      ListenRequest: MessageTypeDefinition<_p2p_v1_ListenRequest, _p2p_v1_ListenRequest__Output>
       LogStatus: MessageTypeDefinition<_p2p_v1_LogStatus, _p2p_v1_LogStatus__Output>
       Neighbor: MessageTypeDefinition<_p2p_v1_Neighbor, _p2p_v1_Neighbor__Output>
       NetworkSearchHit: MessageTypeDefinition<_p2p_v1_NetworkSearchHit, _p2p_v1_NetworkSearchHit__Output>

@@ -52,6 +52,8 @@ export function toStatusResponse(s: NodeStatus): StatusResponse {
     fingerprint: s.fingerprint,
     network: s.network,
     limits: { ...s.limits },
+    reachability: s.reachability,
+    via: s.via,
   };
 }
 
@@ -62,6 +64,8 @@ export function toPeerInfo(p: PeerRecord): PeerInfo {
     protocolVersion: p.protocolVersion,
     version: p.version,
     fingerprint: p.fingerprint ?? '',
+    reachability: p.reachability ?? 'unknown',
+    via: p.via ?? [],
   };
 }
 

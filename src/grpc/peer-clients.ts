@@ -1,5 +1,7 @@
 // One PeerService channel per address, reused by every call to that peer and
-// closed when the peer is dropped or the daemon stops.
+// closed when the peer is dropped or the daemon stops. A channel dials where
+// `target` says: the address itself, or the local proxy of a peer behind NAT
+// (src/nat/connector.ts); when that changes, the channel is made again.
 import type { ChannelOptions } from '@grpc/grpc-js';
 import type { PeerServiceClient } from '../generated/p2p/v1/PeerService.js';
 import { createPeerClient, type PeerCredentials } from './clients.js';
@@ -13,29 +15,37 @@ const PEER_CHANNEL_OPTIONS: ChannelOptions = {
   'grpc.enable_retries': 0,
 };
 
+/** Where a channel to an address dials (grpc-js target). */
+export type DialTarget = (address: string) => string;
+
 export class PeerClientPool {
-  private readonly clients = new Map<string, PeerServiceClient>();
+  private readonly clients = new Map<string, { target: string; client: PeerServiceClient }>();
   private closed = false;
 
-  constructor(private readonly credentials: PeerCredentials) {}
+  constructor(
+    private readonly credentials: PeerCredentials,
+    private readonly target: DialTarget = (address) => address,
+  ) {}
 
   get(address: string): PeerServiceClient {
     if (this.closed) this.closed = false; // a restarted daemon reuses its pool
-    let client = this.clients.get(address);
-    if (!client) {
-      client = createPeerClient(address, this.credentials(address), PEER_CHANNEL_OPTIONS);
-      this.clients.set(address, client);
-    }
+    const target = this.target(address);
+    const held = this.clients.get(address);
+    if (held?.target === target) return held.client;
+    held?.client.close();
+    // Credentials by address: the key expected there is checked whichever way we go.
+    const client = createPeerClient(target, this.credentials(address), PEER_CHANNEL_OPTIONS);
+    this.clients.set(address, { target, client });
     return client;
   }
 
   close(address: string): void {
-    this.clients.get(address)?.close();
+    this.clients.get(address)?.client.close();
     this.clients.delete(address);
   }
 
   closeAll(): void {
-    for (const client of this.clients.values()) client.close();
+    for (const { client } of this.clients.values()) client.close();
     this.clients.clear();
     this.closed = true;
   }

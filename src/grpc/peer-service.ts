@@ -23,6 +23,7 @@ import { callerOf, peerGuard } from './caller.js';
 import { streamFileRange } from './download-stream.js';
 import { uploadHandler } from './upload-handler.js';
 import { capped, StreamCaps } from './stream-caps.js';
+import { natHandlers } from './nat-handlers.js';
 
 export function peerServiceHandlers(core: Core): PeerServiceHandlers {
   const { metrics, overlay } = core;
@@ -110,6 +111,7 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
       guard,
     ),
     Upload: uploadHandler(core, streams),
+    ...natHandlers(core, guard),
 
     GetFile: unary<GetFileRequest__Output, FileInfo>(
       'PeerService/GetFile',

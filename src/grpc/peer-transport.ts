@@ -28,7 +28,7 @@ import type {
 } from '../overlay/types.js';
 import { deadline, type PeerCredentials } from './clients.js';
 import { toPeerInfo } from './convert.js';
-import { PeerClientPool } from './peer-clients.js';
+import { PeerClientPool, type DialTarget } from './peer-clients.js';
 import { connectionReason } from './wire-errors.js';
 import { certificateKey, type AuthContext } from './caller.js';
 
@@ -41,11 +41,23 @@ type StartCall<T> = (
   cb: Callback<T>,
 ) => { cancel(): void; getAuthContext(): AuthContext };
 
-export class GrpcPeerTransport implements OverlayTransport {
-  private readonly pool: PeerClientPool;
+export interface PeerTransportOptions {
+  /** Where a channel to an address dials (a proxy for a peer behind NAT). */
+  target?: DialTarget;
+  /**
+   * Sees every advert that comes off the wire (how peers behind NAT are reached);
+   * `firsthand` when the answering peer describes itself.
+   */
+  learn?: (peer: UncheckedPeer, firsthand: boolean) => void;
+}
 
-  constructor(credentials: PeerCredentials) {
-    this.pool = new PeerClientPool(credentials);
+export class GrpcPeerTransport implements OverlayTransport {
+  readonly pool: PeerClientPool;
+  private readonly learn: (peer: UncheckedPeer, firsthand: boolean) => void;
+
+  constructor(credentials: PeerCredentials, options: PeerTransportOptions = {}) {
+    this.pool = new PeerClientPool(credentials, options.target);
+    this.learn = options.learn ?? (() => undefined);
   }
 
   async join(address: string, self: PeerRecord, o: CallOptions): Promise<JoinReply> {
@@ -55,6 +67,8 @@ export class GrpcPeerTransport implements OverlayTransport {
       o,
       (client, options, cb) => client.Join({ peer: toPeerInfo(self) }, options, cb),
     );
+    this.learn(res.peer, true);
+    for (const p of res.peers.slice(0, 100)) this.learn(p, false);
     return {
       fingerprint,
       accepted: res.accepted,
@@ -78,6 +92,7 @@ export class GrpcPeerTransport implements OverlayTransport {
       o,
       (client, options, cb) => client.Ping({ peerId: selfId, sentAtMs: Date.now() }, options, cb),
     );
+    this.learn(res.peer, true);
     return { peer: res.peer, observedHost: res.observedHost, fingerprint };
   }
 
@@ -93,6 +108,7 @@ export class GrpcPeerTransport implements OverlayTransport {
       o,
       (client, options, cb) => client.GetPeers({ peerId: selfId, max }, options, cb),
     );
+    for (const p of res.peers.slice(0, 100)) this.learn(p, false);
     return res.peers;
   }
 
@@ -141,7 +157,10 @@ export class GrpcPeerTransport implements OverlayTransport {
     const onAbort = (): void => call.cancel();
     o.signal.addEventListener('abort', onAbort);
     try {
-      for await (const hit of call as AsyncIterable<UncheckedHit>) yield hit;
+      for await (const hit of call as AsyncIterable<UncheckedHit>) {
+        this.learn(hit.peer, false);
+        yield hit;
+      }
     } catch (err) {
       if (o.signal.aborted) return;
       throw toP2p(err as ServiceError, address, 'Search', o.deadline - Date.now());

@@ -4,7 +4,10 @@
 // A connection that opens with a TLS handshake gets TLS with this peer's key (peers,
 // grpcurl -insecure); any other speaks plaintext HTTP/2 (grpcurl -plaintext on this
 // host), which PeerService refuses unless peers are plaintext by configuration.
-import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
+// A connection that opens with the NAT preface (0x00) is a reverse or relayed
+// one: src/nat takes it. And a peer behind NAT serves on connections it opened
+// itself (serveOutbound), exactly as on those it accepted.
+import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import {
   createServer as createTlsServer,
   type Server as TlsServer,
@@ -21,6 +24,7 @@ import { peerServiceHandlers } from './peer-service.js';
 import { addLazyReflection } from './lazy-reflection.js';
 import { loadProto } from './proto.js';
 import { joinHostPort } from '../net/addresses.js';
+import { PREFACE_BYTE } from '../nat/preface.js';
 import type { PeerWire } from '../identity/peer-wire.js';
 
 /** The first byte of a TLS handshake record. */
@@ -47,6 +51,10 @@ export class GrpcServer implements Startable {
   private server: Server | undefined;
   private listener: NetServer | undefined;
   private guard: ConnectionGuard | undefined;
+  private tls: TlsServer | undefined;
+  /** Numbers the connections this peer opened and serves on (see serveOutbound). */
+  private outbound = 0;
+  private readonly outboundPorts = new WeakMap<Socket, number>();
   private readonly health = new HealthImplementation({ '': 'NOT_SERVING' });
   /** The bound port, once started. */
   port = 0;
@@ -83,6 +91,10 @@ export class GrpcServer implements Startable {
     );
     const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
     const tls = this.tlsServer((socket) => {
+      // Node keeps the TCP socket a server-side TLS socket wraps as `_parent`.
+      const raw = (socket as unknown as { _parent?: Socket })._parent;
+      const port = raw && this.outboundPorts.get(raw);
+      if (port) Object.defineProperty(socket, 'remotePort', { value: port });
       this.init.wire.trackTls(socket);
       injector.injectConnection(socket);
     });
@@ -97,6 +109,7 @@ export class GrpcServer implements Startable {
         if (!first) return;
         socket.unshift(first);
         if (first[0] === TLS_HANDSHAKE) tls.emit('connection', socket);
+        else if (first[0] === PREFACE_BYTE) this.core.nat.accept(socket);
         else injector.injectConnection(socket);
       });
     });
@@ -116,10 +129,25 @@ export class GrpcServer implements Startable {
       );
     });
     this.port = (listener.address() as AddressInfo).port;
+    this.tls = tls;
     this.listener = listener;
     this.guard = guard;
     this.server = server;
     for (const name of HEALTH_NAMES) this.health.setStatus(name, 'SERVING');
+  }
+
+  /**
+   * Serves PeerService over TLS (this peer the TLS server) on a connection this
+   * peer opened: a peer behind NAT answering a request to dial out. Calls on it are
+   * attributed by `remoteAddress:remotePort`, which here is the other peer's listening
+   * port, shared by every connection to it; each gets a distinct port number beyond
+   * TCP's range instead, so two such connections never share (or drop) a caller's key.
+   */
+  serveOutbound(socket: Socket): void {
+    const tls = this.tls;
+    if (!tls || !this.server) return void socket.destroy();
+    this.outboundPorts.set(socket, 65536 + (this.outbound++ % 1_000_000));
+    tls.emit('connection', socket);
   }
 
   /** Handshakes only (it never listens): each secured socket goes to `onSecure`. */

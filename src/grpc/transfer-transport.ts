@@ -16,6 +16,7 @@ import type {
 } from '../transfer/transport.js';
 import { createPeerClient, deadline, type PeerCredentials } from './clients.js';
 import { DownloadClient, type PeerDialer } from './download-client.js';
+import type { DialTarget } from './peer-clients.js';
 import { fromGrpcError } from './wire-errors.js';
 
 /** Clients kept open; the least recently used beyond this are closed. */
@@ -34,13 +35,15 @@ const TRANSFER_CHANNEL_OPTIONS: ChannelOptions = {
 };
 
 export class GrpcTransferTransport implements PeerTransport {
-  private readonly clients = new Map<string, PeerServiceClient>();
+  private readonly clients = new Map<string, { target: string; client: PeerServiceClient }>();
   /** Download's data path, beside grpc-js: see download-client.ts. */
   private readonly downloads: DownloadClient;
 
   constructor(
     private readonly credentials: PeerCredentials,
     dial: PeerDialer,
+    /** Where a channel to an address dials (a proxy for a peer behind NAT). */
+    private readonly target: DialTarget = (address) => address,
   ) {
     this.downloads = new DownloadClient(dial);
   }
@@ -137,24 +140,30 @@ export class GrpcTransferTransport implements PeerTransport {
 
   close(): void {
     this.downloads.close();
-    for (const client of this.clients.values()) client.close();
+    for (const { client } of this.clients.values()) client.close();
     this.clients.clear();
   }
 
   private client(address: string): PeerServiceClient {
-    let client = this.clients.get(address);
-    if (client) {
+    const target = this.target(address);
+    let held = this.clients.get(address);
+    if (held && held.target !== target) {
+      held.client.close();
+      held = undefined;
+    }
+    if (held) {
       // Most recently used last.
       this.clients.delete(address);
     } else {
-      client = createPeerClient(address, this.credentials(address), TRANSFER_CHANNEL_OPTIONS);
+      const client = createPeerClient(target, this.credentials(address), TRANSFER_CHANNEL_OPTIONS);
+      held = { target, client };
       if (this.clients.size >= MAX_CLIENTS) {
         const [oldest, old] = this.clients.entries().next().value!;
-        old.close();
+        old.client.close();
         this.clients.delete(oldest);
       }
     }
-    this.clients.set(address, client);
-    return client;
+    this.clients.set(address, held);
+    return held.client;
   }
 }

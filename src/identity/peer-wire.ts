@@ -126,36 +126,47 @@ export class PeerWire implements Startable, PeerKeys {
     }
   }
 
-  /** Credentials for calls to the peer at `address`. */
-  credentials(address: string): ChannelCredentials {
+  /** The key expected at `address` ('' when none). */
+  expectedAt(address: string): string {
+    return this.expected.get(address) ?? '';
+  }
+
+  /**
+   * Credentials for calls to the peer at `address`, checking the key expected there
+   * or else `fallbackKey` (the key a peer behind NAT is reached by).
+   */
+  credentials(address: string, fallbackKey = ''): ChannelCredentials {
     if (this.init.plaintext) return credentials.createInsecure();
     const id = this.identity;
     return credentials.createSsl(
       Buffer.from(id.caPem),
       Buffer.from(id.keyPem),
       Buffer.from(id.certPem),
-      { checkServerIdentity: (_host, cert) => this.checkKey(address, cert) },
+      { checkServerIdentity: (_host, cert) => this.checkKey(address, cert, fallbackKey) },
     );
   }
 
   /**
    * A connection to the peer at `address` as `credentials` would make it, for
-   * clients that speak HTTP/2 themselves (the fetch side of Download).
+   * clients that speak HTTP/2 themselves (the fetch side of Download). `via`
+   * is where to dial instead (`unix:<path>`: the NAT part's proxy for a peer
+   * behind NAT); TLS and its key check stay end to end.
    */
-  dial(address: string): Duplex {
-    const { host, port } = splitHostPort(address);
-    if (this.init.plaintext) return netConnect({ host: plainHost(host), port, noDelay: true });
+  dial(address: string, via = address, fallbackKey = ''): Duplex {
+    const to = via.startsWith('unix:')
+      ? { path: via.slice('unix:'.length) }
+      : (({ host, port }) => ({ host: plainHost(host), port }))(splitHostPort(via));
+    if (this.init.plaintext) return netConnect(to).setNoDelay(true);
     const id = this.identity;
     const socket = tlsConnect({
-      host: plainHost(host),
-      port,
+      ...to,
       key: id.keyPem,
       cert: id.certPem,
       ca: id.caPem,
       servername: PEER_SERVERNAME,
       minVersion: 'TLSv1.3',
       ALPNProtocols: ['h2'],
-      checkServerIdentity: (_host, cert) => this.checkKey(address, cert),
+      checkServerIdentity: (_host, cert) => this.checkKey(address, cert, fallbackKey),
     });
     return socket.setNoDelay(true);
   }
@@ -164,8 +175,8 @@ export class PeerWire implements Startable, PeerKeys {
    * The chain to the network CA is checked by TLS; the name in it means
    * nothing (peers have no host names), the key everything.
    */
-  private checkKey(address: string, cert: PeerCertificate): Error | undefined {
-    const want = this.expected.get(address);
+  private checkKey(address: string, cert: PeerCertificate, fallbackKey: string): Error | undefined {
+    const want = this.expected.get(address) || fallbackKey;
     if (!want) return undefined;
     const got = fingerprintOfCertificate(cert.raw);
     return got === want

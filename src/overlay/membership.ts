@@ -493,6 +493,8 @@ export class Membership {
       try {
         const peer = checkPeer(raw, 'peer');
         if (remote && isLocalOnly(peer.address)) continue;
+        // Behind NAT: dialling it would only fail; it is reached through its via.
+        if (peer.reachability === 'unreachable') continue;
         if (peer.id !== this.self?.id && peer.address !== this.self?.address) {
           this.c.hosts.learn(peer.address, peer.id);
         }

@@ -18,7 +18,9 @@ import { SearchEngine, type SearchableIndex, type SearchStats } from './search.j
 import { SelfAddress, type AddressPlan, type AddressSource } from './self-address.js';
 import type {
   CallerInfo,
+  Direction,
   JoinAnswer,
+  Reachability,
   NeighborView,
   OverlayTransport,
   PeerRecord,
@@ -154,6 +156,7 @@ export class Overlay implements Startable {
       protocolVersion: this.init.protocolVersion,
       version: this.init.version,
       fingerprint: this.components.keys.fingerprint,
+      reachability: 'unknown',
     };
     await this.hosts.load();
     this.hosts.markOwn(self.address);
@@ -200,6 +203,32 @@ export class Overlay implements Startable {
 
   get neighborCount(): number {
     return this.table.size;
+  }
+
+  /** Neighbors as the NAT part sees them: where this peer calls each, its key, what it advertised. */
+  links(): {
+    id: string;
+    address: string;
+    fingerprint: string;
+    direction: Direction;
+    reachability: Reachability;
+  }[] {
+    return this.table.all().map((n) => ({
+      id: n.peer.id,
+      address: n.callAddress,
+      fingerprint: n.peer.fingerprint ?? '',
+      direction: n.direction,
+      reachability: n.peer.reachability ?? 'unknown',
+    }));
+  }
+
+  /** Puts whether this peer can be dialed (and, if not, through whom) into its adverts. */
+  advertiseReach(reachability: Reachability, via: string[]): void {
+    const self = this.membership.self;
+    if (!self) return;
+    self.reachability = reachability;
+    if (via.length > 0) self.via = [...via];
+    else delete self.via;
   }
 
   /** The id of the neighbor at `address` (dialled or advertised), if one is there. */

@@ -14,7 +14,14 @@ export interface PeerRecord {
    * as another peer reports it for an advert ('' when unknown or plaintext).
    */
   fingerprint?: string;
+  /** Whether other peers can dial `address` (as the peer learned it); absent means unknown. */
+  reachability?: Reachability;
+  /** For an unreachable peer: dialable neighbors that can ask it to dial out (its Listen streams). */
+  via?: string[];
 }
+
+/** Whether a peer's address can be dialed, as a neighbor's dial-back found. */
+export type Reachability = 'reachable' | 'unreachable' | 'unknown';
 
 export type Direction = 'inbound' | 'outbound';
 
@@ -97,7 +104,8 @@ export interface SearchSummary {
 }
 
 /** Peer data as it comes off the wire, before validation. */
-export type UncheckedPeer = Partial<PeerRecord> | null | undefined;
+export type UncheckedPeer =
+  (Partial<Omit<PeerRecord, 'reachability'>> & { reachability?: string }) | null | undefined;
 
 /** A hit as it comes off the wire, before validation. */
 export interface UncheckedHit {

@@ -40,6 +40,25 @@ export function checkPeer(value: UncheckedPeer, field: string): PeerRecord {
     protocolVersion: Number(value.protocolVersion ?? 0),
     version: String(value.version ?? '').slice(0, 64),
     fingerprint: checkFingerprint(value.fingerprint, `${field}.fingerprint`),
+    ...checkReach(value.reachability, value.via, field),
+  };
+}
+
+/** Most `via` addresses read from an advert: a peer listens on a few neighbors, not many. */
+export const MAX_VIA = 4;
+
+/** Reachability and via of an advert: an unknown word is `unknown`, extra via dropped. */
+function checkReach(
+  reachability: unknown,
+  via: unknown,
+  field: string,
+): Pick<PeerRecord, 'reachability' | 'via'> {
+  const r =
+    reachability === 'reachable' || reachability === 'unreachable' ? reachability : 'unknown';
+  if (r !== 'unreachable' || !Array.isArray(via)) return { reachability: r };
+  return {
+    reachability: r,
+    via: via.slice(0, MAX_VIA).map((a, i) => checkAddress(a, `${field}.via[${i}]`)),
   };
 }
 

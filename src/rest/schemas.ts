@@ -120,6 +120,14 @@ export const StatusSchema = z
         'public, private <id> (network.secret is set), or plaintext (grpc.plaintextPeers: no TLS between peers)',
     }),
     limits: LimitsSchema,
+    reachability: z.enum(['reachable', 'unreachable', 'unknown']).meta({
+      description:
+        'Whether other peers can dial grpcAddress, as neighbors found by dialing it back: unreachable ' +
+        'means behind NAT or a firewall (it is then reached through `via`)',
+    }),
+    via: z.array(z.string()).meta({
+      description: 'When unreachable: the neighbors holding its Listen streams (host:port)',
+    }),
   })
   .meta({ id: 'Status' }) satisfies z.ZodType<NodeStatus>;
 
@@ -148,6 +156,14 @@ export const PeerInfoSchema = z
         "The peer's key fingerprint (its identity): proven by the peer for a neighbor, " +
           'as reported by others otherwise; absent when not known',
       ),
+    reachability: z
+      .enum(['reachable', 'unreachable', 'unknown'])
+      .optional()
+      .describe('Whether the peer can be dialed, as it advertises (absent: unknown)'),
+    via: z
+      .array(z.string())
+      .optional()
+      .describe('For an unreachable peer: neighbors of it through which it is reached'),
   })
   .meta({ id: 'PeerInfo' }) satisfies z.ZodType<PeerRecord>;
 

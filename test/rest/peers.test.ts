@@ -50,6 +50,7 @@ describe('REST /api/v1/peers', function () {
     expect(peers).to.have.length(1);
     expect(peers[0]).to.have.all.keys(
       'fingerprint',
+      'reachability',
       ...['id', 'address', 'protocolVersion', 'version', 'state', 'rttMs', 'sinceMs', 'direction'],
     );
     expect(peers[0]!.state).to.equal('connected');

@@ -12,6 +12,8 @@ interface Status {
   peers: number;
   files: number;
   natsState: string;
+  reachability: 'reachable' | 'unreachable' | 'unknown';
+  via: string[];
   log: { file: string; writable: boolean; droppedLines: number; error?: string };
 }
 
@@ -27,6 +29,16 @@ export async function refreshStatus(): Promise<void> {
     byId('g-network').textContent = s.network;
     byId('g-grpc').textContent = s.grpcAddress;
     byId('g-rest').textContent = s.restAddress;
+    const reach = byId('g-reach');
+    reach.textContent =
+      s.reachability === 'reachable' ? 'yes' : s.reachability === 'unreachable' ? 'no (NAT)' : '?';
+    reach.title =
+      s.reachability === 'unreachable'
+        ? `Other peers cannot dial this one; they reach it via ${s.via.join(', ') || 'no neighbor yet'}`
+        : s.reachability === 'reachable'
+          ? 'A neighbor dialed this peer back'
+          : 'Not known yet: no neighbor has dialed it back';
+    reach.classList.toggle('state-failed', s.reachability === 'unreachable');
     byId('g-uptime').textContent = duration(s.uptimeMs);
     byId('g-peers').textContent = String(s.peers);
     byId('g-files').textContent = String(s.files);

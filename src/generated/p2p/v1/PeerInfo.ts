@@ -7,6 +7,8 @@ export interface PeerInfo {
   'protocolVersion'?: (number);
   'version'?: (string);
   'fingerprint'?: (string);
+  'reachability'?: (string);
+  'via'?: (string)[];
 }
 
 export interface PeerInfo__Output {
@@ -15,4 +17,6 @@ export interface PeerInfo__Output {
   'protocolVersion': (number);
   'version': (string);
   'fingerprint': (string);
+  'reachability': (string);
+  'via': (string)[];
 }

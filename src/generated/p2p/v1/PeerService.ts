@@ -2,7 +2,12 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { ConnectRequest as _p2p_v1_ConnectRequest, ConnectRequest__Output as _p2p_v1_ConnectRequest__Output } from '../../p2p/v1/ConnectRequest.js';
+import type { ConnectResponse as _p2p_v1_ConnectResponse, ConnectResponse__Output as _p2p_v1_ConnectResponse__Output } from '../../p2p/v1/ConnectResponse.js';
 import type { DataChunk as _p2p_v1_DataChunk, DataChunk__Output as _p2p_v1_DataChunk__Output } from '../../p2p/v1/DataChunk.js';
+import type { DialBackRequest as _p2p_v1_DialBackRequest, DialBackRequest__Output as _p2p_v1_DialBackRequest__Output } from '../../p2p/v1/DialBackRequest.js';
+import type { DialBackResponse as _p2p_v1_DialBackResponse, DialBackResponse__Output as _p2p_v1_DialBackResponse__Output } from '../../p2p/v1/DialBackResponse.js';
+import type { DialRequest as _p2p_v1_DialRequest, DialRequest__Output as _p2p_v1_DialRequest__Output } from '../../p2p/v1/DialRequest.js';
 import type { DownloadRequest as _p2p_v1_DownloadRequest, DownloadRequest__Output as _p2p_v1_DownloadRequest__Output } from '../../p2p/v1/DownloadRequest.js';
 import type { FileInfo as _p2p_v1_FileInfo, FileInfo__Output as _p2p_v1_FileInfo__Output } from '../../p2p/v1/FileInfo.js';
 import type { GetFileRequest as _p2p_v1_GetFileRequest, GetFileRequest__Output as _p2p_v1_GetFileRequest__Output } from '../../p2p/v1/GetFileRequest.js';
@@ -14,6 +19,7 @@ import type { JoinRequest as _p2p_v1_JoinRequest, JoinRequest__Output as _p2p_v1
 import type { JoinResponse as _p2p_v1_JoinResponse, JoinResponse__Output as _p2p_v1_JoinResponse__Output } from '../../p2p/v1/JoinResponse.js';
 import type { LeaveRequest as _p2p_v1_LeaveRequest, LeaveRequest__Output as _p2p_v1_LeaveRequest__Output } from '../../p2p/v1/LeaveRequest.js';
 import type { LeaveResponse as _p2p_v1_LeaveResponse, LeaveResponse__Output as _p2p_v1_LeaveResponse__Output } from '../../p2p/v1/LeaveResponse.js';
+import type { ListenRequest as _p2p_v1_ListenRequest, ListenRequest__Output as _p2p_v1_ListenRequest__Output } from '../../p2p/v1/ListenRequest.js';
 import type { PingRequest as _p2p_v1_PingRequest, PingRequest__Output as _p2p_v1_PingRequest__Output } from '../../p2p/v1/PingRequest.js';
 import type { PingResponse as _p2p_v1_PingResponse, PingResponse__Output as _p2p_v1_PingResponse__Output } from '../../p2p/v1/PingResponse.js';
 import type { SearchHit as _p2p_v1_SearchHit, SearchHit__Output as _p2p_v1_SearchHit__Output } from '../../p2p/v1/SearchHit.js';
@@ -22,6 +28,24 @@ import type { UploadRequest as _p2p_v1_UploadRequest, UploadRequest__Output as _
 import type { UploadResponse as _p2p_v1_UploadResponse, UploadResponse__Output as _p2p_v1_UploadResponse__Output } from '../../p2p/v1/UploadResponse.js';
 
 export interface PeerServiceClient extends grpc.Client {
+  Connect(argument: _p2p_v1_ConnectRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_ConnectResponse__Output>): grpc.ClientUnaryCall;
+  Connect(argument: _p2p_v1_ConnectRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_p2p_v1_ConnectResponse__Output>): grpc.ClientUnaryCall;
+  Connect(argument: _p2p_v1_ConnectRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_ConnectResponse__Output>): grpc.ClientUnaryCall;
+  Connect(argument: _p2p_v1_ConnectRequest, callback: grpc.requestCallback<_p2p_v1_ConnectResponse__Output>): grpc.ClientUnaryCall;
+  connect(argument: _p2p_v1_ConnectRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_ConnectResponse__Output>): grpc.ClientUnaryCall;
+  connect(argument: _p2p_v1_ConnectRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_p2p_v1_ConnectResponse__Output>): grpc.ClientUnaryCall;
+  connect(argument: _p2p_v1_ConnectRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_ConnectResponse__Output>): grpc.ClientUnaryCall;
+  connect(argument: _p2p_v1_ConnectRequest, callback: grpc.requestCallback<_p2p_v1_ConnectResponse__Output>): grpc.ClientUnaryCall;
+  
+  DialBack(argument: _p2p_v1_DialBackRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_DialBackResponse__Output>): grpc.ClientUnaryCall;
+  DialBack(argument: _p2p_v1_DialBackRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_p2p_v1_DialBackResponse__Output>): grpc.ClientUnaryCall;
+  DialBack(argument: _p2p_v1_DialBackRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_DialBackResponse__Output>): grpc.ClientUnaryCall;
+  DialBack(argument: _p2p_v1_DialBackRequest, callback: grpc.requestCallback<_p2p_v1_DialBackResponse__Output>): grpc.ClientUnaryCall;
+  dialBack(argument: _p2p_v1_DialBackRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_DialBackResponse__Output>): grpc.ClientUnaryCall;
+  dialBack(argument: _p2p_v1_DialBackRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_p2p_v1_DialBackResponse__Output>): grpc.ClientUnaryCall;
+  dialBack(argument: _p2p_v1_DialBackRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_DialBackResponse__Output>): grpc.ClientUnaryCall;
+  dialBack(argument: _p2p_v1_DialBackRequest, callback: grpc.requestCallback<_p2p_v1_DialBackResponse__Output>): grpc.ClientUnaryCall;
+  
   Download(argument: _p2p_v1_DownloadRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_p2p_v1_DataChunk__Output>;
   Download(argument: _p2p_v1_DownloadRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_p2p_v1_DataChunk__Output>;
   download(argument: _p2p_v1_DownloadRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_p2p_v1_DataChunk__Output>;
@@ -72,6 +96,11 @@ export interface PeerServiceClient extends grpc.Client {
   leave(argument: _p2p_v1_LeaveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_LeaveResponse__Output>): grpc.ClientUnaryCall;
   leave(argument: _p2p_v1_LeaveRequest, callback: grpc.requestCallback<_p2p_v1_LeaveResponse__Output>): grpc.ClientUnaryCall;
   
+  Listen(argument: _p2p_v1_ListenRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_p2p_v1_DialRequest__Output>;
+  Listen(argument: _p2p_v1_ListenRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_p2p_v1_DialRequest__Output>;
+  listen(argument: _p2p_v1_ListenRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_p2p_v1_DialRequest__Output>;
+  listen(argument: _p2p_v1_ListenRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_p2p_v1_DialRequest__Output>;
+  
   Ping(argument: _p2p_v1_PingRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_PingResponse__Output>): grpc.ClientUnaryCall;
   Ping(argument: _p2p_v1_PingRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_p2p_v1_PingResponse__Output>): grpc.ClientUnaryCall;
   Ping(argument: _p2p_v1_PingRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_PingResponse__Output>): grpc.ClientUnaryCall;
@@ -98,6 +127,10 @@ export interface PeerServiceClient extends grpc.Client {
 }
 
 export interface PeerServiceHandlers extends grpc.UntypedServiceImplementation {
+  Connect: grpc.handleUnaryCall<_p2p_v1_ConnectRequest__Output, _p2p_v1_ConnectResponse>;
+  
+  DialBack: grpc.handleUnaryCall<_p2p_v1_DialBackRequest__Output, _p2p_v1_DialBackResponse>;
+  
   Download: grpc.handleServerStreamingCall<_p2p_v1_DownloadRequest__Output, _p2p_v1_DataChunk>;
   
   GetFile: grpc.handleUnaryCall<_p2p_v1_GetFileRequest__Output, _p2p_v1_FileInfo>;
@@ -110,6 +143,8 @@ export interface PeerServiceHandlers extends grpc.UntypedServiceImplementation {
   
   Leave: grpc.handleUnaryCall<_p2p_v1_LeaveRequest__Output, _p2p_v1_LeaveResponse>;
   
+  Listen: grpc.handleServerStreamingCall<_p2p_v1_ListenRequest__Output, _p2p_v1_DialRequest>;
+  
   Ping: grpc.handleUnaryCall<_p2p_v1_PingRequest__Output, _p2p_v1_PingResponse>;
   
   Search: grpc.handleServerStreamingCall<_p2p_v1_SearchRequest__Output, _p2p_v1_SearchHit>;
@@ -119,12 +154,15 @@ export interface PeerServiceHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface PeerServiceDefinition extends grpc.ServiceDefinition {
+  Connect: MethodDefinition<_p2p_v1_ConnectRequest, _p2p_v1_ConnectResponse, _p2p_v1_ConnectRequest__Output, _p2p_v1_ConnectResponse__Output>
+  DialBack: MethodDefinition<_p2p_v1_DialBackRequest, _p2p_v1_DialBackResponse, _p2p_v1_DialBackRequest__Output, _p2p_v1_DialBackResponse__Output>
   Download: MethodDefinition<_p2p_v1_DownloadRequest, _p2p_v1_DataChunk, _p2p_v1_DownloadRequest__Output, _p2p_v1_DataChunk__Output>
   GetFile: MethodDefinition<_p2p_v1_GetFileRequest, _p2p_v1_FileInfo, _p2p_v1_GetFileRequest__Output, _p2p_v1_FileInfo__Output>
   GetPeers: MethodDefinition<_p2p_v1_GetPeersRequest, _p2p_v1_GetPeersResponse, _p2p_v1_GetPeersRequest__Output, _p2p_v1_GetPeersResponse__Output>
   GetRoutes: MethodDefinition<_p2p_v1_GetRoutesRequest, _p2p_v1_GetRoutesResponse, _p2p_v1_GetRoutesRequest__Output, _p2p_v1_GetRoutesResponse__Output>
   Join: MethodDefinition<_p2p_v1_JoinRequest, _p2p_v1_JoinResponse, _p2p_v1_JoinRequest__Output, _p2p_v1_JoinResponse__Output>
   Leave: MethodDefinition<_p2p_v1_LeaveRequest, _p2p_v1_LeaveResponse, _p2p_v1_LeaveRequest__Output, _p2p_v1_LeaveResponse__Output>
+  Listen: MethodDefinition<_p2p_v1_ListenRequest, _p2p_v1_DialRequest, _p2p_v1_ListenRequest__Output, _p2p_v1_DialRequest__Output>
   Ping: MethodDefinition<_p2p_v1_PingRequest, _p2p_v1_PingResponse, _p2p_v1_PingRequest__Output, _p2p_v1_PingResponse__Output>
   Search: MethodDefinition<_p2p_v1_SearchRequest, _p2p_v1_SearchHit, _p2p_v1_SearchRequest__Output, _p2p_v1_SearchHit__Output>
   Upload: MethodDefinition<_p2p_v1_UploadRequest, _p2p_v1_UploadResponse, _p2p_v1_UploadRequest__Output, _p2p_v1_UploadResponse__Output>

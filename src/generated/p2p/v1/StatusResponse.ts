@@ -23,6 +23,8 @@ export interface StatusResponse {
   'fingerprint'?: (string);
   'network'?: (string);
   'limits'?: (_p2p_v1_Limits | null);
+  'reachability'?: (string);
+  'via'?: (string)[];
 }
 
 export interface StatusResponse__Output {
@@ -43,4 +45,6 @@ export interface StatusResponse__Output {
   'fingerprint': (string);
   'network': (string);
   'limits': (_p2p_v1_Limits__Output | null);
+  'reachability': (string);
+  'via': (string)[];
 }

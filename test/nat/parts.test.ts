@@ -1,0 +1,112 @@
+// The NAT parts alone: the relay's limits (streams, bytes, who may attach a
+// leg) and the Listen hub's one stream per key.
+import { expect } from 'chai';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { pino } from 'pino';
+import { Metrics } from '../../src/metrics.js';
+import { ListenHub } from '../../src/nat/listen-hub.js';
+import { Relay } from '../../src/nat/relay.js';
+
+const TOKEN_A = 'aa'.repeat(16);
+const TOKEN_B = 'bb'.repeat(16);
+
+async function socketPair(): Promise<[Socket, Socket]> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const accepted = new Promise<Socket>((r) => server.once('connection', r));
+  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  const other = await accepted;
+  server.close();
+  return [client, other];
+}
+
+const closed = (s: Socket): Promise<void> =>
+  new Promise((r) => (s.destroyed ? r() : s.once('close', () => r())));
+
+describe('NAT parts', () => {
+  const logger = pino({ level: 'silent' });
+
+  it('a relay refuses past maxStreams, takes legs only from the expected hosts, and cuts at maxBytesPerStream', async () => {
+    const metrics = new Metrics();
+    const relay = new Relay(
+      { logger, metrics },
+      { enabled: true, maxStreams: 1, maxBytesPerStream: 1000, maxSeconds: 60, pairMs: 5000 },
+    );
+    try {
+      relay.open(TOKEN_A, '127.0.0.1', '127.0.0.1');
+      expect(() => relay.open(TOKEN_B, '127.0.0.1', '127.0.0.1'))
+        .to.throw()
+        .with.property('name', 'TooManyRequestsError');
+      const [aOut, aIn] = await socketPair();
+      const [bOut, bIn] = await socketPair();
+      expect(relay.attach('requester', TOKEN_B, aIn), 'unknown token').to.equal(false);
+      expect(relay.attach('requester', TOKEN_A, aIn)).to.equal(true);
+      expect(relay.attach('requester', TOKEN_A, aIn), 'a second requester leg').to.equal(false);
+      expect(relay.attach('listener', TOKEN_A, bIn)).to.equal(true);
+      aOut.write(Buffer.alloc(400, 1));
+      const got = await new Promise<Buffer>((r) => bOut.once('data', r));
+      expect(got.length).to.be.greaterThan(0);
+      // Past the byte limit both legs are cut.
+      aOut.write(Buffer.alloc(2000, 2));
+      await Promise.all([closed(aOut), closed(bOut)]);
+      const carried = [...metrics.relayBytes.values.values()][0]!.value;
+      expect(carried).to.be.within(400, 2400);
+    } finally {
+      relay.close();
+    }
+  });
+
+  it('a relay takes a leg only from the host its session expects', async () => {
+    const relay = new Relay(
+      { logger, metrics: new Metrics() },
+      { enabled: true, maxStreams: 2, maxBytesPerStream: 1000, maxSeconds: 60, pairMs: 5000 },
+    );
+    try {
+      relay.open(TOKEN_A, '10.9.9.9', '10.9.9.8');
+      const [out, inn] = await socketPair();
+      expect(relay.attach('requester', TOKEN_A, inn)).to.equal(false);
+      expect(relay.attach('listener', TOKEN_A, inn)).to.equal(false);
+      out.destroy();
+      inn.destroy();
+    } finally {
+      relay.close();
+    }
+  });
+
+  it('a relay that is off refuses and counts it', () => {
+    const metrics = new Metrics();
+    const relay = new Relay(
+      { logger, metrics },
+      { enabled: false, maxStreams: 4, maxBytesPerStream: 1000, maxSeconds: 60, pairMs: 5000 },
+    );
+    expect(() => relay.open(TOKEN_A, '127.0.0.1', '127.0.0.1'))
+      .to.throw()
+      .with.property('name', 'PermissionDeniedError');
+    expect([...metrics.relayRefused.values.values()][0]!.labels).to.deep.equal({
+      reason: 'disabled',
+    });
+  });
+
+  it('the Listen hub keeps one stream per key (a new one ends the old) and a bounded number', () => {
+    const hub = new ListenHub(2);
+    const ended: string[] = [];
+    const stream = (name: string) => ({
+      host: '10.0.0.1',
+      addresses: [],
+      send: () => undefined,
+      end: () => ended.push(name),
+    });
+    const closeFirst = hub.open('K1', stream('first'));
+    hub.open('K1', stream('second'));
+    expect(ended).to.deep.equal(['first']);
+    closeFirst(); // the old call going away does not remove the new stream
+    expect(hub.get('K1')).to.not.equal(undefined);
+    hub.open('K2', stream('k2'));
+    expect(() => hub.open('K3', stream('k3')))
+      .to.throw()
+      .with.property('name', 'TooManyRequestsError');
+    expect(() => hub.open('', stream('none')))
+      .to.throw()
+      .with.property('name', 'PermissionDeniedError');
+  });
+});
