@@ -13,6 +13,7 @@ import { Nat } from './nat/nat.js';
 import { PROTOCOL_VERSION } from './grpc/proto.js';
 import { GrpcServer } from './grpc/server.js';
 import { GrpcTransferTransport } from './grpc/transfer-transport.js';
+import { peerKey } from './transfer/serving/peer-key.js';
 import { FileIndex } from './index/file-index.js';
 import { createLogger, type Logger, type RootLogger } from './logger.js';
 import { Metrics } from './metrics.js';
@@ -163,6 +164,13 @@ export class Daemon {
         identity: () => (config.grpc.plaintextPeers ? undefined : this.wire.identity),
         serve: (socket) => this.grpc.serveOutbound(socket),
         keyAt: (address) => this.wire.expectedAt(address),
+        // Down from the peer the bytes come from, up to the one they go to.
+        relayPace: (from, to, bytes) => {
+          const { bandwidth } = this.transfers;
+          const down = bandwidth.take('down', peerKey({ host: from.remoteAddress ?? '' }), bytes);
+          const up = bandwidth.take('up', peerKey({ host: to.remoteAddress ?? '' }), bytes);
+          return down && up ? Promise.all([down, up]).then(() => undefined) : (down ?? up);
+        },
       },
       { ...config.nat, relay: config.relay },
     );

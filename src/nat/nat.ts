@@ -29,6 +29,7 @@ import { Listeners } from './listeners.js';
 import { PeerRoutes } from './peer-routes.js';
 import { readPreface, TOKEN_BYTES } from './preface.js';
 import { ReachabilityCheck } from './reachability.js';
+import type { PipePace } from './pipe.js';
 import { Relay } from './relay.js';
 import type { ConnectAsk, DialBackAnswer, DialOrder, NatOverlay, NatTransport } from './types.js';
 
@@ -53,6 +54,8 @@ export interface NatComponents {
   serve: (socket: Socket) => void;
   /** The key expected at an address (a neighbor's), '' when none. */
   keyAt: (address: string) => string;
+  /** Relayed bytes wait for the bandwidth limits, as transfers' do. */
+  relayPace?: PipePace;
 }
 
 export interface NatInit {
@@ -92,7 +95,10 @@ export class Nat implements Startable {
   ) {
     const { overlay, transport, logger, metrics } = c;
     this.hub = new ListenHub(init.maxListenStreams);
-    this.relay = new Relay({ logger, metrics }, { ...init.relay, pairMs: TOKEN_MS });
+    this.relay = new Relay(
+      { logger, metrics, ...(c.relayPace ? { pace: c.relayPace } : {}) },
+      { ...init.relay, pairMs: TOKEN_MS },
+    );
     this.reach = new ReachabilityCheck(
       { overlay, transport, logger },
       { recheckMs: init.recheckMs, timeoutMs: PROBE_MS + 2000, ask: 2 },

@@ -10,6 +10,12 @@ export interface PipeLimits {
   maxMs: number;
 }
 
+/**
+ * Waits, if it must, before `bytes` read from `from` are written to `to`
+ * (bandwidth limits); undefined when they may go at once.
+ */
+export type PipePace = (from: Socket, to: Socket, bytes: number) => Promise<void> | undefined;
+
 /** Joins `a` and `b`; resolves with the bytes carried once both are closed. */
 export function pipeSockets(
   a: Socket,
@@ -17,6 +23,7 @@ export function pipeSockets(
   limits: PipeLimits,
   onBytes: (n: number) => void = () => undefined,
   tap?: (chunk: Buffer) => void,
+  pace?: PipePace,
 ): Promise<number> {
   return new Promise((resolve) => {
     let carried = 0;
@@ -28,16 +35,30 @@ export function pipeSockets(
     const timer = Number.isFinite(limits.maxMs) ? setTimeout(end, limits.maxMs) : undefined;
     timer?.unref();
     const forward = (from: Socket, to: Socket): void => {
-      from.on('data', (chunk: Buffer) => {
-        carried += chunk.length;
-        onBytes(chunk.length);
-        tap?.(chunk);
-        if (carried > limits.maxBytes) return end();
+      const write = (chunk: Buffer): void => {
         // Backpressure: a slow reader slows the writer, nothing piles up here.
         if (!to.write(chunk)) {
           from.pause();
           to.once('drain', () => from.resume());
         }
+      };
+      from.on('data', (chunk: Buffer) => {
+        carried += chunk.length;
+        onBytes(chunk.length);
+        tap?.(chunk);
+        if (carried > limits.maxBytes) return end();
+        const wait = pace?.(from, to, chunk.length);
+        if (!wait) return write(chunk);
+        // Held by a bandwidth limit: read nothing more meanwhile, so TCP slows the sender.
+        from.pause();
+        wait.then(
+          () => {
+            if (to.destroyed) return;
+            from.resume();
+            write(chunk);
+          },
+          end,
+        );
       });
       from.on('end', () => to.end());
       from.on('error', end);

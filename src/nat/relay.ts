@@ -9,7 +9,7 @@ import { PermissionDeniedError, TooManyRequestsError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { plainHost } from '../net/addresses.js';
-import { pipeSockets } from './pipe.js';
+import { pipeSockets, type PipePace } from './pipe.js';
 import { TokenTable } from './tokens.js';
 
 export interface RelayInit {
@@ -36,7 +36,7 @@ export class Relay {
   tap: ((chunk: Buffer) => void) | undefined;
 
   constructor(
-    private readonly c: { logger: Logger; metrics: Metrics },
+    private readonly c: { logger: Logger; metrics: Metrics; pace?: PipePace },
     private readonly init: RelayInit,
   ) {
     this.sessions = new TokenTable<Session>(init.pairMs, init.maxStreams, (s) => {
@@ -102,6 +102,7 @@ export class Relay {
       { maxBytes: this.init.maxBytesPerStream, maxMs: this.init.maxSeconds * 1000 },
       (n) => this.c.metrics.relayBytes.inc(n),
       this.tap,
+      this.c.pace,
     );
     this.active--;
     this.c.metrics.relayStreams.set(this.active);

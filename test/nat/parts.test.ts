@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import { Metrics } from '../../src/metrics.js';
 import { ListenHub } from '../../src/nat/listen-hub.js';
 import { Relay } from '../../src/nat/relay.js';
+import { BandwidthLimiter } from '../../src/transfer/bandwidth/bandwidth-limiter.js';
 
 const TOKEN_A = 'aa'.repeat(16);
 const TOKEN_B = 'bb'.repeat(16);
@@ -51,6 +52,51 @@ describe('NAT parts', () => {
       await Promise.all([closed(aOut), closed(bOut)]);
       const carried = [...metrics.relayBytes.values.values()][0]!.value;
       expect(carried).to.be.within(400, 2400);
+    } finally {
+      relay.close();
+    }
+  });
+
+  it('a relay keeps to the bandwidth limits: relayed bytes wait as transfers do', async () => {
+    const RATE = 1024 * 1024; // 1 MiB/s download limit on the relay
+    const SIZE = 2 * RATE;
+    const bandwidth = new BandwidthLimiter(
+      {},
+      { upload: 0, download: RATE, perPeerUpload: 0, perPeerDownload: 0 },
+    );
+    const relay = new Relay(
+      {
+        logger,
+        metrics: new Metrics(),
+        pace: (from, to, bytes) =>
+          bandwidth.take('down', from.remoteAddress ?? '', bytes) ??
+          bandwidth.take('up', to.remoteAddress ?? '', bytes),
+      },
+      { enabled: true, maxStreams: 1, maxBytesPerStream: 64 * RATE, maxSeconds: 60, pairMs: 5000 },
+    );
+    try {
+      relay.open(TOKEN_A, '127.0.0.1', '127.0.0.1');
+      const [aOut, aIn] = await socketPair();
+      const [bOut, bIn] = await socketPair();
+      relay.attach('requester', TOKEN_A, aIn);
+      relay.attach('listener', TOKEN_A, bIn);
+      const started = performance.now();
+      let got = 0;
+      const all = new Promise<void>((resolve) =>
+        bOut.on('data', (d: Buffer) => {
+          got += d.length;
+          if (got >= SIZE) resolve();
+        }),
+      );
+      aOut.write(Buffer.alloc(SIZE, 7));
+      await all;
+      const seconds = (performance.now() - started) / 1000;
+      const rate = SIZE / seconds / RATE;
+      console.log(`      [figures] relayed 2 MiB under a 1 MiB/s limit: ${rate.toFixed(3)} MiB/s`);
+      // The first burst (0.1 s at the rate) goes at once: 2 MiB take 1.9 s at least.
+      expect(rate).to.be.within(0.9, 1.1);
+      aOut.destroy();
+      bOut.destroy();
     } finally {
       relay.close();
     }
