@@ -51,14 +51,11 @@ export function pipeSockets(
         if (!wait) return write(chunk);
         // Held by a bandwidth limit: read nothing more meanwhile, so TCP slows the sender.
         from.pause();
-        wait.then(
-          () => {
-            if (to.destroyed) return;
-            from.resume();
-            write(chunk);
-          },
-          end,
-        );
+        wait.then(() => {
+          if (to.destroyed) return;
+          from.resume();
+          write(chunk);
+        }, end);
       });
       from.on('end', () => to.end());
       from.on('error', end);
