@@ -5,12 +5,13 @@
 // alone: the preface reader and the token table.
 import { expect } from 'chai';
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { unaryCall, deadline } from '../../src/grpc/clients.js';
 import { encodePreface, PREFACE_BYTES, readPreface } from '../../src/nat/preface.js';
 import { TokenTable } from '../../src/nat/tokens.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
 import { strangerClient } from '../fixtures/stranger.js';
+import { socketPair } from '../fixtures/sockets.js';
 
 const TOKEN = 'ab'.repeat(16);
 
@@ -21,17 +22,6 @@ async function codeOf(p: Promise<unknown>): Promise<number> {
   } catch (err) {
     return (err as ServiceError).code;
   }
-}
-
-/** A connected socket pair over loopback. */
-async function socketPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<Socket>((r) => server.once('connection', r));
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const other = await accepted;
-  server.close();
-  return [client, other];
 }
 
 describe('NAT: hostile input', function () {

@@ -1,25 +1,16 @@
 // The NAT parts alone: the relay's limits (streams, bytes, who may attach a
 // leg) and the Listen hub's one stream per key.
 import { expect } from 'chai';
-import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { pino } from 'pino';
 import { Metrics } from '../../src/metrics.js';
 import { ListenHub } from '../../src/nat/listen-hub.js';
 import { Relay } from '../../src/nat/relay.js';
 import { BandwidthLimiter } from '../../src/transfer/bandwidth/bandwidth-limiter.js';
+import { socketPair } from '../fixtures/sockets.js';
 
 const TOKEN_A = 'aa'.repeat(16);
 const TOKEN_B = 'bb'.repeat(16);
-
-async function socketPair(): Promise<[Socket, Socket]> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const accepted = new Promise<Socket>((r) => server.once('connection', r));
-  const client = connect((server.address() as AddressInfo).port, '127.0.0.1');
-  const other = await accepted;
-  server.close();
-  return [client, other];
-}
 
 const closed = (s: Socket): Promise<void> =>
   new Promise((r) => (s.destroyed ? r() : s.once('close', () => r())));
