@@ -32,6 +32,8 @@ const MAX_MESSAGE = 8 * 1024 * 1024;
 const MAX_QUEUED = 64;
 /** A connection that is not up by then is given up. */
 const CONNECT_TIMEOUT_MS = 10_000;
+/** A connection nothing used for this long is closed (a fetch's sources come and go). */
+const IDLE_MS = 60_000;
 
 /** The source's words for why the stream ended, as wire-errors reads a grpc-js error. */
 class RemoteStatus extends Error {
@@ -189,10 +191,17 @@ export class DownloadClient {
       maxSessionMemory: 64,
     });
     session.setTimeout(CONNECT_TIMEOUT_MS, () => {
-      if (!session.connecting) return session.setTimeout(0);
-      session.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`));
+      if (session.connecting) {
+        session.destroy(new Error(`no connection within ${CONNECT_TIMEOUT_MS} ms`));
+      } else {
+        // Nothing moved for IDLE_MS: closed once its streams (if any) end.
+        session.close();
+      }
     });
-    session.once('connect', () => session.setLocalWindowSize(WINDOW));
+    session.once('connect', () => {
+      session.setLocalWindowSize(WINDOW);
+      session.setTimeout(IDLE_MS);
+    });
     // Errors reach the streams; the session is only dropped.
     session.on('error', () => undefined);
     session.once('close', () => {
