@@ -52,6 +52,12 @@ describe('hole punching (network namespaces)', function () {
       },
       { timeoutMs: 30_000, intervalMs: 200, what: 'both homes to listen on h1' },
     );
+    // n1's file indexed and its holder known on the way (h1) before n2 asks for it by hash.
+    await waitFor(async () => (await n2!.search('punch n1')).find((h) => h.peer.id === 'n1'), {
+      timeoutMs: 30_000,
+      intervalMs: 300,
+      what: "n2 to find n1's file",
+    });
     const started = Date.now();
     const { id } = await n2!.api<{ id: string }>('/api/v1/transfers', {
       method: 'POST',
