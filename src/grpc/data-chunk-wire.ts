@@ -29,7 +29,8 @@ export function encodeInPlace(buffer: Buffer, offset: number, length: number): E
   return new EncodedDataChunk(buffer.subarray(start, HEADER_ROOM + length));
 }
 
-function pushVarint(out: number[], value: number): void {
+/** A protobuf varint; safe integers only. */
+export function pushVarint(out: number[], value: number): void {
   // Safe integers only: division, not bit operations, past 2^31.
   let v = value;
   while (v >= 0x80) {

@@ -11,6 +11,7 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { TimeoutError, UnavailableError, type P2pError } from '../errors.js';
 import type { CallOptions } from '../transfer/transport.js';
 import { DataChunkReader, type ReadPiece } from './data-chunk-reader.js';
+import { pushVarint } from './data-chunk-wire.js';
 import { connectionReason, fromGrpcError } from './wire-errors.js';
 
 /** Opens the byte stream to a peer (TLS with this peer's key, or plaintext). */
@@ -254,15 +255,6 @@ export function encodeDownloadRequest(request: DownloadRequest): Buffer {
     pushVarint(out, request.length);
   }
   return Buffer.from(out);
-}
-
-function pushVarint(out: number[], value: number): void {
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
 }
 
 /** grpc-message is percent-encoded (gRPC over HTTP/2). */
