@@ -1,7 +1,8 @@
 // A fetch's chunk thread, seen from the event loop: chunks are received
-// straight into slots of a buffer shared with it (leased, filled, stored),
-// to be checked and written there; at the end it gives the whole-file digest. One thread per fetch, stopped when the
-// fetch ends. The slots bound the memory a fetch holds for the thread.
+// straight into slot buffers the thread made (leased, filled, then moved to
+// it to be checked and written), and at the end it gives the whole-file
+// digest. One thread per fetch, stopped when the fetch ends. The slots bound
+// the memory a fetch holds for the thread.
 import { Worker } from 'node:worker_threads';
 import { InternalError } from '../errors.js';
 import type {
@@ -119,13 +120,16 @@ export class ChunkThread {
 
   /** Gives back a slot that will not be stored. */
   release(leased: ChunkSlot): void {
-    this.free.push(leased.slot);
-    this.waiting.shift()?.();
+    this.markFree(leased.slot);
   }
 
   /** A slot's buffer is back from the thread: the slot is free again. */
   private giveBack(slot: number, buffer: ArrayBuffer): void {
     this.buffers[slot] = buffer;
+    this.markFree(slot);
+  }
+
+  private markFree(slot: number): void {
     this.free.push(slot);
     this.waiting.shift()?.();
   }
