@@ -139,11 +139,12 @@ export class FetchJob {
       const failure = this.controller.signal.aborted
         ? new CancelledError('the fetch was cancelled')
         : toP2pError(err);
-      this.state = failure instanceof CancelledError ? 'cancelled' : 'failed';
-      this.error = failure;
+      // Cleaned up before the state is final: a final state frees the hash for a new fetch.
       if (this.sha256) {
         await this.components.store.remove(this.sha256).catch(() => undefined);
       }
+      this.state = failure instanceof CancelledError ? 'cancelled' : 'failed';
+      this.error = failure;
       this.components.logger.warn(
         { transfer: this.id, sha256: this.sha256, reason: failure.message },
         `fetch ${this.state}`,

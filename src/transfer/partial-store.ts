@@ -29,7 +29,7 @@ export interface PartialState {
 
 export class PartialStore {
   readonly dir: string;
-  private readonly saving = new Map<string, Promise<void>>();
+  private readonly pending = new Map<string, Promise<void>>();
 
   constructor(
     dataDir: string,
@@ -75,15 +75,24 @@ export class PartialStore {
     return states;
   }
 
-  /** Writes the state durably: temp file, fsync, rename, fsync the folder. One save at a time per file. */
+  /** Writes the state durably: temp file, fsync, rename, fsync the folder. */
   save(state: PartialState): Promise<void> {
-    const previous = this.saving.get(state.sha256) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.write(state));
-    this.saving.set(state.sha256, next);
+    return this.inTurn(state.sha256, () => this.write(state));
+  }
+
+  /**
+   * Runs one save or removal of a hash's state at a time, in call order: a
+   * removal must neither delete a later fetch's temp file mid-write nor be
+   * overtaken by an earlier save.
+   */
+  private inTurn(sha256: string, task: () => Promise<void>): Promise<void> {
+    const previous = this.pending.get(sha256) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(task);
+    this.pending.set(sha256, next);
     void next
       .catch(() => undefined)
       .finally(() => {
-        if (this.saving.get(state.sha256) === next) this.saving.delete(state.sha256);
+        if (this.pending.get(sha256) === next) this.pending.delete(sha256);
       });
     return next;
   }
@@ -103,11 +112,12 @@ export class PartialStore {
     await syncDir(this.dir);
   }
 
-  async remove(sha256: string): Promise<void> {
-    await this.saving.get(sha256)?.catch(() => undefined);
-    await rm(this.statePath(sha256), { force: true });
-    await rm(`${this.statePath(sha256)}.tmp`, { force: true });
-    await rm(this.dataPath(sha256), { force: true });
+  remove(sha256: string): Promise<void> {
+    return this.inTurn(sha256, async () => {
+      await rm(this.statePath(sha256), { force: true });
+      await rm(`${this.statePath(sha256)}.tmp`, { force: true });
+      await rm(this.dataPath(sha256), { force: true });
+    });
   }
 }
 

@@ -68,6 +68,8 @@ export function peerPool(chunkSize: number, base: Record<string, unknown> = {}) 
 
 export interface StreamResult {
   updates: TransferProgress__Output[];
+  /** When each update arrived (Date.now()). */
+  arrivals: number[];
   last: TransferProgress__Output | undefined;
   error: ServiceError | undefined;
 }
@@ -85,15 +87,19 @@ export function controlStream(
       ? client.Fetch(request, { deadline: deadline(timeoutMs) })
       : client.Push(request as never, { deadline: deadline(timeoutMs) });
   const updates: TransferProgress__Output[] = [];
+  const arrivals: number[] = [];
   return new Promise((resolve) => {
-    call.on('data', (p: TransferProgress__Output) => updates.push(p));
+    call.on('data', (p: TransferProgress__Output) => {
+      updates.push(p);
+      arrivals.push(Date.now());
+    });
     call.on('error', (error: ServiceError) => {
       client.close();
-      resolve({ updates, last: updates[updates.length - 1], error });
+      resolve({ updates, arrivals, last: updates[updates.length - 1], error });
     });
     call.on('end', () => {
       client.close();
-      resolve({ updates, last: updates[updates.length - 1], error: undefined });
+      resolve({ updates, arrivals, last: updates[updates.length - 1], error: undefined });
     });
   });
 }

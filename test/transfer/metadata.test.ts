@@ -128,4 +128,30 @@ describe('transfer: partial store', () => {
     expect(states.map((s) => s.sha256)).to.deep.equal([good]);
     expect((await readdir(partial)).sort()).to.deep.equal([`${good}.json`, `${good}.part`]);
   });
+
+  it('runs saves and removals of one hash in call order, none failing another', async () => {
+    const store = new PartialStore(dir, pino({ level: 'silent' }));
+    const sha = 'd'.repeat(64);
+    const state = (id: string) => ({
+      version: 1 as const,
+      id,
+      sha256: sha,
+      name: 'y.bin',
+      note: '',
+      sources: [],
+      verified: '',
+      createdAt: 1,
+    });
+    await store.save(state('f-000000000001'));
+    // A failed fetch's cleanup and the next fetch of the same hash, not awaited in between.
+    const rounds = 50;
+    const ops: Promise<void>[] = [];
+    for (let i = 0; i < rounds; i++) {
+      ops.push(store.remove(sha), store.save(state(`f-${String(i + 2).padStart(12, '0')}`)));
+    }
+    const results = await Promise.allSettled(ops);
+    expect(results.filter((r) => r.status === 'rejected')).to.deep.equal([]);
+    const states = await store.list();
+    expect(states.map((s) => s.id)).to.deep.equal([`f-${String(rounds + 1).padStart(12, '0')}`]);
+  });
 });
