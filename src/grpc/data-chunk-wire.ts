@@ -1,20 +1,30 @@
 // DataChunk messages built in place: file bytes are read into a buffer with
-// room in front, the protobuf header is written into that room, and the
-// serializer hands the bytes to grpc-js as they are, instead of encoding the
-// megabyte into a fresh copy first. Any other DataChunk is encoded normally.
+// room in front, and the protobuf header and the gRPC message prefix are
+// written into that room. The bytes go to the HTTP/2 stream as they are
+// (see download-stream.ts) or, where that stream cannot be reached, through
+// the serializer below, instead of encoding the megabyte into a fresh copy
+// first. Any other DataChunk is encoded normally.
 import type { ServiceDefinition } from '@grpc/grpc-js';
 
-/** Room in front of the data for the header: 2 tags, a 64-bit varint, a 32-bit varint. */
-export const HEADER_ROOM = 16;
+/** The gRPC message prefix: a compression flag and a 32-bit big-endian length. */
+const PREFIX_BYTES = 5;
+
+/** Room in front of the data: the gRPC prefix, 2 tags, a 64-bit varint, a 32-bit varint. */
+export const HEADER_ROOM = PREFIX_BYTES + 16;
 
 /** A DataChunk whose wire bytes are ready. */
 export class EncodedDataChunk {
-  constructor(readonly wire: Buffer) {}
+  constructor(
+    /** The protobuf message. */
+    readonly wire: Buffer,
+    /** The message as a gRPC stream carries it: prefix, then message. */
+    readonly framed: Buffer,
+  ) {}
 }
 
 /**
- * Writes the header of DataChunk{offset, data} before the `length` data bytes
- * that sit at `buffer[HEADER_ROOM...]`, and returns the message's bytes.
+ * Writes the header of DataChunk{offset, data} and its gRPC prefix before the
+ * `length` data bytes that sit at `buffer[HEADER_ROOM...]`.
  */
 export function encodeInPlace(buffer: Buffer, offset: number, length: number): EncodedDataChunk {
   const header: number[] = [];
@@ -26,7 +36,13 @@ export function encodeInPlace(buffer: Buffer, offset: number, length: number): E
   pushVarint(header, length);
   const start = HEADER_ROOM - header.length;
   for (let i = 0; i < header.length; i++) buffer[start + i] = header[i]!;
-  return new EncodedDataChunk(buffer.subarray(start, HEADER_ROOM + length));
+  const end = HEADER_ROOM + length;
+  buffer[start - PREFIX_BYTES] = 0; // not compressed
+  buffer.writeUInt32BE(end - start, start - PREFIX_BYTES + 1);
+  return new EncodedDataChunk(
+    buffer.subarray(start, end),
+    buffer.subarray(start - PREFIX_BYTES, end),
+  );
 }
 
 /** A protobuf varint; safe integers only. */

@@ -11,7 +11,7 @@ import type { HashJob, HashReply } from './hash-worker.js';
 
 /** Files smaller than this are hashed on the calling thread. */
 export const INLINE_BYTES = 8 * 1024 * 1024;
-const IDLE_MS = 5000;
+export const IDLE_MS = 5000;
 
 interface Pending {
   resolve(h: FileHashes): void;

@@ -1,12 +1,25 @@
-// The serving side of Download: a cap on concurrent streams per peer, and
-// NOT_FOUND for a file that is gone.
-import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+// The serving side of Download: messages framed in place, a cap on
+// concurrent streams per peer, and NOT_FOUND for a file that is gone.
+import {
+  Server,
+  ServerCredentials,
+  type ClientReadableStream,
+  type ServerWritableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { expect } from 'chai';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deadline } from '../../src/grpc/clients.js';
-import { strangerClient } from '../fixtures/stranger.js';
-import { HEADER_ROOM, encodeInPlace } from '../../src/grpc/data-chunk-wire.js';
+import { plaintextClient, strangerClient } from '../fixtures/stranger.js';
+import {
+  HEADER_ROOM,
+  encodeInPlace,
+  withEncodedDataChunks,
+} from '../../src/grpc/data-chunk-wire.js';
+import { streamFileRange } from '../../src/grpc/download-stream.js';
+import { http2StreamOf } from '../../src/grpc/server-call-stream.js';
 import { loadProto } from '../../src/grpc/proto.js';
 import type { PeerServiceClient } from '../../src/generated/p2p/v1/PeerService.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
@@ -24,7 +37,7 @@ function firstEvent(call: ClientReadableStream<unknown>): Promise<'data' | Servi
 }
 
 describe('transfer: DataChunk built in place', () => {
-  it('decodes like an encoded DataChunk, for any offset and length', () => {
+  it('decodes like an encoded DataChunk, for any offset and length, and is framed for gRPC', () => {
     const download = loadProto().proto.p2p.v1.PeerService.service.Download;
     for (const [offset, length] of [
       [0, 1],
@@ -36,12 +49,63 @@ describe('transfer: DataChunk built in place', () => {
       const data = randomContent(length);
       const buffer = Buffer.alloc(HEADER_ROOM + length);
       data.copy(buffer, HEADER_ROOM);
-      const { wire } = encodeInPlace(buffer, offset, length);
+      const { wire, framed } = encodeInPlace(buffer, offset, length);
+      // gRPC's prefix: not compressed, then the message's length.
+      expect(framed[0]).to.equal(0);
+      expect(framed.readUInt32BE(1)).to.equal(wire.length);
+      expect(framed.subarray(5).equals(wire)).to.equal(true);
       const decoded = download.responseDeserialize(wire) as { offset: number; data: Buffer };
       expect(decoded.offset, `offset ${offset}`).to.equal(offset);
       expect(decoded.data.equals(data)).to.equal(true);
       // protobufjs also writes a zero offset; past that the bytes are the same.
       if (offset > 0) expect(wire.equals(download.responseSerialize({ offset, data }))).to.be.true;
+    }
+  });
+});
+
+describe('transfer: Download written to the HTTP/2 stream', () => {
+  it("reaches grpc-js's stream, and a grpc-js client reads the range it sends intact", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'p2pd-test-'));
+    const content = randomContent(2 * MiB + 12_345);
+    await writeFile(join(dir, 'f.bin'), content);
+    const server = new Server();
+    let reached: boolean | undefined;
+    server.addService(withEncodedDataChunks(loadProto().proto.p2p.v1.PeerService.service), {
+      Download: (call: ServerWritableStream<{ offset: number; length: number }, unknown>) => {
+        reached = http2StreamOf(call) !== undefined;
+        void (async () => {
+          const handle = await open(join(dir, 'f.bin'));
+          const end = call.request.offset + call.request.length;
+          await streamFileRange(call, handle, call.request.offset, end);
+          await handle.close();
+          call.end();
+        })();
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
+    const client = plaintextClient(`127.0.0.1:${port}`);
+    try {
+      const offset = 1000;
+      const length = content.length - 2000;
+      const chunks: { offset: number; data: Buffer }[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const call = client.Download({ sha256: 'a'.repeat(64), offset, length });
+        call.on('data', (c: { offset: number; data: Buffer }) => chunks.push(c));
+        call.on('end', resolve);
+        call.on('error', reject);
+      });
+      expect(reached).to.equal(true);
+      expect(chunks.map((c) => c.offset)).to.deep.equal([offset, offset + MiB, offset + 2 * MiB]);
+      const got = Buffer.concat(chunks.map((c) => c.data));
+      expect(got.equals(content.subarray(offset, offset + length))).to.equal(true);
+    } finally {
+      client.close();
+      server.forceShutdown();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
