@@ -1,12 +1,14 @@
 // A child process's memory and CPU as Linux /proc reports them, so that every
 // bench case (p2pd daemons, Syncthing instances) fills its columns the same way.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 
 export interface ProcStats {
   /** Resident set size now, bytes (Linux /proc; 0 elsewhere). */
   rss(): Promise<number>;
-  /** Peak resident set size so far, bytes (Linux /proc; 0 elsewhere). */
+  /** Peak resident set size so far (since the last reset), bytes (Linux /proc; 0 elsewhere). */
   peakRss(): Promise<number>;
+  /** Starts the peak over from the current RSS (Linux's clear_refs; nothing elsewhere). */
+  resetPeakRss(): Promise<void>;
   /** CPU seconds (user + system, all threads) used so far (Linux /proc; 0 elsewhere). */
   cpuSeconds(): Promise<number>;
 }
@@ -24,6 +26,13 @@ export function procStats(pid: number | undefined): ProcStats {
   return {
     rss: () => statusBytes('VmRSS'),
     peakRss: () => statusBytes('VmHWM'),
+    resetPeakRss: async () => {
+      try {
+        await writeFile(`/proc/${pid}/clear_refs`, '5');
+      } catch {
+        // Not Linux, or no right to: the peak then covers the process's whole life.
+      }
+    },
     cpuSeconds: async () => {
       try {
         const stat = await readFile(`/proc/${pid}/stat`, 'utf8');

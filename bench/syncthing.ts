@@ -220,6 +220,8 @@ export async function syncthingFetch(
     await waitFolder(a, sender.size, 'scanned', 60_000);
 
     const instances = [b, a];
+    // The sender serves every run (and scanned the file at start): its peak is this sync's.
+    await a.resetPeakRss();
     const cpu = async () => Promise.all(instances.map((i) => i.cpuSeconds()));
     const cpuBefore = await cpu();
     const started = performance.now();
@@ -236,7 +238,6 @@ export async function syncthingFetch(
       throw new Error(`syncthing reported in sync at ${completion} % with ${onDisk} bytes on disk`);
     }
     const fetcherRss = await b.peakRss();
-    // Peak over the whole bench for the sender, as for p2pd's sources.
     const sourceRss = await a.peakRss();
     if ((await hashFile(received)) !== sha256) throw new Error('Syncthing received file differs');
     return {

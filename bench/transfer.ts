@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { createControlClient, deadline } from '../src/grpc/clients.js';
 import type { TransferProgress__Output } from '../src/generated/p2p/v1/TransferProgress.js';
 import { startDaemon, waitIndexed, type BenchDaemon } from './daemons.js';
+import { IDLE_MS as HASH_THREAD_IDLE_MS } from '../src/index/hash-pool.js';
 import { hashFile, writeRandomFile } from './files.js';
 import {
   startSyncthingSender,
@@ -120,6 +121,8 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
     });
     log(`${count + 1} source daemon(s) indexing`);
     await Promise.all([...sources, plainSource].map((d) => waitIndexed(d, 1)));
+    // A daemon's hashing threads end once idle: the sources serve as they will from then on.
+    await new Promise((resolve) => setTimeout(resolve, HASH_THREAD_IDLE_MS + 1000));
     if (syncthingAt !== undefined) {
       log(`Syncthing ${syncthingAt} sender scanning`);
       syncthing = await startSyncthingSender(join(dir, 'syncthing'), file, options.sizeBytes);
@@ -230,6 +233,8 @@ async function p2pFetch(
         : {}),
     });
     const daemons = [...sources, fetcher];
+    // Sources serve every run (and hashed the file at start): their peak is this fetch's.
+    await Promise.all(sources.map((d) => d.resetPeakRss()));
     const cpu = async () => Promise.all(daemons.map((d) => d.cpuSeconds()));
     const cpuBefore = await cpu();
     const started = performance.now();
@@ -240,7 +245,6 @@ async function p2pFetch(
       throw new Error(`fetch did not complete: ${last?.state} ${last?.error}`);
     }
     const fetcherRss = await fetcher.peakRss();
-    // Peak over the whole bench for sources: they serve every run.
     const sourceRss = Math.max(...(await Promise.all(sources.map((d) => d.peakRss()))));
     if ((await hashFile(last.path)) !== sha256) throw new Error('fetched file differs');
     return {
