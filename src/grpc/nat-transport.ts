@@ -2,6 +2,7 @@
 // the peer is behind NAT) and Connect. Same channels and error mapping as the
 // overlay's calls; tokens travel as bytes and are hex inside.
 import type { ClientReadableStream, ServiceError } from '@grpc/grpc-js';
+import { isIP } from 'node:net';
 import { CancelledError } from '../errors.js';
 import type { ConnectResponse__Output } from '../generated/p2p/v1/ConnectResponse.js';
 import type { DialRequest__Output } from '../generated/p2p/v1/DialRequest.js';
@@ -57,9 +58,9 @@ export class GrpcNatTransport implements NatTransport {
           handlers.onAccepted();
           if (token === '') return;
         }
-        if (token.length !== 32 || m.port > 65535 || m.localPort > 65535 || m.host.length > 64) {
-          return;
-        }
+        // Whom to dial comes from a neighbor: an IP literal only (no name to resolve), or none.
+        const badHost = m.host !== '' && isIP(m.host) === 0;
+        if (token.length !== 32 || m.port > 65535 || m.localPort > 65535 || badHost) return;
         handlers.onOrder({ token, host: m.host, port: m.port, localPort: m.localPort });
       });
       const settle = (err?: ServiceError): void => {

@@ -178,39 +178,33 @@ export class Connector {
     const port = self ? splitHostPort(self.address).port : 0;
     const errors: string[] = [];
     for (const via of route.via.filter((v) => v !== self?.address)) {
-      if (this.c.reachability() === 'reachable') {
+      // In order: the peer dials us (when we are dialable), both dial at once, a relay.
+      const ways: [how: string, usable: boolean, open: () => Promise<Socket>][] = [
+        [
+          'reverse',
+          this.c.reachability() === 'reachable',
+          () =>
+            this.awaitAnswer(async (token) => {
+              await this.c.transport.connect(
+                via,
+                { target: route.fingerprint, token, port, relay: false, punchPort: 0 },
+                { timeoutMs: this.init.callTimeoutMs },
+              );
+            }),
+        ],
+        ['punch', this.init.holePunching, () => this.punched(via, route.fingerprint)],
+        ['relay', true, () => this.relayed(via, route.fingerprint)],
+      ];
+      for (const [how, usable, open] of ways) {
+        if (!usable) continue;
         try {
-          const socket = await this.awaitAnswer(async (token) => {
-            await this.c.transport.connect(
-              via,
-              { target: route.fingerprint, token, port, relay: false, punchPort: 0 },
-              { timeoutMs: this.init.callTimeoutMs },
-            );
-          });
-          count('reverse', 'ok');
+          const socket = await open();
+          count(how, 'ok');
           return socket;
         } catch (err) {
-          count('reverse', 'failed');
-          errors.push(`reverse via ${via}: ${(err as Error).message}`);
+          count(how, 'failed');
+          errors.push(`${how} via ${via}: ${(err as Error).message}`);
         }
-      }
-      if (this.init.holePunching) {
-        try {
-          const socket = await this.punched(via, route.fingerprint);
-          count('punch', 'ok');
-          return socket;
-        } catch (err) {
-          count('punch', 'failed');
-          errors.push(`punch via ${via}: ${(err as Error).message}`);
-        }
-      }
-      try {
-        const socket = await this.relayed(via, route.fingerprint);
-        count('relay', 'ok');
-        return socket;
-      } catch (err) {
-        count('relay', 'failed');
-        errors.push(`relay via ${via}: ${(err as Error).message}`);
       }
     }
     // Last, the address itself: the route may be stale (the peer is dialable now).

@@ -1,12 +1,24 @@
 // What a stranger can make the NAT part do, and what it cannot: DialBack goes
 // only to the caller's own address and is rate-limited, Listen is for
 // neighbors only, Connect checks its token and target, a relay that is off
-// says so, and the preface is bounded in time and form. Plus the pieces
-// alone: the preface reader and the token table.
+// says so, and the preface is bounded in time and form; a neighbor's dial
+// orders name an IP or nothing. Plus the pieces alone: the preface reader
+// and the token table.
 import { expect } from 'chai';
-import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
+import {
+  credentials,
+  Server,
+  ServerCredentials,
+  status as GrpcStatus,
+  type ServerWritableStream,
+  type ServiceError,
+} from '@grpc/grpc-js';
 import { connect, type Socket } from 'node:net';
 import { unaryCall, deadline } from '../../src/grpc/clients.js';
+import { GrpcNatTransport } from '../../src/grpc/nat-transport.js';
+import { PeerClientPool } from '../../src/grpc/peer-clients.js';
+import { loadProto } from '../../src/grpc/proto.js';
+import type { DialOrder } from '../../src/nat/types.js';
 import { encodePreface, PREFACE_BYTES, readPreface } from '../../src/nat/preface.js';
 import { TokenTable } from '../../src/nat/tokens.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
@@ -180,6 +192,50 @@ describe('NAT: hostile input', function () {
       expect(held).to.be.within(4000, 8000);
       // The daemon is unharmed.
       await waitFor(() => peer.daemon.status().id === 'victim');
+    });
+  });
+  describe("a neighbor's dial orders", () => {
+    it('are passed on only with an IP literal or no host, never a name to resolve', async () => {
+      const token = Buffer.from(TOKEN, 'hex');
+      const sent = [
+        { token: Buffer.alloc(0), host: '', port: 0, localPort: 0 }, // "accepted"
+        { token, host: 'localhost', port: 1, localPort: 0 },
+        { token, host: 'evil.example', port: 2, localPort: 0 },
+        { token, host: '10.0.0.1; rm -rf', port: 3, localPort: 0 },
+        { token, host: '127.0.0.1', port: 4, localPort: 0 },
+        { token, host: '::1', port: 5, localPort: 0 },
+        { token, host: '', port: 6, localPort: 0 },
+      ];
+      const server = new Server();
+      server.addService(loadProto().proto.p2p.v1.PeerService.service, {
+        Listen: (call: ServerWritableStream<unknown, unknown>) => {
+          for (const order of sent) call.write(order);
+          call.end();
+        },
+      });
+      const port = await new Promise<number>((resolve, reject) =>
+        server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
+          err ? reject(err) : resolve(p),
+        ),
+      );
+      const pool = new PeerClientPool(() => credentials.createInsecure());
+      const orders: DialOrder[] = [];
+      try {
+        await new GrpcNatTransport(pool).listen(
+          `127.0.0.1:${port}`,
+          { id: 'n', address: '127.0.0.1:1', protocolVersion: 1, version: 'test' },
+          { onAccepted: () => undefined, onOrder: (o) => orders.push(o) },
+          new AbortController().signal,
+        );
+      } finally {
+        pool.closeAll();
+        server.forceShutdown();
+      }
+      expect(orders.map((o) => `${o.host}:${o.port}`)).to.deep.equal([
+        '127.0.0.1:4',
+        '::1:5',
+        ':6',
+      ]);
     });
   });
 });

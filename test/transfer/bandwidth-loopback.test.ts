@@ -11,6 +11,7 @@ import {
   sha256Of,
   type StreamResult,
 } from './helpers.js';
+import type { TestPeer } from '../fixtures/peers.js';
 
 const CHUNK = 256 * 1024;
 const SIZE = 8 * MiB;
@@ -63,16 +64,24 @@ describe('bandwidth limits on loopback', function () {
     expect(rate / LIMIT).to.be.within(0.9, 1.1);
   });
 
-  it("a sender's upload limit holds its push", async () => {
+  /** Pushes SIZE bytes from a sender to a receiver, each with its own limits; the push's rate. */
+  async function limitedPush(
+    senderLimits: object,
+    receiverLimits: object,
+  ): Promise<{ rate: number; receiver: TestPeer; content: Buffer }> {
     const content = randomContent(SIZE);
-    const sender = await peer({ 'pushed.bin': content }, { limits: { upload: LIMIT } });
-    const receiver = await peer();
+    const sender = await peer({ 'pushed.bin': content }, { limits: senderLimits });
+    const receiver = await peer({}, { limits: receiverLimits });
     const done = await controlStream(sender.grpcAddress, 'Push', {
       name: 'pushed.bin',
       peer: receiver.grpcAddress,
     });
     expect(done.error).to.equal(undefined);
-    const rate = pushRate(done);
+    return { rate: pushRate(done), receiver, content };
+  }
+
+  it("a sender's upload limit holds its push", async () => {
+    const { rate } = await limitedPush({ upload: LIMIT }, {});
     figures.push(
       `push under the sender's upload limit of 2 MiB/s: ${(rate / MiB).toFixed(3)} MiB/s`,
     );
@@ -80,15 +89,7 @@ describe('bandwidth limits on loopback', function () {
   });
 
   it("a receiver's download limit holds a push it takes in", async () => {
-    const content = randomContent(SIZE);
-    const sender = await peer({ 'pushed.bin': content });
-    const receiver = await peer({}, { limits: { download: '2MiB/s' } });
-    const done = await controlStream(sender.grpcAddress, 'Push', {
-      name: 'pushed.bin',
-      peer: receiver.grpcAddress,
-    });
-    expect(done.error).to.equal(undefined);
-    const rate = pushRate(done);
+    const { rate, receiver, content } = await limitedPush({}, { download: '2MiB/s' });
     figures.push(
       `push under the receiver's download limit of 2 MiB/s: ${(rate / MiB).toFixed(3)} MiB/s`,
     );
