@@ -162,7 +162,10 @@ export const configSchema = z.strictObject({
       downloadDir: z.string().min(1).optional(),
       /** Fetches that run at once; later ones wait in the queue. */
       maxActiveFetches: z.int().min(1).max(64).default(4),
-      /** Download requests in flight to one source during a fetch. */
+      /**
+       * Download requests in flight to one source during a fetch, at most: the
+       * next starts only as the one before nears its end, so chunks come in order.
+       */
       maxRequestsPerSource: z.int().min(1).max(64).default(2),
       /** Download requests in flight for one fetch, over all its sources. */
       maxRequests: z.int().min(1).max(256).default(8),

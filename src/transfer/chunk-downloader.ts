@@ -94,6 +94,8 @@ const RANDOM_FIRST = 4;
 const SEED_REQUESTS = 2;
 /** With sources that hold nothing needed now, look again this often (have-maps refresh meanwhile), ms. */
 const IDLE_RETRY_MS = 250;
+/** Chunks a request may have left when the next one to its source starts, at least. */
+const MIN_LEAD_CHUNKS = 2;
 /** Longest pause before asking a busy (choking) source again, ms. */
 const MAX_BUSY_BACKOFF_MS = 1000;
 
@@ -213,6 +215,7 @@ export class ChunkDownloader {
     let best: SourceState | undefined;
     for (const s of this.sources) {
       if (s.dropped || s.backoffUntil > now || s.inFlight >= s.limit || skip.has(s)) continue;
+      if (!this.nearlyDone(s)) continue;
       if (swarm && !s.have && s.inFlight >= SEED_REQUESTS) continue;
       if (
         !best ||
@@ -377,6 +380,26 @@ export class ChunkDownloader {
     this.settled.add(running);
   }
 
+  /**
+   * Whether every request to `source` is in its last chunks, so the next one
+   * may start. Two requests from one source at once share its stream, so
+   * their chunks arrive interleaved and most wait in memory (or are read back
+   * from the disk) for the whole-file hash; started only about a round trip's
+   * worth of bytes before the one before ends, the next one still leaves no
+   * gap, and chunks come in file order.
+   */
+  private nearlyDone(source: SourceState): boolean {
+    if (source.inFlight === 0) return true;
+    const { chunkSize } = this.meta;
+    // A request's first chunk takes a round trip and a chunk's time: a generous lead.
+    const lead = Math.max(
+      MIN_LEAD_CHUNKS,
+      Math.ceil((source.rate * source.firstChunkMs) / 1000 / chunkSize),
+    );
+    for (const r of this.requests) if (r.source === source && r.end - r.next > lead) return false;
+    return true;
+  }
+
   /** Bytes asked for and not yet received, about. */
   private awaitedBytes(): number {
     let chunks = 0;
@@ -395,6 +418,7 @@ export class ChunkDownloader {
     slot: ChunkSlot,
     length: number,
   ): Promise<void> {
+    if (index === req.first) req.source.recordFirstChunk(Date.now() - req.startedAt);
     req.next = index + 1;
     req.lastAt = Date.now();
     if (this.have(index) || this.finished) return this.io.release(slot);

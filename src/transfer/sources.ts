@@ -18,6 +18,8 @@ export class SourceState {
   error: string | undefined;
   /** Bytes per second of its finished requests (moving average); 0 = not measured yet. */
   rate = 0;
+  /** From asking to its first whole chunk, lately (moving average), ms; 0 = not measured yet. */
+  firstChunkMs = 0;
   /** Not asked again before this time (ms epoch). */
   backoffUntil = 0;
   /**
@@ -58,6 +60,11 @@ export class SourceState {
     if (bytes <= 0 || ms <= 0) return;
     const sample = (bytes * 1000) / ms;
     this.rate = this.rate === 0 ? sample : this.rate * 0.7 + sample * 0.3;
+  }
+
+  recordFirstChunk(ms: number): void {
+    const sample = Math.max(1, ms);
+    this.firstChunkMs = this.firstChunkMs === 0 ? sample : this.firstChunkMs * 0.7 + sample * 0.3;
   }
 
   /** `uploadedBytes`: what this peer served to it (the traffic counter knows). */

@@ -86,6 +86,8 @@ async function download(
     for (const c of has) s.have.set(c);
   }
   const assembled = Buffer.alloc(content.length);
+  /** Chunks in the order they were stored. */
+  const stored: number[] = [];
   const { transport, calls, asked } = memoryTransport(content, behaviors);
   const downloader = new ChunkDownloader(
     meta,
@@ -104,6 +106,7 @@ async function download(
         const data = slot.buffer.subarray(0, length);
         if (sha256Of(data) !== meta.chunkHashes[index]) return false;
         data.copy(assembled, index * CHUNK);
+        stored.push(index);
         return true;
       },
       onChunk: () => undefined,
@@ -112,7 +115,7 @@ async function download(
   );
   let error: Error | undefined;
   await downloader.run(new AbortController().signal).catch((err: Error) => (error = err));
-  return { sources, assembled, done, error, calls, asked };
+  return { sources, assembled, done, error, calls, asked, stored };
 }
 
 describe('transfer: chunk downloader', function () {
@@ -129,6 +132,29 @@ describe('transfer: chunk downloader', function () {
     const [fast, slow] = sources;
     expect(fast!.chunks + slow!.chunks).to.be.at.least(128);
     expect(fast!.chunks).to.be.greaterThan(slow!.chunks * 2);
+  });
+
+  it('asks a source for its next run only as the one before ends: chunks come in file order', async () => {
+    const content = randomContent(64 * CHUNK);
+    const { assembled, error, asked, stored } = await download(
+      content,
+      { a: { delayMs: 2 } },
+      { requestChunks: 8 },
+    );
+    expect(error).to.equal(undefined);
+    expect(assembled.equals(content)).to.equal(true);
+    expect(asked.a!.length).to.be.at.least(8);
+    // A chunk stored past the first one missing waits in memory for the whole-file hash.
+    const have = new Set<number>();
+    let frontier = 0;
+    let early = 0;
+    for (const index of stored) {
+      if (index !== frontier) early++;
+      have.add(index);
+      while (have.has(frontier)) frontier++;
+    }
+    // Runs overlap only in their last chunks (a round trip's worth, 2 here) at 7 boundaries.
+    expect(early).to.be.at.most(14);
   });
 
   it('takes over the chunks a hung source holds (end-game) instead of waiting', async () => {
