@@ -88,6 +88,14 @@ describe('behind NAT (network namespaces)', function () {
     await Promise.all(['h2', 'n1', 'n2'].map((n) => peer(n).start()));
   });
 
+  // A failure here has been rare and unexplained (a search finding nothing once): keep what the daemons said.
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    for (const [name, p] of peers) {
+      for (const line of await p.logTail()) console.log(`      [${name} log] ${line}`);
+    }
+  });
+
   after(async () => {
     await Promise.allSettled([...peers.values()].map((p) => p.stop()));
     peers.clear();
