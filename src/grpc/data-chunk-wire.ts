@@ -15,11 +15,14 @@ export const HEADER_ROOM = PREFIX_BYTES + 16;
 /** A DataChunk whose wire bytes are ready. */
 export class EncodedDataChunk {
   constructor(
-    /** The protobuf message. */
-    readonly wire: Buffer,
     /** The message as a gRPC stream carries it: prefix, then message. */
     readonly framed: Buffer,
   ) {}
+
+  /** The protobuf message. */
+  get wire(): Buffer {
+    return this.framed.subarray(PREFIX_BYTES);
+  }
 }
 
 /**
@@ -39,10 +42,7 @@ export function encodeInPlace(buffer: Buffer, offset: number, length: number): E
   const end = HEADER_ROOM + length;
   buffer[start - PREFIX_BYTES] = 0; // not compressed
   buffer.writeUInt32BE(end - start, start - PREFIX_BYTES + 1);
-  return new EncodedDataChunk(
-    buffer.subarray(start, end),
-    buffer.subarray(start - PREFIX_BYTES, end),
-  );
+  return new EncodedDataChunk(buffer.subarray(start - PREFIX_BYTES, end));
 }
 
 /** A protobuf varint; safe integers only. */

@@ -58,13 +58,11 @@ export class SourceState {
 
   recordRate(bytes: number, ms: number): void {
     if (bytes <= 0 || ms <= 0) return;
-    const sample = (bytes * 1000) / ms;
-    this.rate = this.rate === 0 ? sample : this.rate * 0.7 + sample * 0.3;
+    this.rate = movingAverage(this.rate, (bytes * 1000) / ms);
   }
 
   recordFirstChunk(ms: number): void {
-    const sample = Math.max(1, ms);
-    this.firstChunkMs = this.firstChunkMs === 0 ? sample : this.firstChunkMs * 0.7 + sample * 0.3;
+    this.firstChunkMs = movingAverage(this.firstChunkMs, Math.max(1, ms));
   }
 
   /** `uploadedBytes`: what this peer served to it (the traffic counter knows). */
@@ -80,4 +78,9 @@ export class SourceState {
       ...(this.error ? { error: this.error } : {}),
     };
   }
+}
+
+/** The next value of a moving average that starts at its first sample (0 = none yet). */
+function movingAverage(average: number, sample: number): number {
+  return average === 0 ? sample : average * 0.7 + sample * 0.3;
 }

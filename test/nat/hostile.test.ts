@@ -21,6 +21,7 @@ import { loadProto } from '../../src/grpc/proto.js';
 import type { DialOrder } from '../../src/nat/types.js';
 import { encodePreface, PREFACE_BYTES, readPreface } from '../../src/nat/preface.js';
 import { TokenTable } from '../../src/nat/tokens.js';
+import { bindLoopback } from '../fixtures/grpc.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
 import { strangerClient } from '../fixtures/stranger.js';
 import { socketPair } from '../fixtures/sockets.js';
@@ -213,16 +214,12 @@ describe('NAT: hostile input', function () {
           call.end();
         },
       });
-      const port = await new Promise<number>((resolve, reject) =>
-        server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-          err ? reject(err) : resolve(p),
-        ),
-      );
+      const address = await bindLoopback(server, ServerCredentials.createInsecure());
       const pool = new PeerClientPool(() => credentials.createInsecure());
       const orders: DialOrder[] = [];
       try {
         await new GrpcNatTransport(pool).listen(
-          `127.0.0.1:${port}`,
+          address,
           { id: 'n', address: '127.0.0.1:1', protocolVersion: 1, version: 'test' },
           { onAccepted: () => undefined, onOrder: (o) => orders.push(o) },
           new AbortController().signal,

@@ -140,33 +140,40 @@ describe('behind NAT (network namespaces)', function () {
     );
   });
 
+  /** One fetch of `sha256` on `who` through REST; undefined when it found no holder. */
+  async function fetchOnce(
+    who: LabPeer,
+    sha256: string,
+    sources?: string[],
+  ): Promise<TransferView | undefined> {
+    const { id } = await who.api<{ id: string }>('/api/v1/transfers', {
+      method: 'POST',
+      body: { sha256, ...(sources ? { sources } : {}) },
+    });
+    const v = await waitFor(
+      async () => {
+        const t = await who.api<TransferView>(`/api/v1/transfers/${id}`);
+        return ['completed', 'failed', 'cancelled'].includes(t.state) ? t : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 100, what: `${who.host.name}'s fetch` },
+    );
+    if (v.state === 'completed') return v;
+    if (v.state === 'failed' && v.error.startsWith('no peer on the network has')) return undefined;
+    throw new Error(`${who.host.name}: fetch ${v.state}: ${v.error}`);
+  }
+
   /**
-   * Fetches `sha256` on `who` through REST; the time it took, ms. A fetch that
-   * finds no holder yet is asked again for a while, as the searches above wait
-   * for their hits: the overlay's tables may still be settling (figures say).
+   * Fetches `sha256` on `who`; the time it took, ms. A fetch that finds no
+   * holder yet is asked again for a while, as the searches above wait for
+   * their hits: the overlay's tables may still be settling (figures say).
    */
   async function fetchOn(who: LabPeer, sha256: string, sources?: string[]): Promise<number> {
     const started = Date.now();
     let attempts = 0;
     const t = await waitFor(
-      async () => {
+      () => {
         attempts++;
-        const { id } = await who.api<{ id: string }>('/api/v1/transfers', {
-          method: 'POST',
-          body: { sha256, ...(sources ? { sources } : {}) },
-        });
-        return waitFor(
-          async () => {
-            const v = await who.api<TransferView>(`/api/v1/transfers/${id}`);
-            if (v.state === 'failed' && v.error.startsWith('no peer on the network has'))
-              return 'again';
-            if (v.state === 'failed' || v.state === 'cancelled') {
-              throw new Error(`${who.host.name}: fetch ${v.state}: ${v.error}`);
-            }
-            return v.state === 'completed' ? v : undefined;
-          },
-          { timeoutMs: 120_000, intervalMs: 100, what: `${who.host.name}'s fetch` },
-        ).then((v) => (v === 'again' ? undefined : v));
+        return fetchOnce(who, sha256, sources);
       },
       { timeoutMs: 20_000, intervalMs: 300, what: `${who.host.name} to find a holder` },
     );

@@ -1,6 +1,7 @@
 // A test double speaking PeerService: it joins like a peer and answers pings,
 // but its other behavior is whatever the test needs (a Search that never
 // answers, a foreign protocol version, ...).
+import { bindLoopback } from '../fixtures/grpc.js';
 import { strangerServerCredentials } from '../fixtures/stranger.js';
 import {
   Server,
@@ -70,12 +71,7 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
     },
   };
   server.addService(proto.p2p.v1.PeerService.service, handlers);
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', strangerServerCredentials(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  address = `127.0.0.1:${port}`;
+  address = await bindLoopback(server, strangerServerCredentials());
   return {
     address,
     calls,

@@ -1,5 +1,6 @@
 // A test double speaking the real PeerService (GetFile, Download) over real
 // gRPC, serving one file from memory, and able to lie, stall, or die.
+import { bindLoopback } from '../fixtures/grpc.js';
 import { strangerServerCredentials } from '../fixtures/stranger.js';
 import {
   Server,
@@ -116,11 +117,6 @@ export async function startFakeSource(options: FakeSourceOptions): Promise<FakeS
       if (!cancelled) call.end();
     },
   });
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', strangerServerCredentials(), (err, p) =>
-      err ? reject(err) : resolve(p),
-    ),
-  );
-  fake.address = `127.0.0.1:${port}`;
+  fake.address = await bindLoopback(server, strangerServerCredentials());
   return fake;
 }

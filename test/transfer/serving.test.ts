@@ -12,6 +12,7 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deadline } from '../../src/grpc/clients.js';
+import { bindLoopback, collect } from '../fixtures/grpc.js';
 import { plaintextClient, strangerClient } from '../fixtures/stranger.js';
 import {
   HEADER_ROOM,
@@ -82,22 +83,12 @@ describe('transfer: Download written to the HTTP/2 stream', () => {
         })();
       },
     });
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-        err ? reject(err) : resolve(p),
-      ),
-    );
-    const client = plaintextClient(`127.0.0.1:${port}`);
+    const address = await bindLoopback(server, ServerCredentials.createInsecure());
+    const client = plaintextClient(address);
     try {
       const offset = 1000;
       const length = content.length - 2000;
-      const chunks: { offset: number; data: Buffer }[] = [];
-      await new Promise<void>((resolve, reject) => {
-        const call = client.Download({ sha256: 'a'.repeat(64), offset, length });
-        call.on('data', (c: { offset: number; data: Buffer }) => chunks.push(c));
-        call.on('end', resolve);
-        call.on('error', reject);
-      });
+      const chunks = await collect(client.Download({ sha256: 'a'.repeat(64), offset, length }));
       expect(reached).to.equal(true);
       expect(chunks.map((c) => c.offset)).to.deep.equal([offset, offset + MiB, offset + 2 * MiB]);
       const got = Buffer.concat(chunks.map((c) => c.data));
