@@ -183,6 +183,13 @@ export const configSchema = z.strictObject({
        * cache, where the file system allows it; otherwise plain writes.
        */
       directIo: z.boolean().default(true),
+      /**
+       * A fetched chunk is checked against its own hash on arrival only for a
+       * source's first 4 chunks, then for one in this many at random (1: every
+       * chunk); the whole-file hash checks the rest, and when it fails they are
+       * checked one by one and the wrong ones fetched again.
+       */
+      spotCheckOneIn: z.int().min(1).max(1_000_000).default(16),
       /** A request that brings no byte for this long is abandoned and its chunks go elsewhere, ms. */
       stallTimeoutMs: z.int().min(100).max(600_000).default(20_000),
       /** Deadline of a metadata (GetFile) call, ms. */

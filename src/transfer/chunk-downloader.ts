@@ -2,8 +2,9 @@
 //
 // Work is pulled, not pushed: whenever a source has a free request slot it
 // takes the next run of missing chunks, so a faster source simply comes back
-// for more sooner. Every chunk is hashed before it is written; a source that
-// sends a wrong chunk is dropped and its chunks go back to the pool. Near the
+// for more sooner. A source's first chunks, and then spot checks, are hashed
+// before they are written (spot-checks.ts); a source that sends a wrong chunk
+// is dropped and its chunks go back to the pool. Near the
 // end, idle sources duplicate the chunks slower ones still hold (end-game),
 // and whichever copy arrives first wins.
 import {
@@ -20,6 +21,7 @@ import type { ChunkSlot } from './chunk-thread.js';
 import type { FileMeta } from './metadata.js';
 import { SlowSource, SourceFault, receiveRange } from './range-receiver.js';
 import type { SourceState } from './sources.js';
+import { checkOnArrival } from './spot-checks.js';
 import type { PeerTransport } from './transport.js';
 
 export interface DownloaderInit {
@@ -43,6 +45,8 @@ export interface DownloaderInit {
    * change of the limit is felt at once.
    */
   inFlightBudget?: () => number;
+  /** After a source's first chunks, one in this many is checked on arrival (see spot-checks.ts; 1: all). */
+  spotCheckOneIn: number;
 }
 
 export interface DownloaderIo {
@@ -55,14 +59,14 @@ export interface DownloaderIo {
   /** Gives back a slot that will not be stored. */
   release(slot: ChunkSlot): void;
   /**
-   * Checks the chunk in the first `length` bytes of a slot against its hash
-   * and, if it matches, writes it at its offset; gives the slot back.
-   * Resolves false when the bytes do not match; rejects when they cannot be
-   * written.
+   * Writes the chunk in the first `length` bytes of a slot at its offset;
+   * with `check`, only if it matches its hash. Gives the slot back. Resolves
+   * false when the bytes were checked and do not match; rejects when they
+   * cannot be written.
    */
-  store(index: number, slot: ChunkSlot, length: number): Promise<boolean>;
-  /** A chunk was verified and written. */
-  onChunk(index: number, length: number, source: SourceState): void;
+  store(index: number, slot: ChunkSlot, length: number, check: boolean): Promise<boolean>;
+  /** A chunk was written; `checked`: against its own hash (else the whole-file hash will). */
+  onChunk(index: number, length: number, source: SourceState, checked: boolean): void;
   /** Waits for the download limits (see RangeReceiverIo.pace); absent: no limits. */
   pace?(source: SourceState, bytes: number, signal: AbortSignal): Promise<void> | undefined;
   /** The slowest rate a request may be held to by the limits, bytes/s; 0: none. */
@@ -108,6 +112,11 @@ export class ChunkDownloader {
   private readonly holders: Uint8Array;
   private readonly requests = new Set<Request>();
   private readonly settled = new Set<Promise<void>>();
+  /**
+   * Chunks on their way to the disk: an end-game copy that arrives meanwhile
+   * is dropped, so a wrong copy left unchecked never lands over a right one.
+   */
+  private readonly storing = new Set<number>();
   private scanFrom = 0;
   /** Chunks one request may ask for now (the download limit may lower it). */
   private spanChunks: number;
@@ -130,7 +139,7 @@ export class ChunkDownloader {
     this.spanChunks = init.requestChunks;
   }
 
-  /** Resolves once every chunk is verified and written; rejects when no source can go on. */
+  /** Resolves once every chunk is written; rejects when no source can go on. */
   run(signal: AbortSignal): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.resolveRun = resolve;
@@ -141,7 +150,7 @@ export class ChunkDownloader {
     });
   }
 
-  /** Verified and written: nobody needs to fetch it again. */
+  /** Written (checked, or left to the whole-file hash): nobody needs to fetch it again. */
   private have(index: number): boolean {
     return this.done.has(index);
   }
@@ -408,9 +417,9 @@ export class ChunkDownloader {
   }
 
   /**
-   * Verifies and writes one chunk, unless another request was first. This
+   * Writes one chunk (checked first, see spot-checks.ts), unless another request was first. This
    * runs behind the network: requests only wait when every slot is taken by
-   * chunks waiting to be verified and written.
+   * chunks waiting to be checked and written.
    */
   private async deliver(
     req: Request,
@@ -421,10 +430,14 @@ export class ChunkDownloader {
     if (index === req.first) req.source.recordFirstChunk(Date.now() - req.startedAt);
     req.next = index + 1;
     req.lastAt = Date.now();
-    if (this.have(index) || this.finished) return this.io.release(slot);
+    if (this.have(index) || this.storing.has(index) || this.finished) {
+      return this.io.release(slot);
+    }
+    const check = checkOnArrival(req.source.arrived++, this.init.spotCheckOneIn);
     let stored: boolean;
+    this.storing.add(index);
     try {
-      stored = await this.io.store(index, slot, length);
+      stored = await this.io.store(index, slot, length, check);
     } catch (err) {
       this.finish(
         new InternalError(`cannot write the partial file: ${(err as Error).message}`, {
@@ -433,6 +446,7 @@ export class ChunkDownloader {
       );
       return;
     } finally {
+      this.storing.delete(index);
       this.pump();
     }
     if (!stored) {
@@ -442,7 +456,7 @@ export class ChunkDownloader {
     this.done.set(index);
     req.source.bytes += length;
     req.source.chunks++;
-    this.io.onChunk(index, length, req.source);
+    this.io.onChunk(index, length, req.source, check);
     this.supersede(index);
   }
 

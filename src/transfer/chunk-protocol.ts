@@ -22,8 +22,21 @@ export interface ChunkWorkerInit {
 }
 
 export type ChunkRequest =
-  /** Check the chunk in the slot's buffer (moved here) against its hash and, if it matches, write it. */
-  | { op: 'store'; id: number; index: number; slot: number; length: number; buffer: ArrayBuffer }
+  /**
+   * Write the chunk in the slot's buffer (moved here); with `check`, only if
+   * it matches its hash.
+   */
+  | {
+      op: 'store';
+      id: number;
+      index: number;
+      slot: number;
+      length: number;
+      buffer: ArrayBuffer;
+      check: boolean;
+    }
+  /** Read these chunks back and check them against their hashes (answered `bad`). */
+  | { op: 'check'; id: number; indexes: number[] }
   /** Every chunk is written: finish the whole-file hash. */
   | { op: 'digest'; id: number }
   /** Close the file once writes in flight are done (answered `ok`). */
@@ -44,6 +57,7 @@ export interface ChunkThreadReady {
 export type ChunkReply =
   | { id: number; ok: boolean; parked?: boolean; buffer?: ArrayBuffer }
   | { id: number; digest: string }
+  | { id: number; bad: number[] }
   | { id: number; error: string; buffer?: ArrayBuffer };
 
 /** A parked chunk's slot is free again: its buffer, moved back. */

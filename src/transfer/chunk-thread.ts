@@ -135,17 +135,22 @@ export class ChunkThread {
   }
 
   /**
-   * Checks the chunk in the first `length` bytes of a leased slot against its
-   * hash and writes it if it matches (false if not); gives the slot back. The
-   * slot's buffer moves to the thread meanwhile (the leased view is emptied).
-   * Rejects when it cannot be written.
+   * Writes the chunk in the first `length` bytes of a leased slot; with
+   * `check`, only if it matches its hash (false if not). Gives the slot back.
+   * The slot's buffer moves to the thread meanwhile (the leased view is
+   * emptied). Rejects when it cannot be written.
    */
-  async storeSlot(index: number, leased: ChunkSlot, length: number): Promise<boolean> {
+  async storeSlot(
+    index: number,
+    leased: ChunkSlot,
+    length: number,
+    check = true,
+  ): Promise<boolean> {
     const buffer = this.buffers[leased.slot]!;
     this.buffers[leased.slot] = undefined;
     // If the thread fails, its buffers go with it, and the slots are not needed any more.
     const reply = await this.call(
-      { op: 'store', id: this.nextId++, index, slot: leased.slot, length, buffer },
+      { op: 'store', id: this.nextId++, index, slot: leased.slot, length, buffer, check },
       [buffer],
     );
     // A parked chunk's buffer comes back with the thread's `freed`; one lost to an error, never.
@@ -156,10 +161,18 @@ export class ChunkThread {
   }
 
   /** `storeSlot` for a chunk held elsewhere: it is copied into a slot first. */
-  async store(index: number, data: Buffer): Promise<boolean> {
+  async store(index: number, data: Buffer, check = true): Promise<boolean> {
     const leased = await this.lease();
     data.copy(leased.buffer);
-    return this.storeSlot(index, leased, data.length);
+    return this.storeSlot(index, leased, data.length, check);
+  }
+
+  /** Reads stored chunks back and checks each against its hash: those that do not match. */
+  async check(indexes: number[]): Promise<number[]> {
+    const reply = await this.call({ op: 'check', id: this.nextId++, indexes });
+    if ('error' in reply) throw new InternalError(reply.error);
+    if (!('bad' in reply)) throw new InternalError('the chunk thread answered out of turn');
+    return reply.bad;
   }
 
   /** The whole-file digest; every chunk must be stored. */

@@ -1,7 +1,10 @@
-// The body of a fetch's chunk thread: checks each received chunk against its
-// SHA-256, writes it into the partial file, and feeds the whole-file hash in
-// file order, so neither hashing nor file writes run on the daemon's event
-// loop. Chunks come in slot buffers this thread made once, moved to the fetch
+// The body of a fetch's chunk thread: writes each received chunk into the
+// partial file and feeds the whole-file hash in file order, so neither
+// hashing nor file writes run on the daemon's event loop. A chunk is checked
+// against its own SHA-256 when the fetch asks (see spot-checks.ts): the
+// whole-file hash covers every byte, so checking each chunk as well would
+// hash the file twice; chunks not checked on arrival are checked here later,
+// read back, when one is served to a peer or the whole-file hash fails. Chunks come in slot buffers this thread made once, moved to the fetch
 // and back with every chunk (never copied, never shared: a copy into shared
 // memory runs at a fraction of memcpy's speed), so nothing is allocated per
 // chunk. Whole blocks go to the disk by direct I/O where the file system
@@ -37,8 +40,9 @@ let direct = directFd;
 let busy = 0;
 let closing = false;
 let closed: (() => void) | undefined;
-const readSpace = Buffer.allocUnsafeSlow(init.chunkSize + DIRECT_BLOCK);
-const readBuffer = readSpace.subarray(alignFor(readSpace) ?? 0);
+const readBuffer = alignedBuffer();
+/** Chunks are read back for checks into this, one at a time (see check). */
+const checkBuffer = alignedBuffer();
 /** Where each slot's chunk starts in its buffer. */
 const slotOffsets: number[] = [];
 
@@ -50,6 +54,12 @@ function alignFor(buffer: Buffer): number | undefined {
   return at;
 }
 
+/** Room for one chunk, aligned for direct reads. */
+function alignedBuffer(): Buffer {
+  const space = Buffer.allocUnsafeSlow(init.chunkSize + DIRECT_BLOCK);
+  return space.subarray(alignFor(space) ?? 0);
+}
+
 function chunkLength(index: number): number {
   return Math.min(init.chunkSize, init.size - index * init.chunkSize);
 }
@@ -58,15 +68,19 @@ function chunkLength(index: number): number {
  * Reads a chunk back from the file on the libuv pool, so this thread hashes
  * arriving chunks meanwhile instead of waiting for the disk.
  */
-function readBack(index: number, done: (err: Error | null, data?: Buffer) => void): void {
+function readBack(
+  index: number,
+  into: Buffer,
+  done: (err: Error | null, data?: Buffer) => void,
+): void {
   const length = chunkLength(index);
   const position = index * init.chunkSize;
   // Direct reads only where direct writes went: a short last chunk sits in the page cache.
   const from = direct !== undefined && isBlockAligned(position, length) ? direct : fd;
   const step = (at: number): void => {
-    if (at === length) return done(null, readBuffer.subarray(0, length));
+    if (at === length) return done(null, into.subarray(0, length));
     busy++;
-    read(from, readBuffer, at, length - at, position + at, (err, n) => {
+    read(from, into, at, length - at, position + at, (err, n) => {
       busy--;
       if (busy === 0) closed?.();
       if (closing) return done(new Error('the partial file is closed'));
@@ -117,7 +131,7 @@ function advance(): void {
       unpark(cursor);
     } else if (onDisk.has(cursor)) {
       readingBack = true;
-      readBack(cursor, (err, data) => {
+      readBack(cursor, readBuffer, (err, data) => {
         readingBack = false;
         if (err) advanceError = err;
         else {
@@ -194,11 +208,20 @@ function close(then: () => void): void {
   if (busy === 0) closed();
 }
 
-function store(id: number, index: number, slot: number, buffer: ArrayBuffer, data: Buffer): void {
+function matches(index: number, data: Buffer): boolean {
   const digest = createHash('sha256').update(data).digest();
-  if (!digest.equals(expected.subarray(index * 32, index * 32 + 32))) {
-    return reply({ id, ok: false, buffer });
-  }
+  return digest.equals(expected.subarray(index * 32, index * 32 + 32));
+}
+
+function store(
+  id: number,
+  index: number,
+  slot: number,
+  buffer: ArrayBuffer,
+  data: Buffer,
+  check: boolean,
+): void {
+  if (check && !matches(index, data)) return reply({ id, ok: false, buffer });
   let kept: Parked | undefined;
   if (index === cursor) {
     whole.update(data);
@@ -219,6 +242,26 @@ function store(id: number, index: number, slot: number, buffer: ArrayBuffer, dat
     reply({ id, ok: true, parked: true });
     unpark(index);
   });
+}
+
+/** Checks run one after another: they share one read-back buffer. */
+let checking = Promise.resolve();
+
+/** The chunks among `indexes` whose bytes on disk do not match their hash. */
+function check(id: number, indexes: number[]): void {
+  checking = checking
+    .then(async () => {
+      const bad: number[] = [];
+      for (const index of indexes) {
+        if (closing) throw new Error('the partial file is closed');
+        const data = await new Promise<Buffer>((resolve, reject) =>
+          readBack(index, checkBuffer, (err, read) => (err ? reject(err) : resolve(read!))),
+        );
+        if (!matches(index, data)) bad.push(index);
+      }
+      reply({ id, bad });
+    })
+    .catch((err: unknown) => reply({ id, error: (err as Error).message }));
 }
 
 function reply(message: ChunkReply): void {
@@ -242,8 +285,9 @@ port.on('message', (req: ChunkRequest) => {
     if (closing) throw new Error('the partial file is closed');
     if (req.op === 'store') {
       const data = Buffer.from(req.buffer, slotOffsets[req.slot], req.length);
-      return store(req.id, req.index, req.slot, req.buffer, data);
+      return store(req.id, req.index, req.slot, req.buffer, data, req.check);
     }
+    if (req.op === 'check') return check(req.id, req.indexes);
     if (req.op === 'close') return close(() => reply({ id: req.id, ok: true }));
     whenAdvanced.push(() => {
       if (advanceError) return reply({ id: req.id, error: advanceError.message });

@@ -66,6 +66,8 @@ export interface FetchSettings {
   metadataTimeoutMs: number;
   /** Write chunks with direct I/O where the file system allows it. */
   directIo: boolean;
+  /** See DownloaderInit.spotCheckOneIn. */
+  spotCheckOneIn: number;
   /** How often sources are asked again for their chunks and other fetchers, ms. */
   swarmRefreshMs?: number;
   /** Sources at most, found fetchers included (default 24). */
@@ -328,6 +330,7 @@ export class FetchJob {
         requestBytes: this.settings.requestBytes,
         stallTimeoutMs: this.settings.stallTimeoutMs,
         directIo: this.settings.directIo,
+        spotCheckOneIn: this.settings.spotCheckOneIn,
         swarm: this.components.self !== undefined && (this.settings.swarmRefreshMs ?? 0) > 0,
         ...this.limited(usable),
         signal: this.controller.signal,
@@ -346,6 +349,8 @@ export class FetchJob {
           unlist = this.components.partials?.add({
             meta,
             done,
+            unchecked: running.unchecked,
+            check: (index) => running.check(index),
             path: store.dataPath(this.sha256),
             name: this.name,
           });
@@ -358,6 +363,11 @@ export class FetchJob {
           this.components.traffic.received(bytes, source.address, source.peerId);
           this.bytesDone += bytes;
           this.rate.add(bytes);
+          this.hooks.changed(false);
+        },
+        onRejected: (bytes, index) => {
+          this.chunkFrom[index] = CHUNK_MISSING;
+          this.bytesDone -= bytes;
           this.hooks.changed(false);
         },
       });

@@ -1,6 +1,7 @@
 // Unfinished fetches on disk, in `<dataDir>/partial/` (hidden from the
 // index): `<sha256>.part` holds the bytes at their offsets, `<sha256>.json`
-// what was asked for, the metadata and which chunks are verified. The JSON is
+// what was asked for, the metadata and which chunks are written (a resumed
+// fetch checks each against its hash again before it trusts it). The JSON is
 // replaced atomically and fsynced, and only after the data it vouches for.
 import { open, readdir, readFile, rename, rm, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -22,7 +23,7 @@ export interface PartialState {
   sources: string[];
   /** The metadata chunks are verified against; absent until chosen. */
   meta?: FileMeta;
-  /** Verified chunks, a base64 bitmap (see ChunkMap). */
+  /** Chunks written, a base64 bitmap (see ChunkMap); checked again on resume. */
   verified: string;
   createdAt: number;
 }

@@ -5,9 +5,11 @@ import type { SourceView } from './types.js';
 export class SourceState {
   /** Download requests running against it. */
   inFlight = 0;
-  /** Verified bytes and chunks it delivered. */
+  /** Bytes and chunks it delivered (less any found wrong later). */
   bytes = 0;
   chunks = 0;
+  /** Whole chunks received from it, checked or not (see spot-checks.ts). */
+  arrived = 0;
   /** Failures in a row; reset by a request that succeeds. */
   failures = 0;
   /** Busy answers (choked) in a row; reset by a request that succeeds. */

@@ -280,6 +280,7 @@ export class TransferManager implements Startable {
         stallTimeoutMs: init.stallTimeoutMs,
         metadataTimeoutMs: init.metadataTimeoutMs,
         directIo: init.directIo,
+        spotCheckOneIn: init.spotCheckOneIn,
         swarmRefreshMs: init.swarmRefreshMs,
         maxSources: init.maxSources,
       },

@@ -1,11 +1,13 @@
 // One pass of a fetch against one metadata version: re-verify what a
 // previous run left, pull the missing chunks, keep the chunk map saved, and
-// check the whole-file hash. On success the partial file is complete,
-// verified and durable.
+// check the whole-file hash. Most chunks are checked by that hash alone
+// (spot-checks.ts); when it fails, those are read back and checked one by
+// one, the wrong ones fetched again and their senders dropped. On success
+// the partial file is complete, verified and durable.
 import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.js';
 import { ChunkDownloader, type DownloaderIo } from './chunk-downloader.js';
-import type { ChunkMap } from './chunk-map.js';
+import { ChunkMap } from './chunk-map.js';
 import { ChunkThread } from './chunk-thread.js';
 import type { FileMeta } from './metadata.js';
 import { PartialFile } from './partial-file.js';
@@ -26,6 +28,8 @@ export interface VerifiedDownloadOptions {
   stallTimeoutMs: number;
   /** Write chunks with direct I/O where the file system allows it. */
   directIo: boolean;
+  /** See DownloaderInit.spotCheckOneIn. */
+  spotCheckOneIn: number;
   /** Others may fetch the file at the same time: spread the chunk choice (see DownloaderInit). */
   swarm?: boolean;
   /** Download limits: see DownloaderInit.inFlightBudget and DownloaderIo.pace / floorRate. */
@@ -39,9 +43,24 @@ export interface VerifiedDownloadOptions {
    * Verified bytes found on disk; data starts to flow after this. `running`
    * takes changes of the sources (found fetchers, fresher have-maps).
    */
-  onStart(keptBytes: number, running: { nudge(): void }): void;
-  /** A chunk was verified and written: its length, index and the source that sent it. */
+  onStart(keptBytes: number, running: RunningDownload): void;
+  /** A chunk was written: its length, index and the source that sent it. */
   onChunk(bytes: number, index: number, source: SourceState): void;
+  /**
+   * A chunk written earlier turned out not to match its hash (the whole-file
+   * hash failed and it was checked): it is fetched again.
+   */
+  onRejected(bytes: number, index: number, source: SourceState | undefined): void;
+}
+
+/** A download under way, as its fetch sees it. */
+export interface RunningDownload {
+  /** Sources or their have-maps changed. */
+  nudge(): void;
+  /** Chunks written but not checked against their own hash yet (the whole-file hash will be). */
+  readonly unchecked: ChunkMap;
+  /** Checks a written chunk from the disk (before it is served): whether it matches its hash. */
+  check(index: number): Promise<boolean>;
 }
 
 /** Every chunk matched its hash but the whole did not: the metadata lied. */
@@ -67,7 +86,29 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
   const file = await PartialFile.open(o.path, meta.size);
   const read = (i: number): Promise<Buffer> => file.read(i * meta.chunkSize, chunkLength(i));
   let saver: NodeJS.Timeout | undefined;
-  let chunks: ChunkThread | undefined;
+  let thread: ChunkThread | undefined;
+  let downloader: ChunkDownloader | undefined;
+  /** Written without their own check, and who sent each: blamed if the whole-file hash fails. */
+  const unchecked = new ChunkMap(done.count);
+  const senders = new Map<number, SourceState>();
+  /** Unchecked chunks a check before serving found wrong. */
+  const wrong = new Set<number>();
+  let verified = false;
+  let started = false;
+  const running: RunningDownload = {
+    nudge: () => downloader?.nudge(),
+    unchecked,
+    check: async (index) => {
+      if (verified || !unchecked.has(index)) return true;
+      if (wrong.has(index)) return false;
+      const bad = await thread?.check([index]).catch(() => undefined);
+      if (!bad) return false; // between rounds: not known now
+      if (bad.length > 0)
+        wrong.add(index); // fetched again when this round ends
+      else unchecked.unset(index);
+      return bad.length === 0;
+    },
+  };
   try {
     const kept = await recheck(done, meta, read, o.signal);
     let dirty = true;
@@ -77,71 +118,118 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       await o.save(done.toBase64());
     };
     await save();
-    const maxRequests = Math.max(
-      1,
-      Math.min(o.maxRequests, Math.floor(BUFFER_BUDGET / (2 * meta.chunkSize))),
-    );
-    chunks = new ChunkThread({
-      path: o.path,
-      size: meta.size,
-      chunkSize: meta.chunkSize,
-      chunkHashes: meta.chunkHashes,
-      onDisk: done.toBase64(),
-      directIo: o.directIo,
-      // One being filled per request, so none waits on another's stream, and
-      // the chunks waiting to be verified and written.
-      slots: maxRequests + Math.max(2, Math.floor(SLOT_BUDGET / meta.chunkSize)),
-      fillSlots: maxRequests,
-    });
-    const thread = chunks;
     saver = setInterval(
       () => void save().catch((err: unknown) => logger.warn({ err }, 'cannot save fetch state')),
       SAVE_INTERVAL_MS,
     );
-    const downloader = new ChunkDownloader(
-      meta,
-      done,
-      o.sources,
-      {
-        maxRequests,
-        requestChunks: Math.max(1, Math.floor(o.requestBytes / meta.chunkSize)),
-        stallTimeoutMs: o.stallTimeoutMs,
-        ...(o.swarm ? { swarm: true } : {}),
-        ...(o.inFlightBudget ? { inFlightBudget: o.inFlightBudget } : {}),
-      },
-      {
-        transport: o.transport,
-        lease: () => thread.lease(),
-        release: (slot) => thread.release(slot),
-        store: (index, slot, length) => thread.storeSlot(index, slot, length),
-        onChunk: (index, length, source) => {
-          dirty = true;
-          file.wrote(length);
-          o.onChunk(length, index, source);
-        },
-        ...(o.pace ? { pace: o.pace } : {}),
-        ...(o.floorRate ? { floorRate: o.floorRate } : {}),
-      },
-      logger,
+    const maxRequests = Math.max(
+      1,
+      Math.min(o.maxRequests, Math.floor(BUFFER_BUDGET / (2 * meta.chunkSize))),
     );
-    o.onStart(kept, downloader);
-    try {
-      await downloader.run(o.signal);
-    } finally {
-      clearInterval(saver);
-      await save().catch(() => undefined);
-    }
-    const digest = await thread.digest();
-    if (digest !== meta.sha256) {
-      throw new WrongDataError(
-        `the assembled file hashes to ${digest}, not ${meta.sha256}: the sources' metadata was wrong`,
+    // Each round that ends in wrong chunks drops their senders (live when it began), so
+    // the rounds end: with the file, or when no source is left.
+    for (;;) {
+      const chunks = new ChunkThread({
+        path: o.path,
+        size: meta.size,
+        chunkSize: meta.chunkSize,
+        chunkHashes: meta.chunkHashes,
+        onDisk: done.toBase64(),
+        directIo: o.directIo,
+        // One being filled per request, so none waits on another's stream, and
+        // the chunks waiting to be written and hashed.
+        slots: maxRequests + Math.max(2, Math.floor(SLOT_BUDGET / meta.chunkSize)),
+        fillSlots: maxRequests,
+      });
+      thread = chunks;
+      downloader = new ChunkDownloader(
+        meta,
+        done,
+        o.sources,
+        {
+          maxRequests,
+          requestChunks: Math.max(1, Math.floor(o.requestBytes / meta.chunkSize)),
+          stallTimeoutMs: o.stallTimeoutMs,
+          spotCheckOneIn: o.spotCheckOneIn,
+          ...(o.swarm ? { swarm: true } : {}),
+          ...(o.inFlightBudget ? { inFlightBudget: o.inFlightBudget } : {}),
+        },
+        {
+          transport: o.transport,
+          lease: () => chunks.lease(),
+          release: (slot) => chunks.release(slot),
+          store: (index, slot, length, check) => chunks.storeSlot(index, slot, length, check),
+          onChunk: (index, length, source, checked) => {
+            dirty = true;
+            if (!checked) {
+              unchecked.set(index);
+              senders.set(index, source);
+            }
+            file.wrote(length);
+            o.onChunk(length, index, source);
+          },
+          ...(o.pace ? { pace: o.pace } : {}),
+          ...(o.floorRate ? { floorRate: o.floorRate } : {}),
+        },
+        logger,
       );
+      if (!started) {
+        started = true;
+        o.onStart(kept, running);
+      }
+      try {
+        await downloader.run(o.signal);
+      } finally {
+        await save().catch(() => undefined);
+      }
+      const digest = await chunks.digest();
+      if (digest === meta.sha256) break;
+      const suspects = [...unchecked.indexes()];
+      const bad = await chunks.check(suspects);
+      if (bad.length === 0) {
+        throw new WrongDataError(
+          `the assembled file hashes to ${digest}, not ${meta.sha256}: the sources' metadata was wrong`,
+        );
+      }
+      reject(bad);
+      for (const i of suspects) unchecked.unset(i);
+      senders.clear();
+      wrong.clear();
+      dirty = true;
+      await save();
+      thread = undefined;
+      await chunks.close().catch(() => undefined);
     }
+    verified = true;
     await file.sync();
   } finally {
     clearInterval(saver);
-    await chunks?.close().catch(() => undefined);
+    await thread?.close().catch(() => undefined);
     await file.close().catch(() => undefined);
+  }
+
+  /** Chunks found wrong after the whole-file hash failed: fetched again, their senders dropped. */
+  function reject(bad: number[]): void {
+    const blamed = new Map<SourceState, number>();
+    for (const i of bad) {
+      done.unset(i);
+      const source = senders.get(i);
+      if (source) {
+        blamed.set(source, (blamed.get(source) ?? 0) + 1);
+        source.bytes -= chunkLength(i);
+        source.chunks--;
+      }
+      o.onRejected(chunkLength(i), i, source);
+    }
+    for (const [source, n] of blamed) {
+      source.drop(
+        `${n} of the chunks it sent did not match their hashes (found when the whole file's did not)`,
+      );
+    }
+    logger.warn(
+      { chunks: bad.length, sources: [...blamed.keys()].map((s) => s.address) },
+      'chunks left to the whole-file hash did not match their own: fetching them again',
+    );
   }
 }
 

@@ -8,6 +8,7 @@ import { ChunkDownloader } from '../../src/transfer/chunk-downloader.js';
 import { ChunkMap } from '../../src/transfer/chunk-map.js';
 import type { FileMeta } from '../../src/transfer/metadata.js';
 import { SourceState } from '../../src/transfer/sources.js';
+import { CHECKED_FIRST, checkOnArrival } from '../../src/transfer/spot-checks.js';
 import type { DataPiece, PeerTransport } from '../../src/transfer/transport.js';
 import { KiB, chunkHashesOf, randomContent, sha256Of } from './helpers.js';
 
@@ -69,7 +70,12 @@ function memoryTransport(content: Buffer, behaviors: Record<string, Behavior>) {
 async function download(
   content: Buffer,
   behaviors: Record<string, Behavior>,
-  options: { maxRequests?: number; requestChunks?: number; stallTimeoutMs?: number } = {},
+  options: {
+    maxRequests?: number;
+    requestChunks?: number;
+    stallTimeoutMs?: number;
+    spotCheckOneIn?: number;
+  } = {},
 ) {
   const meta: FileMeta = {
     sha256: sha256Of(content),
@@ -88,6 +94,8 @@ async function download(
   const assembled = Buffer.alloc(content.length);
   /** Chunks in the order they were stored. */
   const stored: number[] = [];
+  /** Per source, whether each chunk it delivered was checked on arrival, in order. */
+  const checks = new Map<string, boolean[]>();
   const { transport, calls, asked } = memoryTransport(content, behaviors);
   const downloader = new ChunkDownloader(
     meta,
@@ -97,25 +105,28 @@ async function download(
       maxRequests: options.maxRequests ?? 8,
       requestChunks: options.requestChunks ?? 4,
       stallTimeoutMs: options.stallTimeoutMs ?? 10_000,
+      spotCheckOneIn: options.spotCheckOneIn ?? 1,
     },
     {
       transport,
       lease: () => Promise.resolve({ slot: 0, buffer: Buffer.alloc(CHUNK) }),
       release: () => undefined,
-      store: async (index, slot, length) => {
+      store: async (index, slot, length, check) => {
         const data = slot.buffer.subarray(0, length);
-        if (sha256Of(data) !== meta.chunkHashes[index]) return false;
+        if (check && sha256Of(data) !== meta.chunkHashes[index]) return false;
         data.copy(assembled, index * CHUNK);
         stored.push(index);
         return true;
       },
-      onChunk: () => undefined,
+      onChunk: (_index, _length, source, checked) => {
+        checks.set(source.address, [...(checks.get(source.address) ?? []), checked]);
+      },
     },
     pino({ level: 'silent' }),
   );
   let error: Error | undefined;
   await downloader.run(new AbortController().signal).catch((err: Error) => (error = err));
-  return { sources, assembled, done, error, calls, asked, stored };
+  return { sources, assembled, done, error, calls, asked, stored, checks };
 }
 
 describe('transfer: chunk downloader', function () {
@@ -262,6 +273,35 @@ describe('transfer: chunk downloader', function () {
     expect(assembled.equals(content)).to.equal(true);
     expect(sources[0]!.dropped).to.equal(true);
     expect(sources[0]!.error).to.match(/does not match its hash/);
+  });
+
+  it("checks each source's first chunks on arrival and leaves the rest to the whole-file hash", async () => {
+    const content = randomContent(64 * CHUNK);
+    const { assembled, error, checks } = await download(
+      content,
+      { a: {}, b: { delayMs: 2 } },
+      { spotCheckOneIn: 1e9 },
+    );
+    expect(error).to.equal(undefined);
+    expect(assembled.equals(content)).to.equal(true);
+    for (const [address, flags] of checks) {
+      expect(flags.length, address).to.be.greaterThan(CHECKED_FIRST);
+      expect(flags.slice(0, CHECKED_FIRST), address).to.deep.equal(Array(CHECKED_FIRST).fill(true));
+      expect(flags.slice(CHECKED_FIRST).includes(true), address).to.equal(false);
+    }
+  });
+
+  it('spot-checks about one chunk in N after the first ones, at random', () => {
+    let n = 0;
+    const sequence = [0.5, 0.01, 0.99, 0.06, 0.07];
+    const random = (): number => sequence[n++ % sequence.length]!;
+    const checked = Array.from({ length: 9 }, (_, i) => checkOnArrival(i, 16, random));
+    // The first four always, without drawing; then 0.5 no, 0.01 yes, 0.99 no, 0.06 yes (< 1/16), 0.07 no.
+    expect(checked).to.deep.equal([true, true, true, true, false, true, false, true, false]);
+    expect(n).to.equal(5);
+    let all = 0;
+    for (let i = 0; i < 1000; i++) if (checkOnArrival(CHECKED_FIRST + i, 1)) all++;
+    expect(all, 'one in 1: every chunk').to.equal(1000);
   });
 
   it('fails naming every source when none can deliver', async () => {

@@ -127,6 +127,22 @@ describe('chunk thread', () => {
     expect(await thread.digest()).to.equal(sha256Of(content));
   });
 
+  for (const directIo of [true, false]) {
+    it(`writes a chunk unchecked when asked, and finds it wrong when checked from the disk (directIo ${directIo})`, async () => {
+      const content = randomContent(4 * CHUNK + 500);
+      const { thread } = await start(content, { directIo });
+      const wrong = chunkOf(content, 2);
+      wrong[7] = wrong[7]! ^ 0x01;
+      for (const i of [0, 1, 3, 4]) {
+        expect(await thread.store(i, chunkOf(content, i), false)).to.equal(true);
+      }
+      expect(await thread.store(2, wrong, false), 'written unchecked').to.equal(true);
+      expect(await thread.digest()).to.not.equal(sha256Of(content));
+      expect(await thread.check([0, 1, 2, 3, 4])).to.deep.equal([2]);
+      expect(await thread.check([4, 0])).to.deep.equal([]);
+    });
+  }
+
   it('hashes chunks a previous run left on disk, read back past the page cache', async () => {
     const content = randomContent(4 * CHUNK);
     const onDisk = new ChunkMap(4);

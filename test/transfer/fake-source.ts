@@ -27,6 +27,10 @@ export interface FakeSourceOptions {
   corruptFirstChunk?: boolean;
   /** Flip a byte in every chunk it serves. */
   corruptAll?: boolean;
+  /** Flip a byte in every piece it serves once it has sent this many bytes (honest ones first). */
+  corruptAfterBytes?: number;
+  /** Flip a byte in every piece of these chunks it serves. */
+  corruptChunks?: number[];
   /** Serve bytes before this offset only; later bytes wait until `open()`. */
   gateAt?: number;
   /** Shut down hard once it has sent this many bytes. */
@@ -100,7 +104,12 @@ export async function startFakeSource(options: FakeSourceOptions): Promise<FakeS
         const stop = Math.min(end, at + piece, gate);
         const data = Buffer.from(content.subarray(at, stop));
         const chunk = Math.floor(at / chunkSize);
-        if (options.corruptAll || (options.corruptFirstChunk && !corruptedOne)) {
+        if (
+          options.corruptAll ||
+          (options.corruptFirstChunk && !corruptedOne) ||
+          fake.bytesSent >= (options.corruptAfterBytes ?? Infinity) ||
+          options.corruptChunks?.includes(chunk)
+        ) {
           data[0]! ^= 0xff;
           if (at + data.length >= Math.min(end, (chunk + 1) * chunkSize)) corruptedOne = true;
         }

@@ -2,7 +2,12 @@
 // the honest ones; with only liars it fails cleanly and no file appears.
 import { expect } from 'chai';
 import { join } from 'node:path';
-import type { TestPeer } from '../fixtures/peers.js';
+import type { ServiceError } from '@grpc/grpc-js';
+import type { FileInfo__Output } from '../../src/generated/p2p/v1/FileInfo.js';
+import { deadline, unaryCall } from '../../src/grpc/clients.js';
+import { collect } from '../fixtures/grpc.js';
+import { waitFor, type TestPeer } from '../fixtures/peers.js';
+import { strangerClient } from '../fixtures/stranger.js';
 import { startFakeSource, type FakeSource } from './fake-source.js';
 import {
   KiB,
@@ -16,6 +21,7 @@ import {
 } from './helpers.js';
 
 const CHUNK = 64 * KiB;
+const GRPC_NOT_FOUND = 5;
 
 describe('transfer: lying and dying sources', function () {
   this.timeout(120_000);
@@ -45,6 +51,115 @@ describe('transfer: lying and dying sources', function () {
     const liarView = result.last!.sources.find((s) => s.address === liar.address)!;
     expect(liarView.failed).to.equal(true);
     expect(liar.bytesSent).to.be.greaterThan(0);
+  });
+
+  describe('a liar whose wrong chunks are left to the whole-file hash (no spot checks)', () => {
+    const transfer = { requestBytes: 256 * KiB, stallTimeoutMs: 10_000, spotCheckOneIn: 1e6 };
+
+    it('finds them when that hash fails, fetches them again from the honest source, and drops the liar', async () => {
+      const content = randomContent(4 * MiB);
+      // Its first chunks are checked on arrival and right; every one after is wrong.
+      const liar = await fake({
+        content,
+        chunkSize: CHUNK,
+        name: 'f.bin',
+        corruptAfterBytes: 4 * CHUNK,
+      });
+      const honest = await peer({ 'f.bin': content });
+      const fetcher = await peer({}, { transfer });
+      const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+        sha256: sha256Of(content),
+        sources: [liar.address, honest.grpcAddress],
+      });
+      expect(result.error, result.error?.message).to.equal(undefined);
+      expect(result.last?.state).to.equal('completed');
+      expect(await sha256OfFile(join(fetcher.shared, 'f.bin'))).to.equal(sha256Of(content));
+      // REST says why a source was dropped (gRPC's progress only that it was).
+      const view = (await (
+        await fetch(`${fetcher.restUrl}/api/v1/transfers/${result.last!.id}`)
+      ).json()) as {
+        bytesDone: number;
+        sources: { address: string; bytes: number; error?: string }[];
+      };
+      const liarView = view.sources.find((s) => s.address === liar.address)!;
+      expect(liarView.error).to.match(
+        /\d+ of the chunks it sent did not match their hashes \(found when/,
+      );
+      const wrong = Number(/(\d+) of the chunks/.exec(liarView.error!)![1]);
+      expect(wrong, 'wrong chunks it slipped in').to.be.at.least(1);
+      // Only its right chunks count as delivered, and the file's bytes once each.
+      expect(liarView.bytes).to.be.at.most(4 * CHUNK);
+      expect(view.bytesDone).to.equal(content.length);
+    });
+
+    it('a fetch under way checks such a chunk before serving it: a wrong one is refused, a right one served', async () => {
+      const content = randomContent(16 * CHUNK);
+      const sha256 = sha256Of(content);
+      // Chunks 0-3 are checked on arrival; 4-7 are not, and 5 is wrong. The rest waits.
+      const liar = await fake({ content, chunkSize: CHUNK, corruptChunks: [5], gateAt: 8 * CHUNK });
+      // In order (no swarming), so the gate cuts the file at a known chunk.
+      const fetcher = await peer({}, { transfer: { ...transfer, swarmRefreshMs: 0 } });
+      const fetching = controlStream(fetcher.grpcAddress, 'Fetch', {
+        sha256,
+        sources: [liar.address],
+      });
+      const asker = strangerClient(fetcher.grpcAddress);
+      try {
+        await waitFor(
+          async () => {
+            const info = await unaryCall<FileInfo__Output>((cb) =>
+              asker.GetFile({ sha256 }, { deadline: deadline(5000) }, cb),
+            ).catch(() => undefined);
+            return info?.have?.[0] === 0xff;
+          },
+          { what: 'the fetcher listing chunks 0-7' },
+        );
+        const range = (chunk: number, chunks = 1) =>
+          collect(
+            asker.Download(
+              { sha256, offset: chunk * CHUNK, length: chunks * CHUNK },
+              { deadline: deadline(10_000) },
+            ),
+          );
+        const refused = await range(5).then(
+          () => undefined,
+          (err: ServiceError) => err,
+        );
+        expect(refused?.code, 'chunk 5').to.equal(GRPC_NOT_FOUND);
+        expect(refused?.details).to.match(/chunk 5 .* does not match its hash/);
+        const wider = await range(4, 4).then(
+          () => undefined,
+          (err: ServiceError) => err,
+        );
+        expect(wider?.code, 'chunks 4-7').to.equal(GRPC_NOT_FOUND);
+        const served = Buffer.concat((await range(6, 2)).map((m) => m.data));
+        expect(served.equals(content.subarray(6 * CHUNK, 8 * CHUNK)), 'chunks 6-7').to.equal(true);
+      } finally {
+        asker.close();
+        liar.open();
+      }
+      // The whole-file hash then fails, chunk 5 is found, and with no other source the fetch ends.
+      const result = await fetching;
+      expect(result.last?.state).to.equal('failed');
+      expect(result.last?.error).to.match(/: 1 of the chunks it sent did not match their hashes/);
+      await expectNothingLeft(fetcher);
+    });
+
+    it('with only that liar, fails cleanly once it is dropped and leaves no file', async () => {
+      const content = randomContent(1 * MiB);
+      const liar = await fake({ content, chunkSize: CHUNK, corruptAfterBytes: 4 * CHUNK });
+      const fetcher = await peer({}, { transfer });
+      const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+        sha256: sha256Of(content),
+        sources: [liar.address],
+      });
+      expect(result.error?.code).to.equal(14);
+      expect(result.last?.state).to.equal('failed');
+      expect(result.last?.error).to.match(/of the chunks it sent did not match their hashes/);
+      // Asked for the file once, then once more for nothing: it was dropped.
+      expect(liar.bytesSent).to.equal(content.length);
+      await expectNothingLeft(fetcher);
+    });
   });
 
   it('outvotes a source that reports wrong metadata', async () => {

@@ -1,14 +1,19 @@
 // The fetches under way whose chunks may be served: their metadata, the live
-// map of chunks verified and written (only ever set once a chunk's hash
-// matched and its bytes are on disk) and the partial file. A fetch is listed
-// once it re-verified what an earlier run left, never before.
+// map of chunks written (only ever set once a chunk's bytes are on disk),
+// which of them are not checked against their hash yet, and the partial
+// file. A chunk is checked before it is served. A fetch is listed once it
+// re-verified what an earlier run left, never before.
 import type { ChunkMap } from '../chunk-map.js';
 import type { FileMeta } from '../metadata.js';
 
 export interface PartialHolding {
   meta: FileMeta;
-  /** Verified chunks; the fetch keeps filling it in. */
+  /** Chunks written; the fetch keeps filling it in. */
   done: ChunkMap;
+  /** Those of them not checked against their own hash yet. */
+  unchecked: ChunkMap;
+  /** Checks one of them from the disk: whether it may be served. */
+  check(index: number): Promise<boolean>;
   /** The partial file. */
   path: string;
   /** The name the file will get. */

@@ -148,6 +148,9 @@ export class SwarmServer {
         if (!holding.done.has(c)) {
           throw new NotFoundError(`this peer has not verified chunk ${c} of ${sha256} yet`);
         }
+        if (holding.unchecked.has(c) && !(await holding.check(c))) {
+          throw new NotFoundError(`this peer's chunk ${c} of ${sha256} does not match its hash`);
+        }
       }
     }
     const key = peerKey({ host: callerHost });
