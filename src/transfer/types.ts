@@ -8,13 +8,13 @@ export interface SourceView {
   /** Peer id when known (from a search hit), else ''. */
   peerId: string;
   address: string;
-  /** Verified bytes this source delivered. */
+  /** Bytes this source delivered (less chunks of it found wrong). */
   bytes: number;
-  /** Verified chunks this source delivered. */
+  /** Chunks this source delivered (less those found wrong). */
   chunks: number;
   /** Dropped for this transfer (lied, or kept failing). */
   failed: boolean;
-  /** Still fetching the file itself: it serves the chunks it has verified. */
+  /** Still fetching the file itself: it serves the chunks it has. */
   partial: boolean;
   /** Bytes this peer served to it (any file, since start). */
   uploadedBytes: number;

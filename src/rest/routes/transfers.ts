@@ -11,13 +11,11 @@ const TransferSourceSchema = z
   .object({
     peerId: z.string().describe('Peer id when known, else empty'),
     address: z.string(),
-    bytes: z.int().describe('Verified bytes this source delivered'),
-    chunks: z.int().describe('Verified chunks this source delivered'),
+    bytes: z.int().describe('Bytes this source delivered (less chunks of it found wrong)'),
+    chunks: z.int().describe('Chunks this source delivered (less those found wrong)'),
     failed: z.boolean().describe('Dropped from this fetch (lied or kept failing)'),
     error: z.string().optional().describe('Why it was dropped'),
-    partial: z
-      .boolean()
-      .describe('Still fetching the file itself: it serves the chunks it has verified'),
+    partial: z.boolean().describe('Still fetching the file itself: it serves the chunks it has'),
     uploadedBytes: z
       .int()
       .describe('Bytes this peer served to that peer (any file, since the daemon started)'),
@@ -116,8 +114,8 @@ export function transferRoutes(core: Core): Route[] {
       summary: 'Fetch a file from the network into this peer',
       description:
         'By sha256 (from the given sources, or found by network search) or by name (the hash ' +
-        'most peers hold is picked, and `note` says so). Each chunk is verified, then the whole ' +
-        'file; it lands in the download folder under a name that never overwrites. A fetch of a ' +
+        'most peers hold is picked, and `note` says so). The whole file is verified (and chunks: ' +
+        'spot checks as they arrive, all of them if the whole fails); it lands in the download folder under a name that never overwrites. A fetch of a ' +
         'hash already under way answers with that transfer.',
       body: FetchBody,
       responses: {
