@@ -90,7 +90,8 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
   let downloader: ChunkDownloader | undefined;
   /** Written without their own check, and who sent each: blamed if the whole-file hash fails. */
   const unchecked = new ChunkMap(done.count);
-  const senders = new Map<number, SourceState>();
+  /** Per chunk, 1 + the sender's place in `o.sources` (which only grows): two bytes a chunk. */
+  const senders = new Uint16Array(done.count);
   /** Unchecked chunks a check before serving found wrong. */
   const wrong = new Set<number>();
   let verified = false;
@@ -163,7 +164,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
             dirty = true;
             if (!checked) {
               unchecked.set(index);
-              senders.set(index, source);
+              senders[index] = o.sources.indexOf(source) + 1;
             }
             file.wrote(length);
             o.onChunk(length, index, source);
@@ -193,7 +194,6 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       }
       reject(bad);
       for (const i of suspects) unchecked.unset(i);
-      senders.clear();
       wrong.clear();
       dirty = true;
       await save();
@@ -213,7 +213,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
     const blamed = new Map<SourceState, number>();
     for (const i of bad) {
       done.unset(i);
-      const source = senders.get(i);
+      const source = o.sources[senders[i]! - 1];
       if (source) {
         blamed.set(source, (blamed.get(source) ?? 0) + 1);
         source.bytes -= chunkLength(i);
