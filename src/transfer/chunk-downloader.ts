@@ -4,9 +4,9 @@
 // takes the next run of missing chunks, so a faster source simply comes back
 // for more sooner. A source's first chunks, and then spot checks, are hashed
 // before they are written (spot-checks.ts); a source that sends a wrong chunk
-// is dropped and its chunks go back to the pool. Near the
-// end, idle sources duplicate the chunks slower ones still hold (end-game),
-// and whichever copy arrives first wins.
+// is dropped and its chunks go back to the pool. Near the end, idle sources
+// duplicate the chunks slower ones still hold (end-game), and whichever copy
+// arrives first wins.
 import {
   CancelledError,
   InternalError,
@@ -417,9 +417,10 @@ export class ChunkDownloader {
   }
 
   /**
-   * Writes one chunk (checked first, see spot-checks.ts), unless another request was first. This
-   * runs behind the network: requests only wait when every slot is taken by
-   * chunks waiting to be checked and written.
+   * Writes one chunk (checked first if it is spot-checked), unless another
+   * request was first or is writing it. This runs behind the network:
+   * requests only wait when every slot is taken by chunks waiting to be
+   * written.
    */
   private async deliver(
     req: Request,
