@@ -4,8 +4,9 @@
 // against its own SHA-256 when the fetch asks (see spot-checks.ts): the
 // whole-file hash covers every byte, so checking each chunk as well would
 // hash the file twice; chunks not checked on arrival are checked here later,
-// read back, when one is served to a peer or the whole-file hash fails. Chunks come in slot buffers this thread made once, moved to the fetch
-// and back with every chunk (never copied, never shared: a copy into shared
+// read back, when one is served to a peer or the whole-file hash fails.
+// Chunks come in slot buffers this thread made once, moved to the fetch and
+// back with every chunk (never copied, never shared: a copy into shared
 // memory runs at a fraction of memcpy's speed), so nothing is allocated per
 // chunk. Whole blocks go to the disk by direct I/O where the file system
 // allows it (see direct-io.ts).

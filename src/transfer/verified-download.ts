@@ -92,22 +92,19 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
   const unchecked = new ChunkMap(done.count);
   /** Per chunk, 1 + the sender's place in `o.sources` (which only grows): two bytes a chunk. */
   const senders = new Uint16Array(done.count);
-  /** Unchecked chunks a check before serving found wrong. */
+  /** Unchecked chunks a check before serving found wrong: fetched again when the round ends. */
   const wrong = new Set<number>();
-  let verified = false;
-  let started = false;
   const running: RunningDownload = {
     nudge: () => downloader?.nudge(),
     unchecked,
     check: async (index) => {
-      if (verified || !unchecked.has(index)) return true;
+      if (!unchecked.has(index)) return true;
       if (wrong.has(index)) return false;
+      // Between rounds there is no thread to ask: not served now.
       const bad = await thread?.check([index]).catch(() => undefined);
-      if (!bad) return false; // between rounds: not known now
-      if (bad.length > 0)
-        wrong.add(index); // fetched again when this round ends
-      else unchecked.unset(index);
-      return bad.length === 0;
+      if (bad?.length === 0) unchecked.unset(index);
+      else if (bad) wrong.add(index);
+      return bad?.length === 0;
     },
   };
   try {
@@ -127,6 +124,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       1,
       Math.min(o.maxRequests, Math.floor(BUFFER_BUDGET / (2 * meta.chunkSize))),
     );
+    o.onStart(kept, running);
     // Each round that ends in wrong chunks drops their senders (live when it began), so
     // the rounds end: with the file, or when no source is left.
     for (;;) {
@@ -174,33 +172,31 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
         },
         logger,
       );
-      if (!started) {
-        started = true;
-        o.onStart(kept, running);
-      }
       try {
         await downloader.run(o.signal);
       } finally {
         await save().catch(() => undefined);
       }
       const digest = await chunks.digest();
-      if (digest === meta.sha256) break;
       const suspects = [...unchecked.indexes()];
-      const bad = await chunks.check(suspects);
-      if (bad.length === 0) {
-        throw new WrongDataError(
-          `the assembled file hashes to ${digest}, not ${meta.sha256}: the sources' metadata was wrong`,
-        );
+      if (digest !== meta.sha256) {
+        const bad = await chunks.check(suspects);
+        if (bad.length === 0) {
+          throw new WrongDataError(
+            `the assembled file hashes to ${digest}, not ${meta.sha256}: the sources' metadata was wrong`,
+          );
+        }
+        reject(bad);
       }
-      reject(bad);
+      // Verified now, by the whole-file hash or one by one (the wrong ones are no longer done).
       for (const i of suspects) unchecked.unset(i);
+      if (digest === meta.sha256) break;
       wrong.clear();
       dirty = true;
       await save();
       thread = undefined;
       await chunks.close().catch(() => undefined);
     }
-    verified = true;
     await file.sync();
   } finally {
     clearInterval(saver);

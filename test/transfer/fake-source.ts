@@ -25,9 +25,7 @@ export interface FakeSourceOptions {
   metadata?: (honest: FileInfo) => FileInfo;
   /** Flip a byte in the first chunk it serves (a liar that corrupts one chunk). */
   corruptFirstChunk?: boolean;
-  /** Flip a byte in every chunk it serves. */
-  corruptAll?: boolean;
-  /** Flip a byte in every piece it serves once it has sent this many bytes (honest ones first). */
+  /** Flip a byte in every piece it serves once it has sent this many bytes (0: every piece). */
   corruptAfterBytes?: number;
   /** Flip a byte in every piece of these chunks it serves. */
   corruptChunks?: number[];
@@ -105,7 +103,6 @@ export async function startFakeSource(options: FakeSourceOptions): Promise<FakeS
         const data = Buffer.from(content.subarray(at, stop));
         const chunk = Math.floor(at / chunkSize);
         if (
-          options.corruptAll ||
           (options.corruptFirstChunk && !corruptedOne) ||
           fake.bytesSent >= (options.corruptAfterBytes ?? Infinity) ||
           options.corruptChunks?.includes(chunk)

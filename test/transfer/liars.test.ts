@@ -206,8 +206,8 @@ describe('transfer: lying and dying sources', function () {
   it('with only sources that corrupt data, fails cleanly and leaves no file', async () => {
     const content = randomContent(1 * MiB);
     const liars = await Promise.all([
-      fake({ content, chunkSize: CHUNK, corruptAll: true }),
-      fake({ content, chunkSize: CHUNK, corruptAll: true }),
+      fake({ content, chunkSize: CHUNK, corruptAfterBytes: 0 }),
+      fake({ content, chunkSize: CHUNK, corruptAfterBytes: 0 }),
     ]);
     const fetcher = await peer();
     const result = await controlStream(fetcher.grpcAddress, 'Fetch', {

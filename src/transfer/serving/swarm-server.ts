@@ -142,19 +142,24 @@ export class SwarmServer {
     // The rule REST's Range uses, so both refuse the same ranges (offset == size included).
     const last = checkRange(size, offset, length === 0 ? undefined : offset + length - 1);
     if (last < offset) return null; // nothing to send: an empty file
+    /** Chunks of the range written but not checked yet: checked once the caller is admitted. */
+    const unchecked: number[] = [];
     if (holding) {
       const { chunkSize } = holding.meta;
       for (let c = Math.floor(offset / chunkSize); c <= Math.floor(last / chunkSize); c++) {
         if (!holding.done.has(c)) {
           throw new NotFoundError(`this peer has not verified chunk ${c} of ${sha256} yet`);
         }
-        if (holding.unchecked.has(c) && !(await holding.check(c))) {
-          throw new NotFoundError(`this peer's chunk ${c} of ${sha256} does not match its hash`);
-        }
+        if (holding.unchecked.has(c)) unchecked.push(c);
       }
     }
     const key = peerKey({ host: callerHost });
     this.slots.admit(key);
+    for (const c of unchecked) {
+      if (!(await holding!.check(c))) {
+        throw new NotFoundError(`this peer's chunk ${c} of ${sha256} does not match its hash`);
+      }
+    }
     if (entry) {
       const { chunkSize } = entry;
       const first = Math.floor(offset / chunkSize);
