@@ -21,7 +21,13 @@ import type {
   ChunkThreadReady,
   ChunkWorkerInit,
 } from './chunk-protocol.js';
-import { DIRECT_BLOCK, findAlignedOffset, isBlockAligned, openDirect } from './direct-io.js';
+import {
+  DIRECT_BLOCK,
+  findAlignedOffset,
+  isBlockAligned,
+  openDirect,
+  pageAlignedArrayBuffer,
+} from './direct-io.js';
 
 const init = workerData as ChunkWorkerInit;
 const port = parentPort!;
@@ -57,7 +63,7 @@ function alignFor(buffer: Buffer): number | undefined {
 
 /** Room for one chunk, aligned for direct reads. */
 function alignedBuffer(): Buffer {
-  const space = Buffer.allocUnsafeSlow(init.chunkSize + DIRECT_BLOCK);
+  const space = Buffer.from(pageAlignedArrayBuffer(init.chunkSize + DIRECT_BLOCK));
   return space.subarray(alignFor(space) ?? 0);
 }
 
@@ -272,7 +278,7 @@ function reply(message: ChunkReply): void {
 
 const slots = Array.from({ length: init.slots }, () => {
   // Pages are only touched (and counted) once a chunk is written into them.
-  const buffer = new ArrayBuffer(init.chunkSize + DIRECT_BLOCK);
+  const buffer = pageAlignedArrayBuffer(init.chunkSize + DIRECT_BLOCK);
   const offset = alignFor(Buffer.from(buffer)) ?? 0;
   slotOffsets.push(offset);
   return { buffer, offset };

@@ -11,6 +11,27 @@ import { constants, openSync, readSync, writeSync } from 'node:fs';
 /** Offsets and lengths of direct I/O are multiples of this (any sector size up to a page). */
 export const DIRECT_BLOCK = 4096;
 
+/** ES2024's ArrayBuffer constructor (TypeScript's ES2023 library does not type its options). */
+type ResizableArrayBufferConstructor = new (
+  bytes: number,
+  options: { maxByteLength: number },
+) => ArrayBuffer;
+
+/**
+ * Memory for direct I/O that starts on a page boundary. The kernel takes any
+ * sector-aligned buffer, but memory that is not whole pages reaches the disk
+ * as partial-page segments: on a VM's virtio disk, 1 MiB direct writes from
+ * such a buffer ran at 35-350 MiB/s, from a page-aligned one at 1.0-1.5
+ * GB/s (and a 1 GiB fetch at a third of its speed). A plain ArrayBuffer
+ * comes from malloc, 16-byte aligned; V8 reserves a resizable one's memory
+ * from its page allocator, so it starts on a page, and it still moves
+ * between threads. (Only pages written to count towards RSS.)
+ */
+export function pageAlignedArrayBuffer(bytes: number): ArrayBuffer {
+  const Resizable = ArrayBuffer as unknown as ResizableArrayBufferConstructor;
+  return new Resizable(bytes, { maxByteLength: bytes });
+}
+
 /** A descriptor for direct I/O on `path`, or undefined where it is not available. */
 export function openDirect(path: string): number | undefined {
   // Undefined on platforms without it (macOS, Windows).
