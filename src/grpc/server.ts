@@ -91,6 +91,8 @@ export class GrpcServer implements Startable {
     );
     const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
     const tls = this.tlsServer((socket) => {
+      // A handshake that ends after stop() has no server to go to.
+      if (!this.server) return void socket.destroy();
       // Node keeps the TCP socket a server-side TLS socket wraps as `_parent`.
       const raw = (socket as unknown as { _parent?: Socket })._parent;
       const port = raw && this.outboundPorts.get(raw);
@@ -108,7 +110,8 @@ export class GrpcServer implements Startable {
         const first = socket.read(1) as Buffer | null;
         if (!first) return;
         socket.unshift(first);
-        if (first[0] === TLS_HANDSHAKE) tls.emit('connection', socket);
+        if (!this.server) socket.destroy();
+        else if (first[0] === TLS_HANDSHAKE) tls.emit('connection', socket);
         else if (first[0] === PREFACE_BYTE) this.core.nat.accept(socket);
         else injector.injectConnection(socket);
       });
@@ -164,7 +167,9 @@ export class GrpcServer implements Startable {
     for (const name of HEALTH_NAMES) this.health.setStatus(name, 'NOT_SERVING');
     this.listener?.close();
     this.listener = undefined;
-    this.guard?.close();
+    const guard = this.guard;
+    this.guard = undefined;
+    guard?.close();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         server.forceShutdown();
@@ -175,6 +180,8 @@ export class GrpcServer implements Startable {
         resolve();
       });
     });
+    // grpc-js closes the sessions it has; a socket it never got would stay open for good.
+    guard?.destroyAll();
   }
 }
 

@@ -119,6 +119,14 @@ export class ConnectionGuard {
     for (const t of this.all.values()) clearTimeout(t.firstBytes);
   }
 
+  /**
+   * Destroys every connection still held: for after the server has shut down,
+   * as the ones it never took (silent, or mid-handshake) are not its to close.
+   */
+  destroyAll(): void {
+    for (const t of this.all.values()) t.socket.destroy();
+  }
+
   private evictQuietest(candidates: Iterable<Tracked>): boolean {
     let quietest: Tracked | undefined;
     for (const t of candidates) {
