@@ -36,18 +36,32 @@ describe('transfer: lying and dying sources', function () {
     expect(await filesUnder(join(fetcher.dir, 'data', 'partial'))).to.deep.equal([]);
   }
 
+  /** Fetches `content` from `sources`; it must complete as `name` with the right bytes. */
+  async function fetchCompletes(
+    fetcher: TestPeer,
+    content: Buffer,
+    name: string,
+    sources: string[],
+  ): Promise<Awaited<ReturnType<typeof controlStream>>> {
+    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+      sha256: sha256Of(content),
+      sources,
+    });
+    expect(result.error, result.error?.message).to.equal(undefined);
+    expect(result.last?.state).to.equal('completed');
+    expect(await sha256OfFile(join(fetcher.shared, name))).to.equal(sha256Of(content));
+    return result;
+  }
+
   it('drops a source that corrupts a chunk and completes from the honest ones', async () => {
     const content = randomContent(4 * MiB);
     const liar = await fake({ content, chunkSize: CHUNK, corruptFirstChunk: true });
     const honest = await Promise.all([peer({ 'f.bin': content }), peer({ 'f.bin': content })]);
     const fetcher = await peer();
-    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
-      sha256: sha256Of(content),
-      sources: [liar.address, ...honest.map((h) => h.grpcAddress)],
-    });
-    expect(result.error, result.error?.message).to.equal(undefined);
-    expect(result.last?.state).to.equal('completed');
-    expect(await sha256OfFile(join(fetcher.shared, 'f.bin'))).to.equal(sha256Of(content));
+    const result = await fetchCompletes(fetcher, content, 'f.bin', [
+      liar.address,
+      ...honest.map((h) => h.grpcAddress),
+    ]);
     const liarView = result.last!.sources.find((s) => s.address === liar.address)!;
     expect(liarView.failed).to.equal(true);
     expect(liar.bytesSent).to.be.greaterThan(0);
@@ -67,13 +81,10 @@ describe('transfer: lying and dying sources', function () {
       });
       const honest = await peer({ 'f.bin': content });
       const fetcher = await peer({}, { transfer });
-      const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
-        sha256: sha256Of(content),
-        sources: [liar.address, honest.grpcAddress],
-      });
-      expect(result.error, result.error?.message).to.equal(undefined);
-      expect(result.last?.state).to.equal('completed');
-      expect(await sha256OfFile(join(fetcher.shared, 'f.bin'))).to.equal(sha256Of(content));
+      const result = await fetchCompletes(fetcher, content, 'f.bin', [
+        liar.address,
+        honest.grpcAddress,
+      ]);
       // REST says why a source was dropped (gRPC's progress only that it was).
       const view = (await (
         await fetch(`${fetcher.restUrl}/api/v1/transfers/${result.last!.id}`)
@@ -244,13 +255,7 @@ describe('transfer: lying and dying sources', function () {
     const liar = await fake({ content: forged, chunkSize: CHUNK, claimSha256: sha256Of(content) });
     const honest = await peer({ 'c.bin': content });
     const fetcher = await peer();
-    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
-      sha256: sha256Of(content),
-      sources: [liar.address, honest.grpcAddress],
-    });
-    expect(result.error, result.error?.message).to.equal(undefined);
-    expect(result.last?.state).to.equal('completed');
-    expect(await sha256OfFile(join(fetcher.shared, 'c.bin'))).to.equal(sha256Of(content));
+    await fetchCompletes(fetcher, content, 'c.bin', [liar.address, honest.grpcAddress]);
   });
 
   it('lands the file under the name most sources give, each source counted once', async () => {

@@ -115,8 +115,9 @@ export function transferRoutes(core: Core): Route[] {
       description:
         'By sha256 (from the given sources, or found by network search) or by name (the hash ' +
         'most peers hold is picked, and `note` says so). The whole file is verified (and chunks: ' +
-        'spot checks as they arrive, all of them if the whole fails); it lands in the download folder under a name that never overwrites. A fetch of a ' +
-        'hash already under way answers with that transfer.',
+        'spot checks as they arrive, all of them if the whole fails); it lands in the download ' +
+        'folder under a name that never overwrites. A fetch of a hash already under way answers ' +
+        'with that transfer.',
       body: FetchBody,
       responses: {
         202: { description: 'Started (or queued)', schema: TransferSchema, headers: LOCATION },

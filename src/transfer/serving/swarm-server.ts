@@ -148,7 +148,7 @@ export class SwarmServer {
       const { chunkSize } = holding.meta;
       for (let c = Math.floor(offset / chunkSize); c <= Math.floor(last / chunkSize); c++) {
         if (!holding.done.has(c)) {
-          throw new NotFoundError(`this peer has not verified chunk ${c} of ${sha256} yet`);
+          throw new NotFoundError(`this peer does not have chunk ${c} of ${sha256} yet`);
         }
         if (holding.unchecked.has(c)) unchecked.push(c);
       }
