@@ -170,14 +170,15 @@ export const configSchema = z.strictObject({
       /** Download requests in flight for one fetch, over all its sources. */
       maxRequests: z.int().min(1).max(256).default(8),
       /**
-       * Bytes asked for in one Download request (rounded to whole chunks, at least one).
+       * Bytes asked for in one Download request to a sole source (whole chunks,
+       * at least one); with several sources each request asks for its share.
        * Also what one request can hold in memory while it waits to be read.
        */
       requestBytes: z
         .int()
         .min(16 * 1024)
         .max(256 * MiB)
-        .default(4 * MiB),
+        .default(12 * MiB),
       /**
        * Write fetched chunks to disk with direct I/O (O_DIRECT), past the page
        * cache, where the file system allows it; otherwise plain writes.

@@ -168,6 +168,23 @@ describe('transfer: chunk downloader', function () {
     expect(early).to.be.at.most(14);
   });
 
+  it('asks a sole source for whole runs and shares them out among several', async () => {
+    const content = randomContent(96 * CHUNK);
+    const runsOf = (asked: Record<string, [number, number][]>): number[] =>
+      Object.values(asked).flatMap((ranges) => ranges.map(([, length]) => length / CHUNK));
+    const alone = await download(content, { a: {} }, { requestChunks: 8 });
+    expect(alone.error).to.equal(undefined);
+    expect(alone.assembled.equals(content)).to.equal(true);
+    // Whole runs until the tail, where runs shrink so it spreads over the request slots.
+    expect(runsOf(alone.asked).slice(0, 8)).to.deep.equal([8, 8, 8, 8, 8, 8, 8, 8]);
+    const shared = await download(content, { a: {}, b: {}, c: {}, d: {} }, { requestChunks: 8 });
+    expect(shared.error).to.equal(undefined);
+    expect(shared.assembled.equals(content)).to.equal(true);
+    const runs = runsOf(shared.asked);
+    expect(Math.max(...runs)).to.equal(2);
+    expect(runs.reduce((a, b) => a + b, 0)).to.equal(96);
+  });
+
   it('takes over the chunks a hung source holds (end-game) instead of waiting', async () => {
     const content = randomContent(32 * CHUNK);
     const started = Date.now();
