@@ -18,10 +18,17 @@ export interface BenchDaemon extends ProcStats {
   stop(): Promise<void>;
 }
 
-/** The node flags in bin/p2pd's `#!/usr/bin/env -S node <flags>` line. */
-async function shebangFlags(): Promise<string[]> {
+/** The variables and node flags in bin/p2pd's `#!/usr/bin/env -S [VAR=value...] node <flags>` line. */
+async function shebang(): Promise<{ env: Record<string, string>; flags: string[] }> {
   const first = (await readFile(BIN, 'utf8')).split('\n', 1)[0]!;
-  return /^#!\S*env -S node(.*)$/.exec(first)?.[1]?.split(' ').filter(Boolean) ?? [];
+  const m = /^#!\S*env -S ((?:\w+=\S* )*)node(.*)$/.exec(first);
+  const env = Object.fromEntries(
+    (m?.[1] ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((v) => [v.slice(0, v.indexOf('=')), v.slice(v.indexOf('=') + 1)]),
+  );
+  return { env, flags: m?.[2]?.split(' ').filter(Boolean) ?? [] };
 }
 
 export async function startDaemon(
@@ -42,11 +49,12 @@ export async function startDaemon(
       ...config,
     }),
   );
+  const launcher = await shebang();
   const child = spawn(
     process.execPath,
     [
-      // As a user runs it: the node flags bin/p2pd's shebang sets.
-      ...(await shebangFlags()),
+      // As a user runs it: the variables and node flags bin/p2pd's shebang sets.
+      ...launcher.flags,
       // Tuning experiments: P2PD_BENCH_NODE_ARGS='--max-semi-space-size=8'.
       ...(process.env.P2PD_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
       ...(process.env.P2PD_BENCH_PROF
@@ -56,7 +64,7 @@ export async function startDaemon(
       '--config',
       configFile,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...launcher.env } },
   );
   let output = '';
   // The startup line (log level info or finer) names both bound addresses.

@@ -104,6 +104,15 @@ describe('daemon lifecycle (real binary)', function () {
     });
   }
 
+  it("runs with the launcher's memory settings: two malloc arenas and the node flags", async () => {
+    const { daemon } = await start(await writeConfig('launcher'));
+    const pid = daemon.child.pid!;
+    const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+    expect(environ).to.include('MALLOC_ARENA_MAX=2');
+    const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+    expect(argv).to.include.members(['--single-threaded-gc', '--max-semi-space-size=2']);
+  });
+
   it('exits within 2 s on SIGTERM even with a download stream held open', async () => {
     const config = await writeConfig('busy');
     await mkdir(join(dir, 'busy', 'share'), { recursive: true });
