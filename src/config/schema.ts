@@ -163,8 +163,9 @@ export const configSchema = z.strictObject({
       /** Fetches that run at once; later ones wait in the queue. */
       maxActiveFetches: z.int().min(1).max(64).default(4),
       /**
-       * Download requests in flight to one source during a fetch, at most: the
+       * Download requests in flight to a sole source during a fetch, at most: the
        * next starts only as the one before nears its end, so chunks come in order.
+       * Several complete sources share it out (one each at least).
        */
       maxRequestsPerSource: z.int().min(1).max(64).default(2),
       /** Download requests in flight for one fetch, over all its sources. */
