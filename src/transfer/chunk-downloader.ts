@@ -275,7 +275,7 @@ export class ChunkDownloader {
     const left = this.count - this.done.size;
     const fair = Math.ceil(left / slots);
     // One source gets long runs: a request costs a round trip and the source's setup, and
-    // with 4 MiB runs its data flowed 69% of a 1 GiB fetch over loopback (16 MiB: 93%). Among
+    // with 4 MiB runs its data flowed 55-75% of a 1 GiB fetch over loopback (16 MiB: 93%). Among
     // several the runs are shared out, so chunks still arrive near file order, where the
     // whole-file hash needs them, and unread streams hold no more than one source's would.
     const span = Math.max(1, Math.floor(this.spanChunks / live.length));
