@@ -219,9 +219,8 @@ export class ChunkDownloader {
    * a third as many chunks read back for the whole-file hash, at the same speed.
    * A crowd keeps its own rules (see pickSource).
    */
-  private requestLimit(source: SourceState, live: readonly SourceState[]): number {
-    if (this.crowd(live)) return source.limit;
-    return Math.min(source.limit, Math.max(1, Math.floor(source.maxLimit / live.length)));
+  private requestLimit(source: SourceState, live: number, crowd: boolean): number {
+    return crowd ? source.limit : Math.min(source.limit, shareOf(source.maxLimit, live));
   }
 
   /** Whether `source` holds chunk `index` (as far as its last have-map says). */
@@ -243,7 +242,7 @@ export class ChunkDownloader {
     let best: SourceState | undefined;
     for (const s of this.sources) {
       if (s.dropped || s.backoffUntil > now || skip.has(s)) continue;
-      if (s.inFlight >= this.requestLimit(s, live)) continue;
+      if (s.inFlight >= this.requestLimit(s, live.length, swarm)) continue;
       if (!this.nearlyDone(s)) continue;
       if (swarm && !s.have && s.inFlight >= SEED_REQUESTS) continue;
       if (
@@ -271,19 +270,19 @@ export class ChunkDownloader {
     this.scanFrom = i;
     if (i >= this.count) return null;
     const live = this.sources.filter((s) => !s.dropped);
-    const slots = live.reduce((n, s) => n + this.requestLimit(s, live), 0) || 1;
+    const crowd = this.crowd(live);
+    const slots = live.reduce((n, s) => n + this.requestLimit(s, live.length, crowd), 0) || 1;
     const left = this.count - this.done.size;
     const fair = Math.ceil(left / slots);
     // One source gets long runs: a request costs a round trip and the source's setup, and
     // with 4 MiB runs its data flowed 55-75% of a 1 GiB fetch over loopback (16 MiB: 93%). Among
     // several the runs are shared out, so chunks still arrive near file order, where the
     // whole-file hash needs them, and unread streams hold no more than one source's would.
-    const span = Math.max(1, Math.floor(this.spanChunks / live.length));
+    const span = shareOf(this.spanChunks, live.length);
     // A source measured slower than the others gets shorter runs.
     const fastest = Math.max(...live.map((s) => s.rate));
     const share = source.rate > 0 && fastest > 0 ? source.rate / fastest : 1;
     let max = Math.max(1, Math.min(span, fair, Math.ceil(span * share)));
-    const crowd = this.crowd(live);
     const swarm = crowd || this.init.swarm === true;
     const first = swarm ? this.rarest(source, live, i, crowd) : i;
     if (first < 0) return null;
@@ -575,6 +574,11 @@ export class ChunkDownloader {
       else this.resolveRun?.();
     });
   }
+}
+
+/** One of `among` sources' share of `total` (requests, chunks): at least one. */
+function shareOf(total: number, among: number): number {
+  return Math.max(1, Math.floor(total / among));
 }
 
 function toError(reason: unknown): Error {
