@@ -7,6 +7,7 @@ import {
   CancelledError,
   InvalidArgumentError,
   NotFoundError,
+  NotImplementedError,
   TimeoutError,
   UnavailableError,
   type P2pError,
@@ -137,6 +138,7 @@ export class GrpcPeerTransport implements OverlayTransport {
       maxHolders: res.maxHolders,
       baseVersion: res.baseVersion,
       removedHolders: res.removedHolders,
+      incomplete: res.incomplete,
     };
   }
 
@@ -242,6 +244,9 @@ function toP2p(err: ServiceError, address: string, method: string, timeoutMs: nu
     case GrpcStatus.CANCELLED:
       return new CancelledError(`${method} to ${address} was cancelled`);
     case GrpcStatus.UNIMPLEMENTED:
+      // A peer routing by flooding keeps no tables: that is an answer, not an outage.
+      if (method === 'GetRoutes')
+        return new NotImplementedError(`${address} keeps no routing tables`);
       return new UnavailableError(
         `${address} is not a p2pd peer (it does not implement p2p.v1.PeerService/${method})`,
         { cause: err },

@@ -3,14 +3,18 @@
 // tables change (up to WAIT_MS), so a change crosses a link as soon as it is
 // made and an idle link costs one small call per WAIT_MS. A neighbor that
 // answers "unchanged" at once (a peer that does not wait) is polled every
-// intervalMs instead; one that fails is retried after intervalMs.
+// intervalMs instead; one that fails is retried after intervalMs, one that
+// does not implement GetRoutes (routing off, an older peer) is not asked
+// again: it is searched by flooding.
+// Until a new neighbor's first tables are merged, this peer's own tables
+// leave out what lies behind it (`pending`; its answers say `incomplete`).
 // What one neighbor can make this peer hold or do is capped (RoutesLimits):
 // an answer too big, or holder lists too long, keeps only the fixed-size
 // filter (the neighbor is routed by it), and a neighbor whose tables change
 // faster than maxUpdatesPerSec is pulled no faster.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inflateSync } from 'node:zlib';
-import { TooLargeError } from '../errors.js';
+import { NotImplementedError, TooLargeError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { HASHES, MAX_PREFIX, POSITIONS } from './bloom.js';
 import { decodeHolders, type HolderLimits, type HolderTable } from './holder-table.js';
@@ -34,6 +38,15 @@ export interface Held {
    * routing treats the neighbor as unknown.
    */
   merged: boolean;
+  /** The neighbor said its own tables leave out new neighbors of its own (GetRoutes `incomplete`). */
+  incomplete: boolean;
+}
+
+interface Loop {
+  abort: AbortController;
+  startedAtMs: number;
+  /** Its first tables are merged into this peer's, or it has none to give. */
+  settled: boolean;
 }
 
 export interface PullerComponents {
@@ -70,7 +83,7 @@ export interface PullStats {
 export class RoutesPuller {
   readonly held = new Map<string, Held>();
   readonly stats: PullStats = { bytesIn: 0, pulls: 0, refused: 0 };
-  private readonly loops = new Map<string, AbortController>();
+  private readonly loops = new Map<string, Loop>();
 
   constructor(
     private readonly c: PullerComponents,
@@ -85,21 +98,48 @@ export class RoutesPuller {
     for (const id of this.held.keys()) if (!ids.has(id)) gone = this.held.delete(id) || gone;
     for (const [id, loop] of this.loops) {
       if (!ids.has(id)) {
-        loop.abort();
+        loop.abort.abort();
         this.loops.delete(id);
       }
     }
     for (const n of neighbors) {
       if (this.loops.has(n.peer.id)) continue;
-      const loop = new AbortController();
+      const loop: Loop = { abort: new AbortController(), startedAtMs: Date.now(), settled: false };
       this.loops.set(n.peer.id, loop);
-      void this.poll(n, loop.signal);
+      void this.poll(n, loop);
     }
     if (gone) this.init.onChange();
   }
 
+  /** This peer's tables now hold every table held: their neighbors are settled. */
+  merged(): void {
+    for (const [id, held] of this.held) {
+      held.merged = true;
+      const loop = this.loops.get(id);
+      if (loop) loop.settled = true;
+    }
+  }
+
+  /**
+   * Neighbors whose first tables are not merged yet, within firstTablesMs of
+   * their joining: past it, one that never answers (a stranger that only
+   * takes queries) stops counting, or every query would come here unpruned.
+   */
+  pending(now = Date.now()): number {
+    let n = 0;
+    for (const loop of this.loops.values()) {
+      if (!loop.settled && now - loop.startedAtMs < this.firstTablesMs) n++;
+    }
+    return n;
+  }
+
+  /** How long a new neighbor's first tables are waited for: two failed tries and a retry. */
+  get firstTablesMs(): number {
+    return 2 * this.init.timeoutMs + this.init.intervalMs;
+  }
+
   stop(): void {
-    for (const loop of this.loops.values()) loop.abort();
+    for (const loop of this.loops.values()) loop.abort.abort();
     this.loops.clear();
     this.held.clear();
   }
@@ -109,7 +149,8 @@ export class RoutesPuller {
     return Date.now() - held.fetchedAtMs > WAIT_MS + 2 * this.init.timeoutMs;
   }
 
-  private async poll(n: Neighbor, signal: AbortSignal): Promise<void> {
+  private async poll(n: Neighbor, loop: Loop): Promise<void> {
+    const { signal } = loop.abort;
     const id = n.peer.id;
     while (!signal.aborted) {
       const self = this.c.membership.self;
@@ -137,6 +178,16 @@ export class RoutesPuller {
         }
       } catch (err) {
         if (signal.aborted) return;
+        if (err instanceof NotImplementedError) {
+          // It keeps no tables and never will: flooded, and asked no more.
+          this.c.logger.debug(
+            { neighbor: id },
+            'no GetRoutes: the neighbor is searched by flooding',
+          );
+          loop.settled = true;
+          this.init.onChange();
+          return;
+        }
         this.c.logger.debug(
           { neighbor: id, err: (err as Error).message },
           'GetRoutes failed; the neighbor is searched by flooding until it answers',
@@ -154,6 +205,7 @@ export class RoutesPuller {
     const now = Date.now();
     if (answer.unchanged && held && answer.version === held.version) {
       held.fetchedAtMs = now;
+      held.incomplete = answer.incomplete;
       return false;
     }
     if (
@@ -202,7 +254,14 @@ export class RoutesPuller {
     if (table.length !== POSITIONS) throw new Error(`a routing table of ${table.length} bytes`);
     // Still a neighbor? It may have left while the call was out.
     if (!this.c.neighbors.get(id)) return false;
-    this.held.set(id, { version, table, holders, fetchedAtMs: now, merged: false });
+    this.held.set(id, {
+      version,
+      table,
+      holders,
+      fetchedAtMs: now,
+      merged: false,
+      incomplete: answer.incomplete,
+    });
     return true;
   }
 }

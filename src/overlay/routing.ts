@@ -6,8 +6,11 @@
 // changed, at most once per intervalMs, and waiting polls are answered at
 // once. A neighbor whose table is unknown (not fetched yet, an older peer
 // without GetRoutes, other filter parameters) or stale gets every query, as
-// flooding. Holder claims are checked against the hits they bring
-// (route-trust.ts) unless checkClaims is off.
+// flooding, and so does one whose answer says its own tables are
+// incomplete: a new neighbor of its own is not merged yet, so a query for
+// that neighbor's files would be ruled out there (one hop deep: farther
+// changes travel a rebuild per hop). Holder claims are checked against the
+// hits they bring (route-trust.ts) unless checkClaims is off.
 import { deflateSync } from 'node:zlib';
 import type { EventBus } from '../events/bus.js';
 import type { ListQuery, ListResult } from '../index/types.js';
@@ -72,6 +75,8 @@ export interface RoutingStats {
   changedAtMs: number;
   /** Neighbors whose table is known and fresh. */
   knownNeighbors: number;
+  /** New neighbors whose first tables are not merged yet (answers say `incomplete` meanwhile). */
+  pendingNeighbors: number;
   /** Table bytes received and sent in GetRoutes answers (as sent: deflated or delta). */
   bytesIn: number;
   bytesOut: number;
@@ -110,6 +115,8 @@ export class Routing {
   private readonly puller: RoutesPuller;
   private readonly trust: RouteTrust;
   private readonly counters = { version: Date.now(), changedAtMs: Date.now(), bytesOut: 0 };
+  /** Whether the current version is incomplete (a new neighbor not merged): a change makes a new one. */
+  private incomplete = false;
 
   constructor(
     private readonly c: RoutingComponents,
@@ -130,6 +137,7 @@ export class Routing {
     return {
       ...this.counters,
       knownNeighbors: known.length,
+      pendingNeighbors: this.puller.pending(),
       bytesIn: this.puller.stats.bytesIn,
       pulls: this.puller.stats.pulls,
       refusedTables: this.puller.stats.refused,
@@ -142,10 +150,23 @@ export class Routing {
       if (e.type.startsWith('file.') || e.type === 'index.scanned') {
         this.ownDirty = true;
         this.scheduleRebuild();
+      } else if (e.type === 'peer.joined' && !this.incomplete) {
+        // Its files are missing from our tables from now on: say so before the next answer.
+        this.puller.sync();
+        clearTimeout(this.rebuildTimer);
+        this.rebuildTimer = undefined;
+        this.lastRebuildMs = Date.now();
+        this.rebuild();
       }
     });
-    // Neighbors come and go: start and stop their polls.
-    this.timer = setInterval(() => this.puller.sync(), Math.min(this.init.intervalMs, 250));
+    // Neighbors come and go: start and stop their polls, and say when tables are incomplete.
+    this.timer = setInterval(
+      () => {
+        this.puller.sync();
+        if (this.puller.pending() > 0 !== this.incomplete) this.scheduleRebuild();
+      },
+      Math.min(this.init.intervalMs, 250),
+    );
     this.timer.unref();
     this.puller.sync();
     this.scheduleRebuild();
@@ -173,7 +194,7 @@ export class Routing {
     const now = Date.now();
     const neighbors: NeighborRoutes[] = candidates.map((id) => {
       const held = this.puller.held.get(id);
-      if (!held || !held.merged || this.puller.isStale(held)) return { id };
+      if (!held || !held.merged || held.incomplete || this.puller.isStale(held)) return { id };
       const standing = this.init.checkClaims ? this.trust.standing(id, now) : 'confirmed';
       if (standing === 'distrusted' || !held.holders) return { id, table: held.table };
       return {
@@ -226,6 +247,7 @@ export class Routing {
       maxPrefix: MAX_PREFIX,
       maxHolders: this.init.maxHolders,
       ...parts,
+      incomplete: this.incomplete,
     };
   }
 
@@ -314,9 +336,11 @@ export class Routing {
         ...(this.init.checkClaims ? { owners: trusted.map(([id]) => holderId(id)) } : {}),
       },
     );
-    for (const h of held) h.merged = true;
+    this.puller.merged();
+    const incomplete = this.puller.pending() > 0;
     const sameHolderLists = sameHolders(holders, this.holders);
-    if (sameTable(next, this.table) && sameHolderLists) return;
+    if (sameTable(next, this.table) && sameHolderLists && incomplete === this.incomplete) return;
+    this.incomplete = incomplete;
     this.history = [
       ...this.history.slice(1 - HISTORY),
       { version: this.counters.version, table: this.table, holders: this.holders },

@@ -189,6 +189,11 @@ export interface RoutesAnswer {
   baseVersion: number;
   /** With baseVersion: holder entries gone. */
   removedHolders: Uint8Array;
+  /**
+   * The answering peer has new neighbors whose tables it has not merged yet:
+   * what lies behind them is missing, so it cannot rule a query out.
+   */
+  incomplete: boolean;
 }
 
 export interface CallOptions {

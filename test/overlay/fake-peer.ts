@@ -5,6 +5,8 @@ import { bindLoopback } from '../fixtures/grpc.js';
 import { strangerServerCredentials } from '../fixtures/stranger.js';
 import {
   Server,
+  status,
+  type ServiceError,
   type ServerWritableStream,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
@@ -18,6 +20,10 @@ export interface FakePeerOptions {
   hangOnSearch?: boolean;
   /** Answers GetRoutes at once with this (a hostile table); absent: UNIMPLEMENTED. */
   routes?: (request: { haveVersion?: number }) => unknown;
+  /** GetRoutes never answers (each call hangs until the caller gives up). */
+  hangOnRoutes?: boolean;
+  /** Files it answers every Search with (one hit each, itself as the holder). */
+  files?: { sha256: string; name: string; size: number }[];
 }
 
 export interface FakePeer {
@@ -56,7 +62,12 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
     Leave: unary('Leave', () => ({})),
     Ping: unary('Ping', () => ({ peer: me(), sentAtMs: 0 })),
     GetPeers: unary('GetPeers', () => ({ peers: [] })),
-    ...(options.routes ? { GetRoutes: unary('GetRoutes', options.routes) } : {}),
+    GetRoutes: options.routes
+      ? unary('GetRoutes', options.routes)
+      : (_call: unknown, callback: (err: Partial<ServiceError>) => void) => {
+          calls.push('GetRoutes');
+          if (!options.hangOnRoutes) callback({ code: status.UNIMPLEMENTED, details: 'no tables' });
+        },
     Search: (call: ServerWritableStream<unknown, unknown>) => {
       calls.push('Search');
       searches.push(call.request as Record<string, unknown>);
@@ -65,6 +76,15 @@ export async function startFakePeer(options: FakePeerOptions = {}): Promise<Fake
       call.on('cancelled', done);
       call.on('close', done);
       if (!options.hangOnSearch) {
+        const { queryId } = call.request as { queryId: string };
+        for (const f of options.files ?? []) {
+          call.write({
+            queryId,
+            peer: me(),
+            file: { sha256: f.sha256, names: [f.name], size: f.size },
+            hops: 0,
+          });
+        }
         done();
         call.end();
       }

@@ -1,7 +1,8 @@
 // Query routing over real overlays: the same recall as flooding on the same
 // overlay and queries with far fewer Search messages for rare files, fresh
-// tables after a file is added, and an older peer without GetRoutes still
-// searched (by flooding).
+// tables after a file is added, an older peer without GetRoutes still
+// searched (by flooding), and a neighbor's new neighbor searched before its
+// tables arrive.
 import { expect } from 'chai';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -121,5 +122,65 @@ describe('overlay query routing', function () {
     const byHash = await peers[0]!.daemon.overlay.collect(sha256, { timeoutMs: PATIENT });
     expect(byHash.hits.map((h) => [h.peer.id, h.file.sha256])).to.deep.equal([['t3', sha256]]);
     expect(sent() - targetedBefore).to.equal(3);
+    // It keeps no tables and said so: asked once, not every interval.
+    expect(fake.calls.filter((c) => c === 'GetRoutes')).to.have.length(1);
+  });
+
+  it('a neighbor whose own new neighbor is not in its tables yet is searched as if its tables were unknown', async () => {
+    // Grace for a new neighbor's first tables: 2 x 2000 + 250 ms.
+    const search = { routing: 'bloom', routesIntervalMs: INTERVAL, routesTimeoutMs: 2000 };
+    const r = await startNetPeer({ id: 'r', search });
+    peers.push(r);
+    const a = await startNetPeer({
+      id: 'a',
+      bootstrap: [r.grpcAddress],
+      overlay: { minPeers: 1, maxPeers: 1 },
+      search,
+    });
+    peers.push(a);
+    await waitForRoutes(peers, INTERVAL, 30_000);
+    const before = await a.daemon.overlay.collect('orchid', { timeoutMs: PATIENT });
+    expect(before.hits).to.deep.equal([]);
+    expect(r.daemon.overlay.stats().received).to.equal(0); // r's table rules it out at a
+
+    // A newcomer at r whose tables do not come (GetRoutes hangs) but which has the file.
+    fake = await startFakePeer({
+      id: 'newcomer',
+      hangOnRoutes: true,
+      files: [{ sha256: 'ab'.repeat(32), name: 'orchid-notes.txt', size: 5 }],
+    });
+    const joined = Date.now();
+    await r.daemon.overlay.connect(fake.address);
+    expect((await r.daemon.overlay.handleGetRoutes(0)).incomplete).to.equal(true);
+    expect(r.daemon.overlay.stats().routing?.pendingNeighbors).to.equal(1);
+    const found = await waitFor(
+      async () => {
+        const s = await a.daemon.overlay.collect('orchid', { timeoutMs: PATIENT });
+        return s.hits.find((h) => h.peer.id === 'newcomer');
+      },
+      { timeoutMs: 4000, intervalMs: INTERVAL, what: 'a to search through r to its newcomer' },
+    );
+    expect(found.file.names).to.deep.equal(['orchid-notes.txt']);
+    const foundAfterMs = Date.now() - joined;
+
+    // A neighbor that never sends its tables stops counting after the grace,
+    // or any stranger at r would bring r every query of its neighbors.
+    await waitFor(() => r.daemon.overlay.stats().routing?.pendingNeighbors === 0, {
+      timeoutMs: 10_000,
+      what: 'the grace to pass',
+    });
+    expect(Date.now() - joined).to.be.at.least(4250);
+    await waitFor(
+      async () => {
+        const asked = fake!.searches.length;
+        const s = await a.daemon.overlay.collect('orchid', { timeoutMs: PATIENT });
+        return s.hits.length === 0 && fake!.searches.length === asked;
+      },
+      { timeoutMs: 4000, intervalMs: INTERVAL, what: 'a to rule r out again' },
+    );
+    console.log(
+      `      [figures] a newcomer's file found through its neighbor ${foundAfterMs} ms after it joined; ` +
+        `pruned again ${Date.now() - joined} ms after`,
+    );
   });
 });

@@ -13,6 +13,7 @@ export interface GetRoutesResponse {
   'maxHolders'?: (number);
   'baseVersion'?: (number | string | Long);
   'removedHolders'?: (Buffer | Uint8Array | string);
+  'incomplete'?: (boolean);
 }
 
 export interface GetRoutesResponse__Output {
@@ -26,4 +27,5 @@ export interface GetRoutesResponse__Output {
   'maxHolders': (number);
   'baseVersion': (number);
   'removedHolders': (Buffer);
+  'incomplete': (boolean);
 }
