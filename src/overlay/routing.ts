@@ -30,7 +30,7 @@ import type { NeighborTable } from './neighbors.js';
 import { emptyTable, keysTable, mergeTables, sameTable } from './route-table.js';
 import { planRoute, type NeighborRoutes, type RouteQuery, type RouteState } from './route-plan.js';
 import { makeDelta, type RoutesDelta, type RoutesVersion } from './routes-delta.js';
-import { RoutesPuller, WAIT_MS, type RoutesLimits } from './routes-puller.js';
+import { RoutesPuller, WAIT_MS, type Held, type RoutesLimits } from './routes-puller.js';
 import { RouteTrust } from './route-trust.js';
 import type { OverlayTransport, RoutesAnswer } from './types.js';
 
@@ -73,7 +73,7 @@ export interface RoutingStats {
   version: number;
   /** Epoch ms this peer's table last changed. */
   changedAtMs: number;
-  /** Neighbors whose table is known and fresh. */
+  /** Neighbors whose tables route queries: known, merged into ours, complete and fresh. */
   knownNeighbors: number;
   /** New neighbors whose first tables are not merged yet (answers say `incomplete` meanwhile). */
   pendingNeighbors: number;
@@ -133,7 +133,7 @@ export class Routing {
   }
 
   get stats(): RoutingStats {
-    const known = [...this.puller.held.values()].filter((h) => !this.puller.isStale(h));
+    const known = [...this.puller.held.values()].filter((h) => this.routesBy(h));
     return {
       ...this.counters,
       knownNeighbors: known.length,
@@ -194,7 +194,7 @@ export class Routing {
     const now = Date.now();
     const neighbors: NeighborRoutes[] = candidates.map((id) => {
       const held = this.puller.held.get(id);
-      if (!held || !held.merged || held.incomplete || this.puller.isStale(held)) return { id };
+      if (!held || !this.routesBy(held)) return { id };
       const standing = this.init.checkClaims ? this.trust.standing(id, now) : 'confirmed';
       if (standing === 'distrusted' || !held.holders) return { id, table: held.table };
       return {
@@ -207,6 +207,11 @@ export class Routing {
     });
     const own = { self: this.self, holders: this.holders, horizon: this.init.holderDistance };
     return planRoute(query, own, neighbors, state, first);
+  }
+
+  /** Whether a neighbor's tables may rule queries out; if not, it gets them as if it kept none. */
+  private routesBy(held: Held): boolean {
+    return held.merged && !held.incomplete && !this.puller.isStale(held);
   }
 
   /** Whether a copy routed to `neighborId` towards named holders brought a hit from one. */

@@ -151,7 +151,10 @@ export function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-/** Waits until every peer holds every neighbor's table and no table changed for a few rounds. */
+/**
+ * Waits until every peer routes by every neighbor's tables (none new or
+ * incomplete) and no table changed for a few rounds.
+ */
 export async function waitForRoutes(
   peers: readonly TestPeer[],
   intervalMs: number,
@@ -164,6 +167,7 @@ export async function waitForRoutes(
         return (
           r !== undefined &&
           r.knownNeighbors === p.daemon.overlay.neighborCount &&
+          r.pendingNeighbors === 0 &&
           Date.now() - r.changedAtMs > 4 * intervalMs
         );
       }),
