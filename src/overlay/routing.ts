@@ -150,13 +150,9 @@ export class Routing {
       if (e.type.startsWith('file.') || e.type === 'index.scanned') {
         this.ownDirty = true;
         this.scheduleRebuild();
-      } else if (e.type === 'peer.joined' && !this.incomplete) {
-        // Its files are missing from our tables from now on: say so before the next answer.
-        this.puller.sync();
-        clearTimeout(this.rebuildTimer);
-        this.rebuildTimer = undefined;
-        this.lastRebuildMs = Date.now();
-        this.rebuild();
+      } else if (e.type === 'peer.joined') {
+        // A microtask: once the neighbor table has added it, before any answer goes out.
+        queueMicrotask(() => this.joined());
       }
     });
     // Neighbors come and go: start and stop their polls, and say when tables are incomplete.
@@ -170,6 +166,16 @@ export class Routing {
     this.timer.unref();
     this.puller.sync();
     this.scheduleRebuild();
+  }
+
+  /** A neighbor joined: its files are missing from our tables from now on, so say so at once. */
+  private joined(): void {
+    if (this.incomplete || this.timer === undefined) return;
+    this.puller.sync();
+    clearTimeout(this.rebuildTimer);
+    this.rebuildTimer = undefined;
+    this.lastRebuildMs = Date.now();
+    this.rebuild();
   }
 
   stop(): void {
