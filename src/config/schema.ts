@@ -366,8 +366,9 @@ export const configSchema = z.strictObject({
       rateBurst: z.int().min(1).max(100_000).default(40),
       /**
        * This peer's routing tables are rebuilt (and offered to neighbors, whose
-       * GetRoutes long polls wait for changes) at most this often, ms; a failed
-       * poll is retried after it.
+       * GetRoutes long polls wait for changes) at most this often, ms (a new
+       * neighbor is announced at once: the tables are incomplete until its own
+       * are merged); a failed poll is retried after it.
        */
       routesIntervalMs: z.int().min(50).max(600_000).default(500),
       /** Deadline of one GetRoutes call beyond the time it waits for a change, ms. */
