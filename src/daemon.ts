@@ -83,7 +83,12 @@ export class Daemon {
     const logger = this.log.logger;
     this.logger = logger;
     // Held until start() succeeds, so `daemon.started` is the first event anyone sees.
-    this.events = new EventBus({ peerId: config.id, held: true });
+    this.events = new EventBus({
+      peerId: config.id,
+      held: true,
+      onListenerError: (err, event) =>
+        logger.error({ err, event: event.type }, 'an event subscriber failed'),
+    });
     this.index = new FileIndex(
       { events: this.events, metrics, logger: logger.child({ component: 'index' }) },
       {

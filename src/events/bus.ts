@@ -14,6 +14,8 @@ export interface EventBusInit {
    * one any subscriber sees, and the events of startup follow it in order. Default false.
    */
   held?: boolean;
+  /** Told when a subscriber throws (the emitter and the other subscribers go on). */
+  onListenerError?: (err: unknown, event: EventEnvelope) => void;
 }
 
 /**
@@ -44,10 +46,12 @@ export class EventBus {
   private lastMs = 0;
   private seq = 0;
   private held: HeldEvent[] | undefined;
+  private readonly onListenerError: (err: unknown, event: EventEnvelope) => void;
 
   constructor(init: EventBusInit) {
     this.peerId = init.peerId;
     this.historySize = init.historySize ?? 1000;
+    this.onListenerError = init.onListenerError ?? (() => undefined);
     if (init.held) this.held = [];
   }
 
@@ -84,8 +88,9 @@ export class EventBus {
     for (const listener of this.listeners) {
       try {
         listener(envelope);
-      } catch {
-        // A failing subscriber must not break the emitter or the others.
+      } catch (err) {
+        // A failing subscriber must not break the emitter or the others; it is a bug, so say so.
+        this.onListenerError(err, envelope);
       }
     }
     return envelope;

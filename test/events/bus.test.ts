@@ -72,8 +72,12 @@ describe('EventBus', () => {
     expect(bus.since(ids[20]).map((e) => e.id)).to.deep.equal(ids.slice(21));
   });
 
-  it('a throwing subscriber breaks neither the emitter nor the others', () => {
-    const bus = new EventBus({ peerId: 'p1' });
+  it('a throwing subscriber breaks neither the emitter nor the others, and is reported', () => {
+    const failed: [string, string][] = [];
+    const bus = new EventBus({
+      peerId: 'p1',
+      onListenerError: (err, event) => failed.push([(err as Error).message, event.type]),
+    });
     const seen: string[] = [];
     bus.subscribe(() => {
       throw new Error('boom');
@@ -81,6 +85,7 @@ describe('EventBus', () => {
     bus.subscribe((e) => seen.push(e.type));
     bus.emit('file.added', file);
     expect(seen).to.deep.equal(['file.added']);
+    expect(failed).to.deep.equal([['boom', 'file.added']]);
   });
 
   it('declares every DESIGN.md event type once', () => {
