@@ -126,7 +126,13 @@ export class GrpcPeerTransport implements OverlayTransport {
       o,
       (client, options, cb) =>
         client.GetRoutes({ peerId: selfId, haveVersion, waitMs }, options, cb),
-    );
+    ).catch((err: unknown) => {
+      // A peer routing by flooding keeps no tables: that is an answer, not an outage.
+      const status = ((err as Error).cause as Partial<ServiceError> | undefined)?.code;
+      throw status === GrpcStatus.UNIMPLEMENTED
+        ? new NotImplementedError(`${address} keeps no routing tables`)
+        : err;
+    });
     return {
       version: res.version,
       unchanged: res.unchanged,
@@ -244,9 +250,6 @@ function toP2p(err: ServiceError, address: string, method: string, timeoutMs: nu
     case GrpcStatus.CANCELLED:
       return new CancelledError(`${method} to ${address} was cancelled`);
     case GrpcStatus.UNIMPLEMENTED:
-      // A peer routing by flooding keeps no tables: that is an answer, not an outage.
-      if (method === 'GetRoutes')
-        return new NotImplementedError(`${address} keeps no routing tables`);
       return new UnavailableError(
         `${address} is not a p2pd peer (it does not implement p2p.v1.PeerService/${method})`,
         { cause: err },

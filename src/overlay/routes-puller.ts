@@ -134,7 +134,7 @@ export class RoutesPuller {
   }
 
   /** How long a new neighbor's first tables are waited for: two failed tries and a retry. */
-  get firstTablesMs(): number {
+  private get firstTablesMs(): number {
     return 2 * this.init.timeoutMs + this.init.intervalMs;
   }
 

@@ -173,9 +173,7 @@ export class Routing {
     if (this.incomplete || this.timer === undefined) return;
     this.puller.sync();
     clearTimeout(this.rebuildTimer);
-    this.rebuildTimer = undefined;
-    this.lastRebuildMs = Date.now();
-    this.rebuild();
+    this.rebuildNow();
   }
 
   stop(): void {
@@ -302,12 +300,14 @@ export class Routing {
   private scheduleRebuild(): void {
     if (this.rebuildTimer) return;
     const wait = Math.max(0, this.lastRebuildMs + this.init.intervalMs - Date.now());
-    this.rebuildTimer = setTimeout(() => {
-      this.rebuildTimer = undefined;
-      this.lastRebuildMs = Date.now();
-      this.rebuild();
-    }, wait);
+    this.rebuildTimer = setTimeout(() => this.rebuildNow(), wait);
     this.rebuildTimer.unref();
+  }
+
+  private rebuildNow(): void {
+    this.rebuildTimer = undefined;
+    this.lastRebuildMs = Date.now();
+    this.rebuild();
   }
 
   private rebuild(): void {
