@@ -21,6 +21,11 @@ export interface ChunkWorkerInit {
   parkSlots: number;
 }
 
+/** The thread's first message from the fetch: the file it works on. */
+export interface ChunkWorkerStart {
+  init: ChunkWorkerInit;
+}
+
 export type ChunkRequest =
   /**
    * Write the chunk in the slot's buffer (moved here); with `check`, only if

@@ -2,7 +2,9 @@
 // straight into slot buffers the thread made (leased, filled, then moved to
 // it to be checked and written), and at the end it gives the whole-file
 // digest. One thread per fetch, stopped when the fetch ends. The slots bound
-// the memory a fetch holds for the thread.
+// the memory a fetch holds for the thread. A thread takes 75-240 ms to boot
+// here (a V8 isolate and Node's bootstrap), so a fetch makes it while it
+// still asks its sources for the metadata, and starts it once the file is known.
 import { Worker } from 'node:worker_threads';
 import { InternalError } from '../errors.js';
 import type {
@@ -11,6 +13,7 @@ import type {
   ChunkSlotFreed,
   ChunkThreadReady,
   ChunkWorkerInit,
+  ChunkWorkerStart,
 } from './chunk-protocol.js';
 
 export interface ChunkThreadInit extends Omit<
@@ -51,24 +54,17 @@ export class ChunkThread {
   private readonly free: number[] = [];
   private readonly waiting: (() => void)[] = [];
   private readonly pending = new Map<number, Pending>();
-  private readonly chunkSize: number;
+  private chunkSize = 0;
+  private started = false;
   /** Settles once the thread has handed over the slot buffers (or failed). */
   private readonly ready: Promise<void>;
   private readonly notReady: (err: Error) => void;
   private nextId = 0;
   private failure: Error | undefined;
 
-  constructor(init: ChunkThreadInit) {
-    this.chunkSize = init.chunkSize;
-    const chunkHashes = Buffer.alloc(init.chunkHashes.length * 32);
-    init.chunkHashes.forEach((hex, i) => chunkHashes.write(hex, i * 32, 32, 'hex'));
+  /** Boots the thread; without `init` it waits for `start`. */
+  constructor(init?: ChunkThreadInit) {
     this.worker = new Worker(new URL('./chunk-worker.js', import.meta.url), {
-      workerData: {
-        ...init,
-        chunkHashes,
-        // At least one slot stays for chunks on their way to the disk, so a fill never waits on the network.
-        parkSlots: Math.max(0, init.slots - (init.fillSlots ?? 0) - 1),
-      } satisfies ChunkWorkerInit,
       // It allocates little per chunk; a small young generation keeps the daemon's memory down.
       resourceLimits: { maxYoungGenerationSizeMb: 4 },
     });
@@ -99,6 +95,26 @@ export class ChunkThread {
     });
     this.worker.on('error', (err) => this.fail(err));
     this.worker.on('exit', (code) => this.fail(new Error(`the chunk thread exited (${code})`)));
+    if (init) this.start(init);
+  }
+
+  /** Tells the thread which file it works on (once). */
+  start(init: ChunkThreadInit): void {
+    if (this.started) throw new InternalError('the chunk thread was started twice');
+    this.started = true;
+    this.chunkSize = init.chunkSize;
+    const chunkHashes = Buffer.alloc(init.chunkHashes.length * 32);
+    init.chunkHashes.forEach((hex, i) => chunkHashes.write(hex, i * 32, 32, 'hex'));
+    const { fillSlots, ...rest } = init;
+    const start: ChunkWorkerStart = {
+      init: {
+        ...rest,
+        chunkHashes,
+        // At least one slot stays for chunks on their way to the disk, so a fill never waits on the network.
+        parkSlots: Math.max(0, init.slots - (fillSlots ?? 0) - 1),
+      },
+    };
+    this.worker.postMessage(start, [chunkHashes.buffer]);
   }
 
   /**
@@ -185,7 +201,10 @@ export class ChunkThread {
 
   /** Closes the file (after writes in flight) and stops the thread. */
   async close(): Promise<void> {
-    const closing = this.call({ op: 'close', id: this.nextId++ }).catch(() => undefined);
+    // One never started has no file to close (and would take `close` for its start).
+    const closing = this.started
+      ? this.call({ op: 'close', id: this.nextId++ }).catch(() => undefined)
+      : Promise.resolve();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([closing, new Promise((r) => (timer = setTimeout(r, CLOSE_TIMEOUT_MS)))]);
     clearTimeout(timer);

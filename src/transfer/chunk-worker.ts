@@ -12,14 +12,14 @@
 // allows it (see direct-io.ts).
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, read, write } from 'node:fs';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { ChunkMap } from './chunk-map.js';
 import type {
   ChunkReply,
   ChunkRequest,
   ChunkSlotFreed,
   ChunkThreadReady,
-  ChunkWorkerInit,
+  ChunkWorkerStart,
 } from './chunk-protocol.js';
 import {
   DIRECT_BLOCK,
@@ -29,8 +29,9 @@ import {
   pageAlignedArrayBuffer,
 } from './direct-io.js';
 
-const init = workerData as ChunkWorkerInit;
 const port = parentPort!;
+// The fetch boots the thread before it knows the file (see chunk-thread.ts); its first message names it.
+const { init } = await new Promise<ChunkWorkerStart>((resolve) => port.once('message', resolve));
 const count = init.chunkHashes.length / 32;
 const expected = Buffer.from(init.chunkHashes.buffer, init.chunkHashes.byteOffset, count * 32);
 /** Chunks verified on disk: there when the fetch started, or written since. */

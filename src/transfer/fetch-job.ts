@@ -9,6 +9,7 @@ import { toRelPosix, resolveInside } from '../index/paths.js';
 import { placeUnique } from '../index/place-file.js';
 import type { Logger } from '../logger.js';
 import { ChunkMap } from './chunk-map.js';
+import { ChunkThread } from './chunk-thread.js';
 import { metaKey, pickFileName, type FileMeta } from './metadata.js';
 import { pollMetadata } from './metadata-poll.js';
 import type { PartialState, PartialStore } from './partial-store.js';
@@ -247,6 +248,19 @@ export class FetchJob {
     const other = this.hooks.claim(this.sha256);
     if (other) return this.follow(other);
     await this.saveState(this.resumed?.meta, this.resumed?.verified ?? '');
+    // Booted while the sources are asked for the metadata: it takes about as long.
+    const thread = new ChunkThread();
+    try {
+      await this.fetchWith(thread);
+    } finally {
+      await thread.close(); // a no-op once the download has closed it
+    }
+  }
+
+  /** The rest of `fetch`, once the metadata is to be asked for. */
+  private async fetchWith(prepared: ChunkThread): Promise<void> {
+    const { signal } = this.controller;
+    let thread: ChunkThread | undefined = prepared;
     const { candidates, reported, names } = await pollMetadata(
       this.components.transport,
       this.sources,
@@ -270,7 +284,10 @@ export class FetchJob {
       if (!this.name || i > 0)
         this.name = pickFileName(this.ballots(candidate.vouchers, names), this.sha256);
       try {
-        await this.attempt(candidate.meta, usable);
+        // Only the first attempt can use the thread made in advance.
+        const first = thread;
+        thread = undefined;
+        await this.attempt(candidate.meta, usable, first);
         return;
       } catch (err) {
         const last = i === candidates.length - 1;
@@ -302,7 +319,11 @@ export class FetchJob {
     return [...byVoter.values()];
   }
 
-  private async attempt(meta: FileMeta, usable: SourceState[]): Promise<void> {
+  private async attempt(
+    meta: FileMeta,
+    usable: SourceState[],
+    thread: ChunkThread | undefined,
+  ): Promise<void> {
     const { store, transport, logger } = this.components;
     for (const s of usable) s.reset(this.settings.maxRequestsPerSource);
     this.size = meta.size;
@@ -331,6 +352,7 @@ export class FetchJob {
         stallTimeoutMs: this.settings.stallTimeoutMs,
         directIo: this.settings.directIo,
         spotCheckOneIn: this.settings.spotCheckOneIn,
+        ...(thread ? { thread } : {}),
         swarm: this.components.self !== undefined && (this.settings.swarmRefreshMs ?? 0) > 0,
         ...this.limited(usable),
         signal: this.controller.signal,

@@ -30,6 +30,8 @@ export interface VerifiedDownloadOptions {
   directIo: boolean;
   /** See DownloaderInit.spotCheckOneIn. */
   spotCheckOneIn: number;
+  /** A chunk thread made, not started, before the file was known: the first round's. Closed here. */
+  thread?: ChunkThread;
   /** Others may fetch the file at the same time: spread the chunk choice (see DownloaderInit). */
   swarm?: boolean;
   /** Download limits: see DownloaderInit.inFlightBudget and DownloaderIo.pace / floorRate. */
@@ -83,7 +85,11 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
   const { meta, done, logger } = o;
   const chunkLength = (i: number): number =>
     Math.min(meta.chunkSize, meta.size - i * meta.chunkSize);
-  const file = await PartialFile.open(o.path, meta.size);
+  let prepared = o.thread;
+  const file = await PartialFile.open(o.path, meta.size).catch(async (err: unknown) => {
+    await prepared?.close();
+    throw err;
+  });
   const read = (i: number): Promise<Buffer> => file.read(i * meta.chunkSize, chunkLength(i));
   let saver: NodeJS.Timeout | undefined;
   let thread: ChunkThread | undefined;
@@ -128,7 +134,10 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
     // Each round that ends in wrong chunks drops their senders (live when it began), so
     // the rounds end: with the file, or when no source is left.
     for (;;) {
-      const chunks = new ChunkThread({
+      const chunks = prepared ?? new ChunkThread();
+      prepared = undefined;
+      thread = chunks;
+      chunks.start({
         path: o.path,
         size: meta.size,
         chunkSize: meta.chunkSize,
@@ -140,7 +149,6 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
         slots: maxRequests + Math.max(2, Math.floor(SLOT_BUDGET / meta.chunkSize)),
         fillSlots: maxRequests,
       });
-      thread = chunks;
       downloader = new ChunkDownloader(
         meta,
         done,
@@ -200,6 +208,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
     await file.sync();
   } finally {
     clearInterval(saver);
+    await prepared?.close();
     await thread?.close().catch(() => undefined);
     await file.close().catch(() => undefined);
   }

@@ -8,9 +8,14 @@ import { mkdtemp, open, readFile, readdir, readlink, rm, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChunkMap } from '../../src/transfer/chunk-map.js';
-import { ChunkThread, type ChunkSlot } from '../../src/transfer/chunk-thread.js';
+import {
+  ChunkThread,
+  type ChunkSlot,
+  type ChunkThreadInit,
+} from '../../src/transfer/chunk-thread.js';
 import { DIRECT_BLOCK, findAlignedOffset, openDirect } from '../../src/transfer/direct-io.js';
-import { KiB, chunkHashesOf, randomContent, sha256Of } from './helpers.js';
+import { waitFor } from '../fixtures/peers.js';
+import { KiB, chunkHashesOf, osThreads, randomContent, sha256Of } from './helpers.js';
 
 const CHUNK = 64 * KiB;
 const chunkThreadModule = new URL('../../src/transfer/chunk-thread.js', import.meta.url).href;
@@ -100,6 +105,45 @@ describe('chunk thread', () => {
       expect(await thread.digest()).to.equal(sha256Of(content));
       expect(sha256Of(await readFile(path))).to.equal(sha256Of(content));
     });
+  }
+
+  it('boots before its file is known and works on it once started', async () => {
+    const thread = new ChunkThread();
+    threads.push(thread);
+    // The file is made only now, as a fetch makes it once the metadata is in.
+    const content = randomContent(3 * CHUNK + 10);
+    const path = join(dir, 'partial-late');
+    await writeFile(path, Buffer.alloc(content.length));
+    thread.start(initFor(path, content));
+    for (const i of [3, 1, 0, 2]) expect(await thread.store(i, chunkOf(content, i))).to.equal(true);
+    expect(await thread.digest()).to.equal(sha256Of(content));
+    expect(() => thread.start(initFor(path, content))).to.throw(/started twice/);
+  });
+
+  it('ends its thread when closed without ever being started', async () => {
+    const before = await osThreads();
+    const thread = new ChunkThread();
+    expect(await osThreads()).to.be.above(before);
+    const started = Date.now();
+    await thread.close();
+    // Not the close timeout's 10 s: an unstarted thread has no file to wait for.
+    expect(Date.now() - started).to.be.below(2000);
+    await waitFor(async () => (await osThreads()) <= before, { what: 'the thread gone' });
+  });
+
+  /** A thread's start for a partial file of `content`'s size, nothing on disk yet. */
+  function initFor(path: string, content: Buffer): ChunkThreadInit {
+    const chunkHashes = chunkHashesOf(content, CHUNK);
+    const onDisk = new ChunkMap(chunkHashes.length).toBase64();
+    return {
+      path,
+      size: content.length,
+      chunkSize: CHUNK,
+      chunkHashes,
+      onDisk,
+      directIo: true,
+      slots: 2,
+    };
   }
 
   it('closes the file when stopped before the end, with writes in flight', async () => {

@@ -9,6 +9,7 @@ import {
   MiB,
   controlStream,
   filesUnder,
+  osThreads,
   peerPool,
   randomContent,
   sha256Of,
@@ -158,6 +159,7 @@ describe('transfer: fetch', function () {
   it('fails cleanly when the source does not have the file', async () => {
     const source = await peer();
     const fetcher = await peer();
+    const threads = await osThreads();
     const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
       sha256: sha256Of(Buffer.from('nobody has this')),
       sources: [source.grpcAddress],
@@ -165,6 +167,8 @@ describe('transfer: fetch', function () {
     expect(result.error?.code).to.equal(14);
     expect(result.last?.state).to.equal('failed');
     expect(result.last?.error).to.match(/does not have the file/);
+    // The chunk thread it made while it asked for the metadata ends with it.
+    await waitFor(async () => (await osThreads()) <= threads, { what: 'no chunk thread left' });
     await waitFor(
       async () => (await filesUnder(join(fetcher.dir, 'data', 'partial'))).length === 0,
       {

@@ -3,7 +3,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createControlClient, deadline } from '../../src/grpc/clients.js';
 import type { TransferProgress__Output } from '../../src/generated/p2p/v1/TransferProgress.js';
@@ -102,6 +102,11 @@ export function controlStream(
       resolve({ updates, arrivals, last: updates[updates.length - 1], error: undefined });
     });
   });
+}
+
+/** Threads this process runs now (Linux's /proc): each chunk thread is one. */
+export async function osThreads(): Promise<number> {
+  return Number(/Threads:\s+(\d+)/.exec(await readFile('/proc/self/status', 'utf8'))?.[1]);
 }
 
 /** Files below a folder, relative, recursively (empty when it does not exist). */
