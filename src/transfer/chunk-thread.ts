@@ -98,6 +98,11 @@ export class ChunkThread {
     if (init) this.start(init);
   }
 
+  /** Whether it has been told its file. */
+  get isStarted(): boolean {
+    return this.started;
+  }
+
   /** Tells the thread which file it works on (once). */
   start(init: ChunkThreadInit): void {
     if (this.started) throw new InternalError('the chunk thread was started twice');

@@ -258,9 +258,8 @@ export class FetchJob {
   }
 
   /** The rest of `fetch`, once the metadata is to be asked for. */
-  private async fetchWith(prepared: ChunkThread): Promise<void> {
+  private async fetchWith(thread: ChunkThread): Promise<void> {
     const { signal } = this.controller;
-    let thread: ChunkThread | undefined = prepared;
     const { candidates, reported, names } = await pollMetadata(
       this.components.transport,
       this.sources,
@@ -284,10 +283,7 @@ export class FetchJob {
       if (!this.name || i > 0)
         this.name = pickFileName(this.ballots(candidate.vouchers, names), this.sha256);
       try {
-        // Only the first attempt can use the thread made in advance.
-        const first = thread;
-        thread = undefined;
-        await this.attempt(candidate.meta, usable, first);
+        await this.attempt(candidate.meta, usable, thread);
         return;
       } catch (err) {
         const last = i === candidates.length - 1;
@@ -319,11 +315,7 @@ export class FetchJob {
     return [...byVoter.values()];
   }
 
-  private async attempt(
-    meta: FileMeta,
-    usable: SourceState[],
-    thread: ChunkThread | undefined,
-  ): Promise<void> {
+  private async attempt(meta: FileMeta, usable: SourceState[], thread: ChunkThread): Promise<void> {
     const { store, transport, logger } = this.components;
     for (const s of usable) s.reset(this.settings.maxRequestsPerSource);
     this.size = meta.size;
@@ -352,7 +344,7 @@ export class FetchJob {
         stallTimeoutMs: this.settings.stallTimeoutMs,
         directIo: this.settings.directIo,
         spotCheckOneIn: this.settings.spotCheckOneIn,
-        ...(thread ? { thread } : {}),
+        thread,
         swarm: this.components.self !== undefined && (this.settings.swarmRefreshMs ?? 0) > 0,
         ...this.limited(usable),
         signal: this.controller.signal,

@@ -30,7 +30,7 @@ export interface VerifiedDownloadOptions {
   directIo: boolean;
   /** See DownloaderInit.spotCheckOneIn. */
   spotCheckOneIn: number;
-  /** A chunk thread made, not started, before the file was known: the first round's. Closed here. */
+  /** A chunk thread booted before the file was known: a round uses it while unstarted. The caller closes it. */
   thread?: ChunkThread;
   /** Others may fetch the file at the same time: spread the chunk choice (see DownloaderInit). */
   swarm?: boolean;
@@ -85,11 +85,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
   const { meta, done, logger } = o;
   const chunkLength = (i: number): number =>
     Math.min(meta.chunkSize, meta.size - i * meta.chunkSize);
-  let prepared = o.thread;
-  const file = await PartialFile.open(o.path, meta.size).catch(async (err: unknown) => {
-    await prepared?.close();
-    throw err;
-  });
+  const file = await PartialFile.open(o.path, meta.size);
   const read = (i: number): Promise<Buffer> => file.read(i * meta.chunkSize, chunkLength(i));
   let saver: NodeJS.Timeout | undefined;
   let thread: ChunkThread | undefined;
@@ -134,8 +130,7 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
     // Each round that ends in wrong chunks drops their senders (live when it began), so
     // the rounds end: with the file, or when no source is left.
     for (;;) {
-      const chunks = prepared ?? new ChunkThread();
-      prepared = undefined;
+      const chunks = o.thread && !o.thread.isStarted ? o.thread : new ChunkThread();
       thread = chunks;
       chunks.start({
         path: o.path,
@@ -208,7 +203,6 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
     await file.sync();
   } finally {
     clearInterval(saver);
-    await prepared?.close();
     await thread?.close().catch(() => undefined);
     await file.close().catch(() => undefined);
   }
