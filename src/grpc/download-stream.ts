@@ -13,8 +13,8 @@
 // smoothly; the time spent waiting is ours, not the reader's, and does not
 // count against `maxMs`.
 import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
-import type { FileHandle } from 'node:fs/promises';
 import { NotFoundError, TimeoutError } from '../errors.js';
+import type { ReadableFile } from '../index/open-files.js';
 import { EncodedDataChunk, HEADER_ROOM, encodeInPlace } from './data-chunk-wire.js';
 import { http2StreamOf, resetStream } from './server-call-stream.js';
 
@@ -66,7 +66,7 @@ function giveBack(buffer: Buffer): void {
 /** Sends bytes [start, end) of the file; returns early when the caller cancels. */
 export async function streamFileRange(
   call: ServerWritableStream<unknown, unknown>,
-  handle: FileHandle,
+  handle: Pick<ReadableFile, 'read'>,
   start: number,
   end: number,
   /** Bytes the stream has taken, as it takes them (traffic counting). */
@@ -169,7 +169,7 @@ export async function streamFileRange(
 }
 
 async function readFully(
-  handle: FileHandle,
+  handle: Pick<ReadableFile, 'read'>,
   buffer: Buffer,
   length: number,
   position: number,

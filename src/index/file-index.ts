@@ -4,7 +4,6 @@
 // their progress about once a second, so a kill loses at most that much
 // hashing, and stop() cancels a scan at once.
 import { createReadStream } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { EventBus } from '../events/bus.js';
 import { NotFoundError } from '../errors.js';
@@ -14,6 +13,7 @@ import { HashCache, type CachedFile } from './cache.js';
 import { FileTable } from './file-table.js';
 import { HashPool } from './hash-pool.js';
 import { compileQuery } from './keywords.js';
+import { OpenFiles, type ReadableFile } from './open-files.js';
 import { checkListQuery, checkRange, checkSha256, SHA256_HEX } from './request-checks.js';
 import { statShared, type FoundFile } from './scanner.js';
 import { scanShare } from './share-scan.js';
@@ -65,6 +65,7 @@ export class FileIndex {
   private carried: ReadonlyMap<string, CachedFile> | undefined;
   private rescanTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private handles = new OpenFiles();
   private aborter = new AbortController();
   /** Wall time of start(): staging files older than this are a crash's leftovers. */
   private startedAt = 0;
@@ -85,6 +86,7 @@ export class FileIndex {
   /** Loads the cache and starts the first scan; resolves before the scan ends (see whenIdle). */
   async start(): Promise<void> {
     this.stopped = false;
+    this.handles = new OpenFiles();
     this.aborter = new AbortController();
     this.startedAt = Date.now();
     this.starting = true;
@@ -105,6 +107,7 @@ export class FileIndex {
     await this.lock.catch(() => undefined);
     await closing;
     await this.hashPool.close();
+    await this.handles.closeAll();
     await this.flush();
   }
 
@@ -183,19 +186,31 @@ export class FileIndex {
     return { entry, start, end: last, stream };
   }
 
-  /** The open file behind a hash, checked unchanged since it was hashed; the caller closes it. */
-  async openFile(sha256: string): Promise<{ entry: FileEntry; handle: FileHandle }> {
+  /**
+   * The open file behind a hash, checked unchanged since it was hashed; the
+   * caller closes it. Requests for one file share a descriptor (see open-files.ts).
+   */
+  async openFile(sha256: string): Promise<{ entry: FileEntry; handle: ReadableFile }> {
     const entry = this.require(sha256);
-    return { entry, handle: await open(await this.currentPath(entry), 'r') };
+    return { entry, handle: await this.handles.open(await this.currentFile(entry)) };
   }
 
-  /** A path holding the entry's content as indexed; NotFoundError when none does any more. */
+  /** Shared files held open for Download requests, and their readers now. */
+  get openFiles(): { files: number; readers: number } {
+    return this.handles.stats;
+  }
+
   private async currentPath(entry: FileEntry): Promise<string> {
+    return (await this.currentFile(entry)).abs;
+  }
+
+  /** A file holding the entry's content as indexed; NotFoundError when none does any more. */
+  private async currentFile(entry: FileEntry): Promise<FoundFile> {
     for (const name of entry.names) {
       const found = await statShared(this.init.sharedDir, name);
       const record = this.table.record(name);
       if (found && record && found.size === record.size && found.mtimeMs === record.mtimeMs) {
-        return found.abs;
+        return found;
       }
       // The file changed under us: re-read it before serving it again.
       this.schedule(name);

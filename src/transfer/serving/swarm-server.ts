@@ -2,9 +2,10 @@
 // files (the index) and from fetches under way (their verified chunks only),
 // the fetchers of each file remembered and handed on, and uploads shared out
 // through upload slots. The gRPC handlers only translate to and from this.
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { NotFoundError } from '../../errors.js';
 import type { FileIndex } from '../../index/file-index.js';
+import type { ReadableFile } from '../../index/open-files.js';
 import { checkRange, checkSha256 } from '../../index/request-checks.js';
 import type { BandwidthLimiter } from '../bandwidth/bandwidth-limiter.js';
 import type { ServeLimiter } from './serve-limiter.js';
@@ -40,7 +41,7 @@ export interface ServedFile extends FileEntry {
 
 /** An open range to stream: bytes [start, end) of `handle`. */
 export interface ServedRange {
-  handle: FileHandle;
+  handle: ReadableFile;
   start: number;
   end: number;
   /** Counts bytes as they leave, against the caller. */
@@ -166,7 +167,7 @@ export class SwarmServer {
       this.sent.note(sha256, entry.chunkHashes.length, key, first, Math.floor(last / chunkSize));
     }
     const release = limiter.acquire(key);
-    let handle: FileHandle;
+    let handle: ReadableFile;
     try {
       handle = entry
         ? (await index.openFile(sha256)).handle
@@ -191,7 +192,7 @@ export class SwarmServer {
   }
 
   /** The partial file; when the fetch just finished and moved it, the indexed file. */
-  private async openPartial(path: string, sha256: string): Promise<FileHandle> {
+  private async openPartial(path: string, sha256: string): Promise<ReadableFile> {
     try {
       return await open(path, 'r');
     } catch (err) {
