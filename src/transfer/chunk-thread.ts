@@ -1,10 +1,12 @@
 // A fetch's chunk thread, seen from the event loop: chunks are received
 // straight into slot buffers the thread made (leased, filled, then moved to
 // it to be checked and written), and at the end it gives the whole-file
-// digest. One thread per fetch, stopped when the fetch ends. The slots bound
-// the memory a fetch holds for the thread. A thread takes 75-240 ms to boot
-// here (a V8 isolate and Node's bootstrap), so a fetch makes it while it
-// still asks its sources for the metadata, and starts it once the file is known.
+// digest. One thread per fetch at a time. The slots bound the memory a fetch
+// holds for the thread. A thread takes 75-240 ms to boot here (a V8 isolate
+// and Node's bootstrap), so a fetch makes it while it still asks its sources
+// for the metadata, and starts it once the file is known; and a thread whose
+// fetch ended is kept a while as a spare for the next fetch, which then
+// starts at once (fetching small files one after another, each took ~120 ms).
 import { Worker } from 'node:worker_threads';
 import { InternalError } from '../errors.js';
 import type {
@@ -33,6 +35,68 @@ export interface ChunkThreadInit extends Omit<
 
 /** A write stuck this long (a hung disk) does not hold up the fetch's end. */
 const CLOSE_TIMEOUT_MS = 10_000;
+/** Threads kept for the next fetches, at most: one per fetch that may start soon. */
+const MAX_SPARES = 2;
+/** A spare nobody took for this long ends, so an idle daemon carries none, ms. */
+export const SPARE_IDLE_MS = 10_000;
+
+interface Spare {
+  worker: Worker;
+  idle: NodeJS.Timeout;
+  /** Listeners while it waits (a Worker's unheard 'error' would throw). */
+  gone: () => void;
+}
+const spares: Spare[] = [];
+
+/** A spare thread, or a new one. */
+function takeThread(): Worker {
+  const spare = spares.pop();
+  if (!spare) {
+    return new Worker(new URL('./chunk-worker.js', import.meta.url), {
+      // It allocates little per chunk; a small young generation keeps the daemon's memory down.
+      resourceLimits: { maxYoungGenerationSizeMb: 4 },
+    });
+  }
+  clearTimeout(spare.idle);
+  spare.worker.off('error', spare.gone).off('exit', spare.gone);
+  spare.worker.ref();
+  return spare.worker;
+}
+
+/** Keeps a thread whose file is closed (or that never had one) for the next fetch. */
+function keepSpare(worker: Worker): void {
+  if (spares.length >= MAX_SPARES) {
+    void worker.terminate();
+    return;
+  }
+  const spare: Spare = {
+    worker,
+    idle: setTimeout(() => {
+      drop();
+      void worker.terminate();
+    }, SPARE_IDLE_MS),
+    gone: () => drop(),
+  };
+  const drop = (): void => {
+    clearTimeout(spare.idle);
+    const i = spares.indexOf(spare);
+    if (i >= 0) spares.splice(i, 1);
+  };
+  spare.idle.unref();
+  worker.unref();
+  worker.on('error', spare.gone).on('exit', spare.gone);
+  spares.push(spare);
+}
+
+/** Spare threads waiting now (tests). */
+export function spareChunkThreads(): number {
+  return spares.length;
+}
+
+/** Ends the spare threads (a daemon stopping). */
+export async function endSpareChunkThreads(): Promise<void> {
+  await Promise.all(spares.splice(0).map((s) => (clearTimeout(s.idle), s.worker.terminate())));
+}
 
 interface Pending {
   resolve(reply: ChunkReply): void;
@@ -61,13 +125,14 @@ export class ChunkThread {
   private readonly notReady: (err: Error) => void;
   private nextId = 0;
   private failure: Error | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly onMessage: (reply: ChunkReply | ChunkThreadReady | ChunkSlotFreed) => void;
+  private readonly onError: (err: Error) => void;
+  private readonly onExit: (code: number) => void;
 
   /** Boots the thread; without `init` it waits for `start`. */
   constructor(init?: ChunkThreadInit) {
-    this.worker = new Worker(new URL('./chunk-worker.js', import.meta.url), {
-      // It allocates little per chunk; a small young generation keeps the daemon's memory down.
-      resourceLimits: { maxYoungGenerationSizeMb: 4 },
-    });
+    this.worker = takeThread();
     let ready!: () => void;
     let notReady!: (err: Error) => void;
     this.ready = new Promise((resolve, reject) => {
@@ -77,7 +142,7 @@ export class ChunkThread {
     // Rejected only when the thread fails, and then every caller hears of it.
     this.ready.catch(() => undefined);
     this.notReady = notReady;
-    this.worker.on('message', (reply: ChunkReply | ChunkThreadReady | ChunkSlotFreed) => {
+    this.onMessage = (reply: ChunkReply | ChunkThreadReady | ChunkSlotFreed) => {
       if ('slots' in reply) {
         reply.slots.forEach((s, i) => {
           this.buffers[i] = s.buffer;
@@ -92,9 +157,10 @@ export class ChunkThread {
       if (!p) return;
       // Errors too: a failed store still hands its slot's buffer back.
       p.resolve(reply);
-    });
-    this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('exit', (code) => this.fail(new Error(`the chunk thread exited (${code})`)));
+    };
+    this.onError = (err) => this.fail(err);
+    this.onExit = (code) => this.fail(new Error(`the chunk thread exited (${code})`));
+    this.worker.on('message', this.onMessage).on('error', this.onError).on('exit', this.onExit);
     if (init) this.start(init);
   }
 
@@ -204,17 +270,34 @@ export class ChunkThread {
     return reply.digest;
   }
 
-  /** Closes the file (after writes in flight) and stops the thread. */
-  async close(): Promise<void> {
+  /**
+   * Closes the file (after writes in flight) and gives the thread up: kept as
+   * a spare when its file closed cleanly (or it never had one), else ended.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
+    const healthy = this.failure === undefined;
     // One never started has no file to close (and would take `close` for its start).
-    const closing = this.started
-      ? this.call({ op: 'close', id: this.nextId++ }).catch(() => undefined)
-      : Promise.resolve();
+    const closed = this.started
+      ? this.call({ op: 'close', id: this.nextId++ }).then(
+          (reply) => 'ok' in reply && reply.ok,
+          () => false,
+        )
+      : Promise.resolve(true);
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([closing, new Promise((r) => (timer = setTimeout(r, CLOSE_TIMEOUT_MS)))]);
+    const clean = await Promise.race([
+      closed,
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), CLOSE_TIMEOUT_MS))),
+    ]);
     clearTimeout(timer);
     this.fail(new Error('the chunk thread was stopped'));
-    await this.worker.terminate();
+    this.worker.off('message', this.onMessage).off('error', this.onError).off('exit', this.onExit);
+    if (healthy && clean) keepSpare(this.worker);
+    else await this.worker.terminate();
   }
 
   private call(req: ChunkRequest, moved: ArrayBuffer[] = []): Promise<ChunkReply> {

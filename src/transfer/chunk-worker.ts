@@ -19,6 +19,7 @@ import type {
   ChunkRequest,
   ChunkSlotFreed,
   ChunkThreadReady,
+  ChunkWorkerInit,
   ChunkWorkerStart,
 } from './chunk-protocol.js';
 import {
@@ -30,282 +31,313 @@ import {
 } from './direct-io.js';
 
 const port = parentPort!;
-// The fetch boots the thread before it knows the file (see chunk-thread.ts); its first message names it.
-const { init } = await new Promise<ChunkWorkerStart>((resolve) => port.once('message', resolve));
-const count = init.chunkHashes.length / 32;
-const expected = Buffer.from(init.chunkHashes.buffer, init.chunkHashes.byteOffset, count * 32);
-/** Chunks verified on disk: there when the fetch started, or written since. */
-const onDisk = ChunkMap.fromBase64(count, init.onDisk);
-const whole = createHash('sha256');
-let cursor = 0;
-const fd = openSync(init.path, 'r+');
 
-/** The direct descriptor; slots and read-back buffer are aligned for it. */
-const directFd = init.directIo && init.size >= DIRECT_BLOCK ? openDirect(init.path) : undefined;
-/** directFd while direct I/O works. */
-let direct = directFd;
-/** Writes and reads on the libuv pool: the file is closed only once they are done. */
-let busy = 0;
-let closing = false;
-let closed: (() => void) | undefined;
-const readBuffer = alignedBuffer();
-/** Chunks are read back for checks into this, one at a time (see check). */
-const checkBuffer = alignedBuffer();
-/** Where each slot's chunk starts in its buffer. */
-const slotOffsets: number[] = [];
-
-/** The aligned offset into `buffer`; without one, direct I/O is given up. */
-function alignFor(buffer: Buffer): number | undefined {
-  if (direct === undefined) return undefined;
-  const at = findAlignedOffset(direct, fd, buffer);
-  if (at === undefined) direct = undefined;
-  return at;
+// One file at a time. A fetch boots its thread before it knows the file (see
+// chunk-thread.ts), and a thread whose file was closed waits for the next
+// fetch's: booting one costs 75-240 ms here, a small file's whole fetch.
+for (;;) {
+  const { init } = await new Promise<ChunkWorkerStart>((resolve) => port.once('message', resolve));
+  await serveFile(init);
 }
 
-/** Room for one chunk, aligned for direct reads. */
-function alignedBuffer(): Buffer {
-  const space = Buffer.from(pageAlignedArrayBuffer(init.chunkSize + DIRECT_BLOCK));
-  return space.subarray(alignFor(space) ?? 0);
-}
+/** Works on one partial file until the fetch closes it; then nothing of it is sent any more. */
+function serveFile(init: ChunkWorkerInit): Promise<void> {
+  return new Promise<void>((fileClosed) => {
+    const count = init.chunkHashes.length / 32;
+    const expected = Buffer.from(init.chunkHashes.buffer, init.chunkHashes.byteOffset, count * 32);
+    /** Chunks verified on disk: there when the fetch started, or written since. */
+    const onDisk = ChunkMap.fromBase64(count, init.onDisk);
+    const whole = createHash('sha256');
+    let cursor = 0;
+    const fd = openSync(init.path, 'r+');
 
-function chunkLength(index: number): number {
-  return Math.min(init.chunkSize, init.size - index * init.chunkSize);
-}
+    /** The direct descriptor; slots and read-back buffer are aligned for it. */
+    const directFd = init.directIo && init.size >= DIRECT_BLOCK ? openDirect(init.path) : undefined;
+    /** directFd while direct I/O works. */
+    let direct = directFd;
+    /** Writes and reads on the libuv pool: the file is closed only once they are done. */
+    let busy = 0;
+    let closing = false;
+    let closed: (() => void) | undefined;
+    /** The file is closed and its close answered: the thread may serve another fetch. */
+    let over = false;
+    const readBuffer = alignedBuffer();
+    /** Chunks are read back for checks into this, one at a time (see check). */
+    const checkBuffer = alignedBuffer();
+    /** Where each slot's chunk starts in its buffer. */
+    const slotOffsets: number[] = [];
 
-/**
- * Reads a chunk back from the file on the libuv pool, so this thread hashes
- * arriving chunks meanwhile instead of waiting for the disk.
- */
-function readBack(
-  index: number,
-  into: Buffer,
-  done: (err: Error | null, data?: Buffer) => void,
-): void {
-  const length = chunkLength(index);
-  const position = index * init.chunkSize;
-  // Direct reads only where direct writes went: a short last chunk sits in the page cache.
-  const from = direct !== undefined && isBlockAligned(position, length) ? direct : fd;
-  const step = (at: number): void => {
-    if (at === length) return done(null, into.subarray(0, length));
-    busy++;
-    read(from, into, at, length - at, position + at, (err, n) => {
-      busy--;
-      if (busy === 0) closed?.();
-      if (closing) return done(new Error('the partial file is closed'));
-      if (err) return done(err);
-      if (n === 0) return done(new Error(`the partial file ends inside chunk ${index}`));
-      step(at + n);
-    });
-  };
-  step(0);
-}
-
-/**
- * Chunks that came ahead of the whole-file hash, kept in their slots until
- * its turn (then the slot goes back): several requests in flight interleave,
- * so most chunks arrive a little early, and reading them back from the disk
- * cost the thread about as much as hashing them. Beyond `parkSlots`, they
- * are read back after all (off this thread, see readBack).
- */
-interface Parked {
-  slot: number;
-  buffer: ArrayBuffer;
-  data: Buffer;
-  written: boolean;
-  /** Hashed from here, or given up for a chunk nearer the hash (read back later). */
-  done: boolean;
-}
-const parked = new Map<number, Parked>();
-
-/** A chunk is being read back for the whole-file hash. */
-let readingBack = false;
-/** Why hashing forward stopped for good (a failed read-back). */
-let advanceError: Error | undefined;
-/** Digest requests waiting for a read-back to finish. */
-const whenAdvanced: (() => void)[] = [];
-
-/** Hashes forward over the chunks parked or already on disk. */
-function advance(): void {
-  if (readingBack) return;
-  if (advanceError) {
-    for (const wake of whenAdvanced.splice(0)) wake();
-    return;
-  }
-  while (cursor < count) {
-    const early = parked.get(cursor);
-    if (early) {
-      whole.update(early.data);
-      early.done = true;
-      unpark(cursor);
-    } else if (onDisk.has(cursor)) {
-      readingBack = true;
-      readBack(cursor, readBuffer, (err, data) => {
-        readingBack = false;
-        if (err) advanceError = err;
-        else {
-          whole.update(data!);
-          cursor++;
-          advance();
-        }
-        if (!readingBack) for (const wake of whenAdvanced.splice(0)) wake();
-      });
-      return;
-    } else {
-      break;
+    /** The aligned offset into `buffer`; without one, direct I/O is given up. */
+    function alignFor(buffer: Buffer): number | undefined {
+      if (direct === undefined) return undefined;
+      const at = findAlignedOffset(direct, fd, buffer);
+      if (at === undefined) direct = undefined;
+      return at;
     }
-    cursor++;
-  }
-  for (const wake of whenAdvanced.splice(0)) wake();
-}
 
-/**
- * Keeps a chunk that came early, if there is room or it is nearer the hash
- * than the farthest kept one (which then goes): the chunks kept are always
- * the next ones the hash needs.
- */
-function park(index: number, slot: number, buffer: ArrayBuffer, data: Buffer): Parked | undefined {
-  if (index <= cursor || parked.has(index) || init.parkSlots === 0) return undefined;
-  if (parked.size >= init.parkSlots) {
-    // Only a chunk already on disk can go: it is read back when its turn comes.
-    let farthest = -1;
-    for (const [i, p] of parked) if (p.written && i > farthest) farthest = i;
-    if (farthest < index) return undefined;
-    parked.get(farthest)!.done = true;
-    unpark(farthest);
-  }
-  const p: Parked = { slot, buffer, data, written: false, done: false };
-  parked.set(index, p);
-  return p;
-}
-
-/** A parked chunk both written and hashed (or given up) gives its slot back. */
-function unpark(index: number): void {
-  const p = parked.get(index);
-  if (!p?.done || !p.written) return;
-  parked.delete(index);
-  port.postMessage({ freed: p.slot, buffer: p.buffer } satisfies ChunkSlotFreed, [p.buffer]);
-}
-
-/** Writes all of `data` at `position` on the libuv pool, while this thread hashes on. */
-function writeAll(data: Buffer, position: number, done: (err: Error | null) => void): void {
-  const to = direct !== undefined && isBlockAligned(position, data.length) ? direct : fd;
-  busy++;
-  write(to, data, 0, data.length, position, (err, n) => {
-    busy--;
-    if (err && to === directFd && err.code === 'EINVAL') {
-      // The file system took the descriptor but not this write: write plainly from now on.
-      direct = undefined;
-      return writeAll(data, position, done);
+    /** Room for one chunk, aligned for direct reads. */
+    function alignedBuffer(): Buffer {
+      const space = Buffer.from(pageAlignedArrayBuffer(init.chunkSize + DIRECT_BLOCK));
+      return space.subarray(alignFor(space) ?? 0);
     }
-    if (err) done(err);
-    else if (n < data.length) writeAll(data.subarray(n), position + n, done);
-    else done(null);
-    if (busy === 0) closed?.();
-  });
-}
 
-/** Closes the file once no write is in flight (a closed descriptor's number can be reused). */
-function close(then: () => void): void {
-  closing = true;
-  closed = () => {
-    closed = undefined;
-    if (directFd !== undefined) closeSync(directFd);
-    closeSync(fd);
-    then();
-  };
-  if (busy === 0) closed();
-}
-
-function matches(index: number, data: Buffer): boolean {
-  const digest = createHash('sha256').update(data).digest();
-  return digest.equals(expected.subarray(index * 32, index * 32 + 32));
-}
-
-function store(
-  id: number,
-  index: number,
-  slot: number,
-  buffer: ArrayBuffer,
-  data: Buffer,
-  check: boolean,
-): void {
-  if (check && !matches(index, data)) return reply({ id, ok: false, buffer });
-  let kept: Parked | undefined;
-  if (index === cursor) {
-    whole.update(data);
-    cursor++;
-  } else {
-    kept = park(index, slot, buffer, data);
-  }
-  writeAll(data, index * init.chunkSize, (err) => {
-    if (err) {
-      if (kept) parked.delete(index);
-      return reply({ id, error: err.message, buffer });
+    function chunkLength(index: number): number {
+      return Math.min(init.chunkSize, init.size - index * init.chunkSize);
     }
-    onDisk.set(index);
-    if (kept) kept.written = true;
-    advance();
-    if (!kept) return reply({ id, ok: true, buffer });
-    // A parked chunk's buffer comes back later, with `freed` (maybe just now).
-    reply({ id, ok: true, parked: true });
-    unpark(index);
-  });
-}
 
-/** Checks run one after another: they share one read-back buffer. */
-let checking = Promise.resolve();
+    /**
+     * Reads a chunk back from the file on the libuv pool, so this thread hashes
+     * arriving chunks meanwhile instead of waiting for the disk.
+     */
+    function readBack(
+      index: number,
+      into: Buffer,
+      done: (err: Error | null, data?: Buffer) => void,
+    ): void {
+      const length = chunkLength(index);
+      const position = index * init.chunkSize;
+      // Direct reads only where direct writes went: a short last chunk sits in the page cache.
+      const from = direct !== undefined && isBlockAligned(position, length) ? direct : fd;
+      const step = (at: number): void => {
+        if (at === length) return done(null, into.subarray(0, length));
+        busy++;
+        read(from, into, at, length - at, position + at, (err, n) => {
+          busy--;
+          if (busy === 0) closed?.();
+          if (closing) return done(new Error('the partial file is closed'));
+          if (err) return done(err);
+          if (n === 0) return done(new Error(`the partial file ends inside chunk ${index}`));
+          step(at + n);
+        });
+      };
+      step(0);
+    }
 
-/** The chunks among `indexes` whose bytes on disk do not match their hash. */
-function check(id: number, indexes: number[]): void {
-  checking = checking
-    .then(async () => {
-      const bad: number[] = [];
-      for (const index of indexes) {
-        if (closing) throw new Error('the partial file is closed');
-        const data = await new Promise<Buffer>((resolve, reject) =>
-          readBack(index, checkBuffer, (err, read) => (err ? reject(err) : resolve(read!))),
-        );
-        if (!matches(index, data)) bad.push(index);
+    /**
+     * Chunks that came ahead of the whole-file hash, kept in their slots until
+     * its turn (then the slot goes back): several requests in flight interleave,
+     * so most chunks arrive a little early, and reading them back from the disk
+     * cost the thread about as much as hashing them. Beyond `parkSlots`, they
+     * are read back after all (off this thread, see readBack).
+     */
+    interface Parked {
+      slot: number;
+      buffer: ArrayBuffer;
+      data: Buffer;
+      written: boolean;
+      /** Hashed from here, or given up for a chunk nearer the hash (read back later). */
+      done: boolean;
+    }
+    const parked = new Map<number, Parked>();
+
+    /** A chunk is being read back for the whole-file hash. */
+    let readingBack = false;
+    /** Why hashing forward stopped for good (a failed read-back). */
+    let advanceError: Error | undefined;
+    /** Digest requests waiting for a read-back to finish. */
+    const whenAdvanced: (() => void)[] = [];
+
+    /** Hashes forward over the chunks parked or already on disk. */
+    function advance(): void {
+      if (readingBack) return;
+      if (advanceError) {
+        for (const wake of whenAdvanced.splice(0)) wake();
+        return;
       }
-      reply({ id, bad });
-    })
-    .catch((err: unknown) => reply({ id, error: (err as Error).message }));
-}
-
-function reply(message: ChunkReply): void {
-  const moved = 'buffer' in message && message.buffer ? [message.buffer] : [];
-  port.postMessage(message, moved);
-}
-
-const slots = Array.from({ length: init.slots }, () => {
-  // Pages are only touched (and counted) once a chunk is written into them.
-  const buffer = pageAlignedArrayBuffer(init.chunkSize + DIRECT_BLOCK);
-  const offset = alignFor(Buffer.from(buffer)) ?? 0;
-  slotOffsets.push(offset);
-  return { buffer, offset };
-});
-port.postMessage(
-  { slots } satisfies ChunkThreadReady,
-  slots.map((s) => s.buffer),
-);
-port.on('message', (req: ChunkRequest) => {
-  try {
-    if (closing) throw new Error('the partial file is closed');
-    if (req.op === 'store') {
-      const data = Buffer.from(req.buffer, slotOffsets[req.slot], req.length);
-      return store(req.id, req.index, req.slot, req.buffer, data, req.check);
+      while (cursor < count) {
+        const early = parked.get(cursor);
+        if (early) {
+          whole.update(early.data);
+          early.done = true;
+          unpark(cursor);
+        } else if (onDisk.has(cursor)) {
+          readingBack = true;
+          readBack(cursor, readBuffer, (err, data) => {
+            readingBack = false;
+            if (err) advanceError = err;
+            else {
+              whole.update(data!);
+              cursor++;
+              advance();
+            }
+            if (!readingBack) for (const wake of whenAdvanced.splice(0)) wake();
+          });
+          return;
+        } else {
+          break;
+        }
+        cursor++;
+      }
+      for (const wake of whenAdvanced.splice(0)) wake();
     }
-    if (req.op === 'check') return check(req.id, req.indexes);
-    if (req.op === 'close') return close(() => reply({ id: req.id, ok: true }));
-    whenAdvanced.push(() => {
-      if (advanceError) return reply({ id: req.id, error: advanceError.message });
-      if (cursor < count) return reply({ id: req.id, error: `chunk ${cursor} is not on disk` });
-      reply({ id: req.id, digest: whole.digest('hex') });
+
+    /**
+     * Keeps a chunk that came early, if there is room or it is nearer the hash
+     * than the farthest kept one (which then goes): the chunks kept are always
+     * the next ones the hash needs.
+     */
+    function park(
+      index: number,
+      slot: number,
+      buffer: ArrayBuffer,
+      data: Buffer,
+    ): Parked | undefined {
+      if (index <= cursor || parked.has(index) || init.parkSlots === 0) return undefined;
+      if (parked.size >= init.parkSlots) {
+        // Only a chunk already on disk can go: it is read back when its turn comes.
+        let farthest = -1;
+        for (const [i, p] of parked) if (p.written && i > farthest) farthest = i;
+        if (farthest < index) return undefined;
+        parked.get(farthest)!.done = true;
+        unpark(farthest);
+      }
+      const p: Parked = { slot, buffer, data, written: false, done: false };
+      parked.set(index, p);
+      return p;
+    }
+
+    /** A parked chunk both written and hashed (or given up) gives its slot back. */
+    function unpark(index: number): void {
+      const p = parked.get(index);
+      if (!p?.done || !p.written) return;
+      parked.delete(index);
+      if (!over)
+        port.postMessage({ freed: p.slot, buffer: p.buffer } satisfies ChunkSlotFreed, [p.buffer]);
+    }
+
+    /** Writes all of `data` at `position` on the libuv pool, while this thread hashes on. */
+    function writeAll(data: Buffer, position: number, done: (err: Error | null) => void): void {
+      const to = direct !== undefined && isBlockAligned(position, data.length) ? direct : fd;
+      busy++;
+      write(to, data, 0, data.length, position, (err, n) => {
+        busy--;
+        if (err && to === directFd && err.code === 'EINVAL') {
+          // The file system took the descriptor but not this write: write plainly from now on.
+          direct = undefined;
+          return writeAll(data, position, done);
+        }
+        if (err) done(err);
+        else if (n < data.length) writeAll(data.subarray(n), position + n, done);
+        else done(null);
+        if (busy === 0) closed?.();
+      });
+    }
+
+    /** Closes the file once no write is in flight (a closed descriptor's number can be reused). */
+    function close(then: () => void): void {
+      closing = true;
+      closed = () => {
+        closed = undefined;
+        if (directFd !== undefined) closeSync(directFd);
+        closeSync(fd);
+        then();
+      };
+      if (busy === 0) closed();
+    }
+
+    function matches(index: number, data: Buffer): boolean {
+      const digest = createHash('sha256').update(data).digest();
+      return digest.equals(expected.subarray(index * 32, index * 32 + 32));
+    }
+
+    function store(
+      id: number,
+      index: number,
+      slot: number,
+      buffer: ArrayBuffer,
+      data: Buffer,
+      check: boolean,
+    ): void {
+      if (check && !matches(index, data)) return reply({ id, ok: false, buffer });
+      let kept: Parked | undefined;
+      if (index === cursor) {
+        whole.update(data);
+        cursor++;
+      } else {
+        kept = park(index, slot, buffer, data);
+      }
+      writeAll(data, index * init.chunkSize, (err) => {
+        if (err) {
+          if (kept) parked.delete(index);
+          return reply({ id, error: err.message, buffer });
+        }
+        onDisk.set(index);
+        if (kept) kept.written = true;
+        advance();
+        if (!kept) return reply({ id, ok: true, buffer });
+        // A parked chunk's buffer comes back later, with `freed` (maybe just now).
+        reply({ id, ok: true, parked: true });
+        unpark(index);
+      });
+    }
+
+    /** Checks run one after another: they share one read-back buffer. */
+    let checking = Promise.resolve();
+
+    /** The chunks among `indexes` whose bytes on disk do not match their hash. */
+    function check(id: number, indexes: number[]): void {
+      checking = checking
+        .then(async () => {
+          const bad: number[] = [];
+          for (const index of indexes) {
+            if (closing) throw new Error('the partial file is closed');
+            const data = await new Promise<Buffer>((resolve, reject) =>
+              readBack(index, checkBuffer, (err, read) => (err ? reject(err) : resolve(read!))),
+            );
+            if (!matches(index, data)) bad.push(index);
+          }
+          reply({ id, bad });
+        })
+        .catch((err: unknown) => reply({ id, error: (err as Error).message }));
+    }
+
+    function reply(message: ChunkReply): void {
+      if (over) return;
+      const moved = 'buffer' in message && message.buffer ? [message.buffer] : [];
+      port.postMessage(message, moved);
+    }
+
+    const slots = Array.from({ length: init.slots }, () => {
+      // Pages are only touched (and counted) once a chunk is written into them.
+      const buffer = pageAlignedArrayBuffer(init.chunkSize + DIRECT_BLOCK);
+      const offset = alignFor(Buffer.from(buffer)) ?? 0;
+      slotOffsets.push(offset);
+      return { buffer, offset };
     });
-    advance();
-  } catch (err) {
-    // A store's buffer goes back unless it already did (a moved buffer is empty here).
-    const buffer = req.op === 'store' && req.buffer.byteLength > 0 ? req.buffer : undefined;
-    reply({ id: req.id, error: (err as Error).message, ...(buffer ? { buffer } : {}) });
-  }
-});
+    port.postMessage(
+      { slots } satisfies ChunkThreadReady,
+      slots.map((s) => s.buffer),
+    );
+    const onMessage = (req: ChunkRequest): void => {
+      try {
+        if (closing) throw new Error('the partial file is closed');
+        if (req.op === 'store') {
+          const data = Buffer.from(req.buffer, slotOffsets[req.slot], req.length);
+          return store(req.id, req.index, req.slot, req.buffer, data, req.check);
+        }
+        if (req.op === 'check') return check(req.id, req.indexes);
+        if (req.op === 'close') {
+          return close(() => {
+            port.off('message', onMessage);
+            reply({ id: req.id, ok: true });
+            // Late callbacks of this file (a read-back that ends after the close) must not
+            // reach the thread's next fetch.
+            over = true;
+            fileClosed();
+          });
+        }
+        whenAdvanced.push(() => {
+          if (advanceError) return reply({ id: req.id, error: advanceError.message });
+          if (cursor < count) return reply({ id: req.id, error: `chunk ${cursor} is not on disk` });
+          reply({ id: req.id, digest: whole.digest('hex') });
+        });
+        advance();
+      } catch (err) {
+        // A store's buffer goes back unless it already did (a moved buffer is empty here).
+        const buffer = req.op === 'store' && req.buffer.byteLength > 0 ? req.buffer : undefined;
+        reply({ id: req.id, error: (err as Error).message, ...(buffer ? { buffer } : {}) });
+      }
+    };
+    port.on('message', onMessage);
+  });
+}

@@ -7,6 +7,7 @@ import type { FileIndex } from '../index/file-index.js';
 import { checkShareName } from '../index/paths.js';
 import type { Logger } from '../logger.js';
 import { BandwidthLimiter, type BandwidthLimits } from './bandwidth/bandwidth-limiter.js';
+import { endSpareChunkThreads } from './chunk-thread.js';
 import { FetchJob, type FetchSettings } from './fetch-job.js';
 import { PartialStore, type PartialState } from './partial-store.js';
 import { PushJob } from './push-job.js';
@@ -154,6 +155,8 @@ export class TransferManager implements Startable {
       });
     }
     this.components.transport.close();
+    // The threads fetches left for the next ones: the daemon has no next one.
+    await endSpareChunkThreads();
   }
 
   /** Starts a fetch (or joins the one already fetching that hash). Throws InvalidArgumentError. */

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { ChunkMap } from '../../src/transfer/chunk-map.js';
 import {
   ChunkThread,
+  endSpareChunkThreads,
+  spareChunkThreads,
   type ChunkSlot,
   type ChunkThreadInit,
 } from '../../src/transfer/chunk-thread.js';
@@ -120,7 +122,8 @@ describe('chunk thread', () => {
     expect(() => thread.start(initFor(path, content))).to.throw(/started twice/);
   });
 
-  it('ends its thread when closed without ever being started', async () => {
+  it('keeps a thread closed without ever being started for the next one, until told to end it', async () => {
+    await endSpareChunkThreads();
     const before = await osThreads();
     const thread = new ChunkThread();
     expect(await osThreads()).to.be.above(before);
@@ -128,7 +131,36 @@ describe('chunk thread', () => {
     await thread.close();
     // Not the close timeout's 10 s: an unstarted thread has no file to wait for.
     expect(Date.now() - started).to.be.below(2000);
+    expect(spareChunkThreads()).to.equal(1);
+    await endSpareChunkThreads();
+    expect(spareChunkThreads()).to.equal(0);
     await waitFor(async () => (await osThreads()) <= before, { what: 'the thread gone' });
+  });
+
+  it('works on file after file in one thread, each from a clean start', async () => {
+    await endSpareChunkThreads();
+    const first = randomContent(3 * CHUNK + 10);
+    const one = await start(first);
+    for (const i of [2, 0, 3, 1])
+      expect(await one.thread.store(i, chunkOf(first, i))).to.equal(true);
+    expect(await one.thread.digest()).to.equal(sha256Of(first));
+    // A check of the first file still running when it closes answers nothing to the next fetch.
+    void one.thread.check([0, 1, 2, 3]).catch(() => undefined);
+    await one.thread.close();
+    expect(spareChunkThreads()).to.equal(1);
+    const threadsBefore = await osThreads();
+    // The next file: smaller, other chunks, written plainly, one chunk already on disk.
+    const second = randomContent(2 * CHUNK);
+    const onDisk = new ChunkMap(2);
+    onDisk.set(1);
+    const two = await start(second, { directIo: false, onDisk, slots: 2 });
+    await writeFile(two.path, Buffer.concat([Buffer.alloc(CHUNK), chunkOf(second, 1)]));
+    expect(spareChunkThreads()).to.equal(0);
+    expect(await osThreads()).to.equal(threadsBefore);
+    expect(await two.thread.store(0, chunkOf(second, 0))).to.equal(true);
+    expect(await two.thread.digest()).to.equal(sha256Of(second));
+    expect(await readFile(two.path)).to.deep.equal(second);
+    expect(await openFlags(one.path)).to.deep.equal([]);
   });
 
   /** A thread's start for a partial file of `content`'s size, nothing on disk yet. */

@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { endSpareChunkThreads, spareChunkThreads } from '../../src/transfer/chunk-thread.js';
 import { waitFor, type TestPeer } from '../fixtures/peers.js';
 import {
   KiB,
@@ -159,6 +160,7 @@ describe('transfer: fetch', function () {
   it('fails cleanly when the source does not have the file', async () => {
     const source = await peer();
     const fetcher = await peer();
+    await endSpareChunkThreads();
     const threads = await osThreads();
     const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
       sha256: sha256Of(Buffer.from('nobody has this')),
@@ -167,7 +169,11 @@ describe('transfer: fetch', function () {
     expect(result.error?.code).to.equal(14);
     expect(result.last?.state).to.equal('failed');
     expect(result.last?.error).to.match(/does not have the file/);
-    // The chunk thread it made while it asked for the metadata ends with it.
+    // The chunk thread it made while it asked for the metadata waits for the next fetch,
+    // and no other is left.
+    await waitFor(() => spareChunkThreads() === 1, { what: 'the thread kept as a spare' });
+    expect(await osThreads()).to.be.at.most(threads + 1);
+    await endSpareChunkThreads();
     await waitFor(async () => (await osThreads()) <= threads, { what: 'no chunk thread left' });
     await waitFor(
       async () => (await filesUnder(join(fetcher.dir, 'data', 'partial'))).length === 0,
