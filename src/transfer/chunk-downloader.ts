@@ -90,8 +90,6 @@ interface Request {
   startedAt: number;
   /** When it last delivered a chunk (or started). */
   lastAt: number;
-  /** When its stream brought the last byte (its chunks may still be being stored). */
-  streamedAt?: number;
 }
 
 /** Why a request was stopped on purpose (abort reasons). */
@@ -401,7 +399,6 @@ export class ChunkDownloader {
           ? { pace: (bytes: number, signal: AbortSignal) => this.io.pace!(source, bytes, signal) }
           : {}),
         ...(this.io.floorRate ? { floorRate: () => this.io.floorRate!() } : {}),
-        streamed: () => this.streamed(req),
       },
     )
       .then(
@@ -414,19 +411,6 @@ export class ChunkDownloader {
         this.pump();
       });
     this.settled.add(running);
-  }
-
-  /**
-   * A request's stream ended: its source may be asked again at once. Its last
-   * chunks are still being hashed and written (10 ms, 50 at the 90th
-   * percentile, per 4 MiB request here), and waiting for that left each of
-   * three sources, asked one request at a time, idle for a quarter of a fetch.
-   */
-  private streamed(req: Request): void {
-    if (req.streamedAt !== undefined) return;
-    req.streamedAt = Date.now();
-    req.source.inFlight--;
-    this.pump();
   }
 
   /**
@@ -518,8 +502,7 @@ export class ChunkDownloader {
     if (req.source.limit < req.source.maxLimit) req.source.limit++;
     const bytes =
       Math.min(this.meta.size, req.end * this.meta.chunkSize) - req.first * this.meta.chunkSize;
-    // The source's rate: how long its bytes took, not our disk.
-    req.source.recordRate(bytes, (req.streamedAt ?? Date.now()) - req.startedAt);
+    req.source.recordRate(bytes, Date.now() - req.startedAt);
   }
 
   private onFailure(req: Request, err: unknown): void {
@@ -567,7 +550,7 @@ export class ChunkDownloader {
   /** Gives back the chunks a finished request did not deliver. */
   private release(req: Request): void {
     this.requests.delete(req);
-    if (req.streamedAt === undefined) req.source.inFlight--;
+    req.source.inFlight--;
     for (let c = req.first; c < req.end; c++) {
       this.holders[c]!--;
       if (this.holders[c] === 0 && !this.have(c) && c < this.scanFrom) this.scanFrom = c;

@@ -55,8 +55,6 @@ export interface RangeReceiverIo {
    * bytes/s: its deadline allows for it. 0 or absent: no limit.
    */
   floorRate?(): number;
-  /** The stream brought its last byte; its chunks may still be on their way to the disk. */
-  streamed?(): void;
 }
 
 /** Resolves once every chunk of the range was delivered; rejects with why it stopped. */
@@ -162,7 +160,6 @@ export async function receiveRange(
     if (pos < endByte) {
       throw new UnavailableError(`stream ended after ${pos - offset} of ${length} bytes`);
     }
-    io.streamed?.();
     await Promise.all(checks);
     if (fault !== undefined) throw fault;
   } catch (err) {

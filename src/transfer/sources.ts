@@ -3,7 +3,7 @@ import type { ChunkMap } from './chunk-map.js';
 import type { SourceView } from './types.js';
 
 export class SourceState {
-  /** Download requests streaming from it (not those whose last chunks are only being stored). */
+  /** Download requests running against it. */
   inFlight = 0;
   /** Bytes and chunks it delivered (less any found wrong later). */
   bytes = 0;

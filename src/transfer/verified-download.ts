@@ -6,7 +6,6 @@
 // the partial file is complete, verified and durable.
 import { createHash } from 'node:crypto';
 import type { Logger } from '../logger.js';
-import { storedBytes } from '../heap-collect.js';
 import { ChunkDownloader, type DownloaderIo } from './chunk-downloader.js';
 import { ChunkMap } from './chunk-map.js';
 import { ChunkThread } from './chunk-thread.js';
@@ -169,7 +168,6 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
               senders[index] = o.sources.indexOf(source) + 1;
             }
             file.wrote(length);
-            storedBytes(length);
             o.onChunk(length, index, source);
           },
           ...(o.pace ? { pace: o.pace } : {}),

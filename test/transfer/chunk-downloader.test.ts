@@ -38,8 +38,6 @@ function memoryTransport(content: Buffer, behaviors: Record<string, Behavior>) {
   const asked: Record<string, [number, number][]> = {};
   /** Most requests each source had running at once. */
   const peak: Record<string, number> = {};
-  /** When each request to each source started (performance.now()). */
-  const startedAt: Record<string, number[]> = {};
   const running: Record<string, number> = {};
   const transport: PeerTransport = {
     getFile: () => Promise.reject(new Error('not used')),
@@ -49,7 +47,6 @@ function memoryTransport(content: Buffer, behaviors: Record<string, Behavior>) {
       const b = behaviors[address] ?? {};
       const n = (calls[address] = (calls[address] ?? 0) + 1);
       (asked[address] ??= []).push([offset, length]);
-      (startedAt[address] ??= []).push(performance.now());
       running[address] = (running[address] ?? 0) + 1;
       peak[address] = Math.max(peak[address] ?? 0, running[address]);
       try {
@@ -85,7 +82,7 @@ function memoryTransport(content: Buffer, behaviors: Record<string, Behavior>) {
       yield [{ offset: at, data }];
     }
   }
-  return { transport, calls, asked, peak, startedAt };
+  return { transport, calls, asked, peak };
 }
 
 async function download(
@@ -96,8 +93,6 @@ async function download(
     requestChunks?: number;
     stallTimeoutMs?: number;
     spotCheckOneIn?: number;
-    /** Time each chunk takes to be stored (a busy disk), ms. */
-    storeMs?: number;
   } = {},
 ) {
   const meta: FileMeta = {
@@ -119,9 +114,7 @@ async function download(
   const stored: number[] = [];
   /** Per source, whether each chunk it delivered was checked on arrival, in order. */
   const checks = new Map<string, boolean[]>();
-  /** When each chunk was stored (performance.now()). */
-  const storedAt: number[] = [];
-  const { transport, calls, asked, peak, startedAt } = memoryTransport(content, behaviors);
+  const { transport, calls, asked, peak } = memoryTransport(content, behaviors);
   const downloader = new ChunkDownloader(
     meta,
     done,
@@ -137,12 +130,10 @@ async function download(
       lease: () => Promise.resolve({ slot: 0, buffer: Buffer.alloc(CHUNK) }),
       release: () => undefined,
       store: async (index, slot, length, check) => {
-        if (options.storeMs) await new Promise((r) => setTimeout(r, options.storeMs));
         const data = slot.buffer.subarray(0, length);
         if (check && sha256Of(data) !== meta.chunkHashes[index]) return false;
         data.copy(assembled, index * CHUNK);
         stored.push(index);
-        storedAt[index] = performance.now();
         return true;
       },
       onChunk: (_index, _length, source, checked) => {
@@ -153,19 +144,7 @@ async function download(
   );
   let error: Error | undefined;
   await downloader.run(new AbortController().signal).catch((err: Error) => (error = err));
-  return {
-    sources,
-    assembled,
-    done,
-    error,
-    calls,
-    asked,
-    peak,
-    stored,
-    checks,
-    startedAt,
-    storedAt,
-  };
+  return { sources, assembled, done, error, calls, asked, peak, stored, checks };
 }
 
 describe('transfer: chunk downloader', function () {
@@ -228,32 +207,6 @@ describe('transfer: chunk downloader', function () {
     const runs = runsOf(shared.asked);
     expect(Math.max(...runs)).to.equal(2);
     expect(runs.reduce((a, b) => a + b, 0)).to.be.at.least(96);
-  });
-
-  it('asks a source again once its stream ends, not once its last chunks are stored', async () => {
-    const content = randomContent(48 * CHUNK);
-    // Three sources, one request each at a time, and a disk slower than the network.
-    const result = await download(
-      content,
-      { a: { delayMs: 1 }, b: { delayMs: 1 }, c: { delayMs: 1 } },
-      { requestChunks: 6, storeMs: 20 },
-    );
-    expect(result.error).to.equal(undefined);
-    expect(result.assembled.equals(content)).to.equal(true);
-    expect(Object.values(result.peak)).to.deep.equal([1, 1, 1]);
-    // Each next request started before the run before it was all on disk.
-    let early = 0;
-    let next = 0;
-    for (const [address, ranges] of Object.entries(result.asked)) {
-      for (let i = 0; i + 1 < ranges.length; i++) {
-        const [offset, length] = ranges[i]!;
-        const last = (offset + length) / CHUNK - 1;
-        next++;
-        if (result.startedAt[address]![i + 1]! < result.storedAt[last]!) early++;
-      }
-    }
-    expect(next).to.be.at.least(12);
-    expect(early).to.be.at.least(next - 3);
   });
 
   it('takes over the chunks a hung source holds (end-game) instead of waiting', async () => {
