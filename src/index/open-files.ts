@@ -53,35 +53,36 @@ export class OpenFiles {
 
   /** A reader of `file`, which the caller has just stat'd; close it when done. */
   async open(file: FoundFile): Promise<ReadableFile> {
-    let kept = this.kept.get(file.abs);
-    if (kept && !sameFile(kept.file, file)) {
-      void this.drop(kept);
-      kept = undefined;
+    const kept = this.keptFor(file);
+    if (kept) return this.lend(kept);
+    const handle = await open(file.abs, 'r');
+    let s;
+    try {
+      s = await handle.stat();
+    } catch (err) {
+      await closeQuietly(handle);
+      throw err;
     }
-    if (!kept) {
-      const handle = await open(file.abs, 'r');
-      let s;
-      try {
-        s = await handle.stat();
-      } catch (err) {
-        await closeQuietly(handle);
-        throw err;
-      }
-      // Another request kept one meanwhile, or the path names another file by now:
-      // this handle serves this request only (as every request was served before).
-      const raced = this.kept.get(file.abs);
-      const opened = { ...file, size: s.size, mtimeMs: Math.floor(s.mtimeMs), ino: s.ino };
-      if (raced && sameFile(raced.file, file)) {
-        void closeQuietly(handle);
-        kept = raced;
-      } else if (this.closed || !sameFile(opened, file) || raced || !this.roomForOne()) {
-        return handle;
-      } else {
-        kept = { file, handle, users: 0, idle: undefined, dropped: false };
-        this.kept.set(file.abs, kept);
-      }
+    // Another request kept one meanwhile: that one serves.
+    const raced = this.keptFor(file);
+    if (raced) {
+      void closeQuietly(handle);
+      return this.lend(raced);
     }
-    return this.lend(kept);
+    // The path names another file by now, or no room: this handle serves this request only.
+    const opened = { ...file, size: s.size, mtimeMs: Math.floor(s.mtimeMs), ino: s.ino };
+    if (this.closed || !sameFile(opened, file) || !this.roomForOne()) return handle;
+    const fresh: Kept = { file, handle, users: 0, idle: undefined, dropped: false };
+    this.kept.set(file.abs, fresh);
+    return this.lend(fresh);
+  }
+
+  /** The handle kept for `file`'s path if it is that very file; one kept for another is dropped. */
+  private keptFor(file: FoundFile): Kept | undefined {
+    const kept = this.kept.get(file.abs);
+    if (!kept || sameFile(kept.file, file)) return kept;
+    void this.drop(kept);
+    return undefined;
   }
 
   /** Closes every handle (those lent, once their readers are done); later opens are not kept. */

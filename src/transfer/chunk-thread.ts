@@ -95,7 +95,9 @@ export function spareChunkThreads(): number {
 
 /** Ends the spare threads (a daemon stopping). */
 export async function endSpareChunkThreads(): Promise<void> {
-  await Promise.all(spares.splice(0).map((s) => (clearTimeout(s.idle), s.worker.terminate())));
+  const ending = spares.splice(0);
+  for (const s of ending) clearTimeout(s.idle);
+  await Promise.all(ending.map((s) => s.worker.terminate()));
 }
 
 interface Pending {

@@ -201,8 +201,7 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
       const p = parked.get(index);
       if (!p?.done || !p.written) return;
       parked.delete(index);
-      if (!over)
-        port.postMessage({ freed: p.slot, buffer: p.buffer } satisfies ChunkSlotFreed, [p.buffer]);
+      post({ freed: p.slot, buffer: p.buffer } satisfies ChunkSlotFreed, [p.buffer]);
     }
 
     /** Writes all of `data` at `position` on the libuv pool, while this thread hashes on. */
@@ -292,9 +291,12 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
     }
 
     function reply(message: ChunkReply): void {
-      if (over) return;
-      const moved = 'buffer' in message && message.buffer ? [message.buffer] : [];
-      port.postMessage(message, moved);
+      post(message, 'buffer' in message && message.buffer ? [message.buffer] : []);
+    }
+
+    /** Everything this file sends goes through here: nothing once it is over. */
+    function post(message: ChunkReply | ChunkSlotFreed, moved: ArrayBuffer[]): void {
+      if (!over) port.postMessage(message, moved);
     }
 
     const slots = Array.from({ length: init.slots }, () => {
