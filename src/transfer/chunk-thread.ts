@@ -128,6 +128,8 @@ export class ChunkThread {
   private nextId = 0;
   private failure: Error | undefined;
   private closing: Promise<void> | undefined;
+  /** The close went to the thread: no other request may follow it. */
+  private closeSent = false;
   private readonly onMessage: (reply: ChunkReply | ChunkThreadReady | ChunkSlotFreed) => void;
   private readonly onError: (err: Error) => void;
   private readonly onExit: (code: number) => void;
@@ -174,6 +176,7 @@ export class ChunkThread {
   /** Tells the thread which file it works on (once). */
   start(init: ChunkThreadInit): void {
     if (this.started) throw new InternalError('the chunk thread was started twice');
+    if (this.closeSent) throw new InternalError('the chunk thread is closed');
     this.started = true;
     this.chunkSize = init.chunkSize;
     const chunkHashes = Buffer.alloc(init.chunkHashes.length * 32);
@@ -284,8 +287,10 @@ export class ChunkThread {
   private async closeOnce(): Promise<void> {
     const healthy = this.failure === undefined;
     // One never started has no file to close (and would take `close` for its start).
-    const closed = this.started
-      ? this.call({ op: 'close', id: this.nextId++ }).then(
+    const closing = this.started ? this.call({ op: 'close', id: this.nextId++ }) : undefined;
+    this.closeSent = true;
+    const closed = closing
+      ? closing.then(
           (reply) => 'ok' in reply && reply.ok,
           () => false,
         )
@@ -304,6 +309,8 @@ export class ChunkThread {
 
   private call(req: ChunkRequest, moved: ArrayBuffer[] = []): Promise<ChunkReply> {
     if (this.failure) return Promise.reject(this.failure);
+    // After `close` nothing more may reach the thread: it may be the next fetch's by then.
+    if (this.closeSent) return Promise.reject(new InternalError('the chunk thread is closing'));
     return new Promise<ChunkReply>((resolve, reject) => {
       this.pending.set(req.id, { resolve, reject });
       this.worker.postMessage(req, moved);

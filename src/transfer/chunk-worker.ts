@@ -35,9 +35,19 @@ const port = parentPort!;
 // One file at a time. A fetch boots its thread before it knows the file (see
 // chunk-thread.ts), and a thread whose file was closed waits for the next
 // fetch's: booting one costs 75-240 ms here, a small file's whole fetch.
-for (;;) {
-  const { init } = await new Promise<ChunkWorkerStart>((resolve) => port.once('message', resolve));
-  await serveFile(init);
+for (;;) await serveFile(await nextStart());
+
+/** The next fetch's file. */
+function nextStart(): Promise<ChunkWorkerInit> {
+  return new Promise((resolve) => {
+    const onMessage = (message: ChunkWorkerStart | ChunkRequest): void => {
+      // A request sent to the file before this one after all (nobody waits for its answer).
+      if (!('init' in message)) return;
+      port.off('message', onMessage);
+      resolve(message.init);
+    };
+    port.on('message', onMessage);
+  });
 }
 
 /** Works on one partial file until the fetch closes it; then nothing of it is sent any more. */

@@ -137,6 +137,28 @@ describe('chunk thread', () => {
     await waitFor(async () => (await osThreads()) <= before, { what: 'the thread gone' });
   });
 
+  it('hands a thread closed with stores still waiting for slots to the next fetch, none of them reaching it', async () => {
+    await endSpareChunkThreads();
+    const first = randomContent(64 * CHUNK);
+    const one = await start(first, { slots: 2 });
+    // More stores than slots: most wait for one while the close goes out, and each
+    // answer frees a slot for the next.
+    const stores = Array.from({ length: 64 }, (_, i) => i).map((i) =>
+      one.thread.store(i, chunkOf(first, i)).catch((err: Error) => err),
+    );
+    await one.thread.close();
+    const refused = (await Promise.all(stores)).filter((r) => r instanceof Error);
+    expect(refused.length).to.be.above(0);
+    // Stores that were waiting went out after the close: the kept thread must survive them.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(spareChunkThreads()).to.equal(1);
+    const second = randomContent(3 * CHUNK);
+    const two = await start(second);
+    expect(spareChunkThreads()).to.equal(0);
+    for (const i of [2, 0, 1]) expect(await two.thread.store(i, chunkOf(second, i))).to.equal(true);
+    expect(await two.thread.digest()).to.equal(sha256Of(second));
+  });
+
   it('works on file after file in one thread, each from a clean start', async () => {
     await endSpareChunkThreads();
     const first = randomContent(3 * CHUNK + 10);
