@@ -31,6 +31,8 @@ import {
 } from './direct-io.js';
 
 const port = parentPort!;
+/** Chunks read back at once for the whole-file hash (see readAhead). */
+const READ_AHEAD = 2;
 
 // One file at a time. A fetch boots its thread before it knows the file (see
 // chunk-thread.ts), and a thread whose file was closed waits for the next
@@ -71,7 +73,6 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
     let closed: (() => void) | undefined;
     /** The file is closed and its close answered: the thread may serve another fetch. */
     let over = false;
-    const readBuffer = alignedBuffer();
     /** Chunks are read back for checks into this, one at a time (see check). */
     const checkBuffer = alignedBuffer();
     /** Where each slot's chunk starts in its buffer. */
@@ -140,45 +141,76 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
     }
     const parked = new Map<number, Parked>();
 
-    /** A chunk is being read back for the whole-file hash. */
-    let readingBack = false;
     /** Why hashing forward stopped for good (a failed read-back). */
     let advanceError: Error | undefined;
-    /** Digest requests waiting for a read-back to finish. */
+    /** Digest requests waiting for the read-backs to finish. */
     const whenAdvanced: (() => void)[] = [];
+    /** A chunk being read back for the whole-file hash. */
+    interface ReadBack {
+      buffer: Buffer;
+      data?: Buffer;
+      error?: Error;
+      settled: boolean;
+    }
+    /** Read-backs under way, of the chunks from the cursor on, in order. */
+    const reading: ReadBack[] = [];
+    /** Read-back buffers not in use; more are made as read-ahead needs them. */
+    const readBuffers: Buffer[] = [alignedBuffer()];
 
     /** Hashes forward over the chunks parked or already on disk. */
     function advance(): void {
-      if (readingBack) return;
-      if (advanceError) {
-        for (const wake of whenAdvanced.splice(0)) wake();
-        return;
-      }
-      while (cursor < count) {
+      while (!advanceError) {
+        const head = reading[0];
+        if (head) {
+          if (!head.settled) return readAhead();
+          reading.shift();
+          if (head.error) advanceError = head.error;
+          else {
+            whole.update(head.data!);
+            cursor++;
+          }
+          readBuffers.push(head.buffer);
+          continue;
+        }
+        if (cursor >= count) break;
         const early = parked.get(cursor);
         if (early) {
           whole.update(early.data);
           early.done = true;
           unpark(cursor);
+          cursor++;
         } else if (onDisk.has(cursor)) {
-          readingBack = true;
-          readBack(cursor, readBuffer, (err, data) => {
-            readingBack = false;
-            if (err) advanceError = err;
-            else {
-              whole.update(data!);
-              cursor++;
-              advance();
-            }
-            if (!readingBack) for (const wake of whenAdvanced.splice(0)) wake();
-          });
-          return;
+          readAhead();
         } else {
           break;
         }
-        cursor++;
       }
       for (const wake of whenAdvanced.splice(0)) wake();
+    }
+
+    /**
+     * Reads back the chunks on disk that follow those being read, two at
+     * once. One at a time, with three sources the hash fell behind the chunks
+     * arriving and never caught up: 870-960 of a 1 GiB fetch's 1024 chunks
+     * were read back, and the digest came 140-330 ms after the last chunk
+     * (two: 410-600, once 870, and 0-70 ms; four: no fewer, and 4 MiB more
+     * memory). The fetch's speed stayed within the noise (5 interleaved rounds).
+     */
+    function readAhead(): void {
+      for (
+        let next = cursor + reading.length;
+        reading.length < READ_AHEAD && next < count && onDisk.has(next) && !parked.has(next);
+        next++
+      ) {
+        const r: ReadBack = { buffer: readBuffers.pop() ?? alignedBuffer(), settled: false };
+        reading.push(r);
+        readBack(next, r.buffer, (err, data) => {
+          r.settled = true;
+          if (err) r.error = err;
+          else r.data = data;
+          advance();
+        });
+      }
     }
 
     /**

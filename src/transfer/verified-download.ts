@@ -72,10 +72,12 @@ export class WrongDataError extends Error {}
 const BUFFER_BUDGET = 96 * 1024 * 1024;
 /**
  * Bytes of chunks waiting for the chunk thread at once (at least two chunks),
- * early ones parked for the whole-file hash among them. Small: a source's
- * chunks come in order, and with several sources 16 MiB held ~12 MiB more
- * memory than 4 (3 sources, 1 GiB: 137-139 MiB peak against 139-153) for no
- * speed; chunks beyond it are read back from the disk instead.
+ * early ones parked for the whole-file hash among them; chunks beyond it are
+ * read back from the disk instead (see readAhead in chunk-worker.ts). Small:
+ * a source's chunks come in order. Three sources send 8 MiB runs side by side,
+ * so most of theirs come early, yet more did not pay (1 GiB fetch: 6 MiB read
+ * back 270-540 chunks where 4 read back 410-870, fetcher peak RSS 126-132 MiB
+ * against 123-126; 16 MiB read back none, and took 132).
  */
 const SLOT_BUDGET = 4 * 1024 * 1024;
 /** How often the chunk map is saved while chunks arrive, ms. */

@@ -277,6 +277,33 @@ describe('chunk thread', () => {
     expect(sha256Of(await readFile(path))).to.equal(sha256Of(content));
   });
 
+  for (const directIo of [true, false]) {
+    it(`hashes chunks that came in reverse, most read back from the disk, in file order (directIo ${directIo})`, async () => {
+      const content = randomContent(24 * CHUNK + 1000);
+      // Four slots: three of the early chunks are kept, the other 21 are read back.
+      const { thread, path } = await start(content, { directIo });
+      for (let i = 24; i >= 0; i--) {
+        expect(await thread.store(i, chunkOf(content, i))).to.equal(true);
+      }
+      expect(await thread.digest()).to.equal(sha256Of(content));
+      expect(sha256Of(await readFile(path))).to.equal(sha256Of(content));
+    });
+  }
+
+  it('fails the digest with the reason when a chunk it reads back is not on the disk', async () => {
+    const content = randomContent(8 * CHUNK);
+    // A previous run said all eight were on disk; the file holds three.
+    const onDisk = new ChunkMap(8);
+    for (let i = 0; i < 8; i++) onDisk.set(i);
+    const { thread, path } = await start(content, { onDisk });
+    await writeFile(path, content.subarray(0, 3 * CHUNK));
+    const failed = await thread.digest().then(
+      () => undefined,
+      (err: Error) => err,
+    );
+    expect(failed?.message).to.match(/ends inside chunk 3/);
+  });
+
   it('lends slots to fill, waits while all are taken, and frees one stored or released', async () => {
     const content = randomContent(4 * CHUNK);
     const { thread } = await start(content, { slots: 2 });
