@@ -154,8 +154,11 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
     }
     /** Read-backs under way, of the chunks from the cursor on, in order. */
     const reading: ReadBack[] = [];
-    /** Read-back buffers not in use; more are made as read-ahead needs them. */
-    const readBuffers: Buffer[] = [alignedBuffer()];
+    /**
+     * Read-back buffers not in use. All made now: finding a buffer's aligned
+     * offset rewrites the file's first block, which a fetch may be writing.
+     */
+    const readBuffers = Array.from({ length: READ_AHEAD }, () => alignedBuffer());
 
     /** Hashes forward over the chunks parked or already on disk. */
     function advance(): void {
@@ -202,7 +205,7 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
         reading.length < READ_AHEAD && next < count && onDisk.has(next) && !parked.has(next);
         next++
       ) {
-        const r: ReadBack = { buffer: readBuffers.pop() ?? alignedBuffer(), settled: false };
+        const r: ReadBack = { buffer: readBuffers.pop()!, settled: false };
         reading.push(r);
         readBack(next, r.buffer, (err, data) => {
           r.settled = true;
