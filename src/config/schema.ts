@@ -172,8 +172,7 @@ export const configSchema = z.strictObject({
       maxRequests: z.int().min(1).max(256).default(8),
       /**
        * Bytes asked for in one Download request to a sole source (whole chunks,
-       * at least one); several complete sources share out what a sole one may
-       * ask for at once (maxRequestsPerSource such requests), one request each.
+       * at least one); with several sources each request asks for its share.
        * Also what one request can hold in memory while it waits to be read.
        */
       requestBytes: z

@@ -28,10 +28,9 @@ export interface DownloaderInit {
   /** Requests in flight over all sources. */
   maxRequests: number;
   /**
-   * Chunks asked for in one request from a sole source; several complete
-   * sources share out what a sole one may have asked for at once (see
-   * runChunks), so the bytes a fetch has asked for and not yet received stay
-   * about the same however many there are.
+   * Chunks asked for in one request from a sole source; with several, each
+   * is asked for its share (at least one chunk), so the bytes a fetch has
+   * asked for and not yet received stay about the same however many there are.
    */
   requestChunks: number;
   /** A request that brings nothing for this long is abandoned, ms. */
@@ -125,8 +124,6 @@ export class ChunkDownloader {
   private scanFrom = 0;
   /** Chunks one request may ask for now (the download limit may lower it). */
   private spanChunks: number;
-  /** Under a download limit now (see DownloaderInit.inFlightBudget). */
-  private limited = false;
   private finished = false;
   private failure: Error | undefined;
   private wake: NodeJS.Timeout | undefined;
@@ -175,7 +172,6 @@ export class ChunkDownloader {
     // Sources with a free slot but nothing needed that they hold, this round.
     const idle = new Set<SourceState>();
     const budget = this.init.inFlightBudget?.() ?? Infinity;
-    this.limited = Number.isFinite(budget);
     const { chunkSize } = this.meta;
     this.spanChunks = Number.isFinite(budget)
       ? Math.max(1, Math.min(this.init.requestChunks, Math.floor(budget / 2 / chunkSize)))
@@ -225,23 +221,6 @@ export class ChunkDownloader {
    */
   private requestLimit(source: SourceState, live: number, crowd: boolean): number {
     return crowd ? source.limit : Math.min(source.limit, shareOf(source.maxLimit, live));
-  }
-
-  /**
-   * Chunks in one run to `source`. A sole source gets long runs: a request costs a round
-   * trip and the source's setup, and with 4 MiB runs its data flowed 55-75% of a 1 GiB fetch
-   * over loopback (16 MiB: 93%). Several complete sources share out what a sole one may have
-   * asked for at once (all its requests' runs), so chunks still arrive near file order, where
-   * the whole-file hash needs them. Three sources, 8 MiB runs each against a third of one run
-   * (1 GiB, 6 rounds interleaved, medians): half the requests, sources 1.05 CPU-s against
-   * 1.32, 424 MiB/s against 396, fetcher peak RSS 123 MiB both (12 MiB runs: more chunks read
-   * back for the whole-file hash, slower). Under a download limit, and in a crowd (a seed is
-   * asked one chunk at a time), a sole run is shared out.
-   */
-  private runChunks(source: SourceState, live: number, crowd: boolean): number {
-    if (crowd || this.limited) return shareOf(this.spanChunks, live);
-    const runs = source.maxLimit;
-    return shareOf(this.spanChunks * runs, live * shareOf(runs, live));
   }
 
   /** Whether `source` holds chunk `index` (as far as its last have-map says). */
@@ -295,7 +274,13 @@ export class ChunkDownloader {
     const slots = live.reduce((n, s) => n + this.requestLimit(s, live.length, crowd), 0) || 1;
     const left = this.count - this.done.size;
     const fair = Math.ceil(left / slots);
-    const span = this.runChunks(source, live.length, crowd);
+    // One source gets long runs: a request costs a round trip and the source's setup, and
+    // with 4 MiB runs its data flowed 55-75% of a 1 GiB fetch over loopback (16 MiB: 93%). Among
+    // several the runs are shared out, so chunks still arrive near file order, where the
+    // whole-file hash needs them, and unread streams hold no more than one source's would.
+    // Three sources on 8 MiB runs each (half the requests; sources 1.45 CPU-s per GiB against
+    // 1.62) fetched 5-18% faster, but the fetcher's peak RSS rose from 121-126 MiB to 122-133.
+    const span = shareOf(this.spanChunks, live.length);
     // A source measured slower than the others gets shorter runs.
     const fastest = Math.max(...live.map((s) => s.rate));
     const share = source.rate > 0 && fastest > 0 ? source.rate / fastest : 1;
@@ -367,11 +352,12 @@ export class ChunkDownloader {
     if (this.scanFrom < this.count) return null;
     // Under a download limit a request that still delivers is slow because of the limit, not
     // its source: a copy would only spend the limited rate twice. Copy only stalled ones.
+    const limited = Number.isFinite(this.init.inFlightBudget?.() ?? Infinity);
     const now = Date.now();
     let target: { first: number; end: number; left: number } | undefined;
     for (const r of this.requests) {
       if (r.source === source || r.duplicate) continue;
-      if (this.limited && now - r.lastAt < LIMITED_STALL_MS) continue;
+      if (limited && now - r.lastAt < LIMITED_STALL_MS) continue;
       let first = r.next;
       while (
         first < r.end &&

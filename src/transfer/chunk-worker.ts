@@ -193,11 +193,12 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
 
     /**
      * Reads back the chunks on disk that follow those being read, two at
-     * once. One at a time, with three sources the hash fell behind the chunks
-     * arriving and never caught up: 870-960 of a 1 GiB fetch's 1024 chunks
-     * were read back, and the digest came 140-330 ms after the last chunk
-     * (two: 410-600, once 870, and 0-70 ms; four: no fewer, and 4 MiB more
-     * memory). The fetch's speed stayed within the noise (5 interleaved rounds).
+     * once. One at a time, three sources on 8 MiB runs each (a trial) left
+     * the hash behind the chunks arriving for good: 870-960 of a 1 GiB
+     * fetch's 1024 chunks were read back, and the digest came 140-330 ms
+     * after the last chunk (two at once: 410-600, once 870, and 0-70 ms;
+     * four: no fewer, and 4 MiB more memory). A resumed fetch's chunks on
+     * disk are read back the same way.
      */
     function readAhead(): void {
       for (

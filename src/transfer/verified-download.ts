@@ -74,10 +74,11 @@ const BUFFER_BUDGET = 96 * 1024 * 1024;
  * Bytes of chunks waiting for the chunk thread at once (at least two chunks),
  * early ones parked for the whole-file hash among them; chunks beyond it are
  * read back from the disk instead (see readAhead in chunk-worker.ts). Small:
- * a source's chunks come in order. Three sources send 8 MiB runs side by side,
- * so most of theirs come early, yet more did not pay (1 GiB fetch: 6 MiB read
- * back 270-540 chunks where 4 read back 410-870, fetcher peak RSS 126-132 MiB
- * against 123-126; 16 MiB read back none, and took 132).
+ * a source's chunks come in order, and with several sources 16 MiB held ~12
+ * MiB more memory than 4 (3 sources, 1 GiB: 137-139 MiB peak against
+ * 139-153) for no speed. Three sources on 8 MiB runs each (tried, not kept:
+ * see takeSpan in chunk-downloader.ts) read back 410-870 chunks at 4 MiB,
+ * 270-540 at 6 MiB (peak RSS 126-132 against 123-126); 16 MiB none, at 132.
  */
 const SLOT_BUDGET = 4 * 1024 * 1024;
 /** How often the chunk map is saved while chunks arrive, ms. */

@@ -203,11 +203,9 @@ describe('transfer: chunk downloader', function () {
     expect(shared.assembled.equals(content)).to.equal(true);
     // Among several, one request each: the others fill the gap.
     expect(Object.values(shared.peak)).to.deep.equal([1, 1, 1, 1]);
-    // The sole source's two runs of 8, shared out: 4 each. End-game copies of a last run may
-    // add to the 96 chunks; none is longer than a share.
+    // End-game copies of a last run may add to the 96 chunks; none is longer than a share.
     const runs = runsOf(shared.asked);
-    expect(Math.max(...runs)).to.equal(4);
-    expect(Object.values(shared.asked).map((r) => r[0]![1] / CHUNK)).to.deep.equal([4, 4, 4, 4]);
+    expect(Math.max(...runs)).to.equal(2);
     expect(runs.reduce((a, b) => a + b, 0)).to.be.at.least(96);
   });
 
