@@ -178,7 +178,7 @@ export class FileIndex {
   ): Promise<{ entry: FileEntry; start: number; end: number; stream: Readable }> {
     const entry = this.require(sha256);
     const last = checkRange(entry.size, start, end);
-    const path = await this.currentPath(entry);
+    const path = (await this.currentFile(entry)).abs;
     const stream =
       last < start
         ? Readable.from([])
@@ -198,10 +198,6 @@ export class FileIndex {
   /** Shared files held open for Download requests, and their readers now. */
   get openFiles(): { files: number; readers: number } {
     return this.handles.stats;
-  }
-
-  private async currentPath(entry: FileEntry): Promise<string> {
-    return (await this.currentFile(entry)).abs;
   }
 
   /** A file holding the entry's content as indexed; NotFoundError when none does any more. */

@@ -70,7 +70,7 @@ export class OpenFiles {
       return this.lend(raced);
     }
     // The path names another file by now, or no room: this handle serves this request only.
-    const opened = { ...file, size: s.size, mtimeMs: Math.floor(s.mtimeMs), ino: s.ino };
+    const opened = { ino: s.ino, size: s.size, mtimeMs: Math.floor(s.mtimeMs) };
     if (this.closed || !sameFile(opened, file) || !this.roomForOne()) return handle;
     const fresh: Kept = { file, handle, users: 0, idle: undefined, dropped: false };
     this.kept.set(file.abs, fresh);
@@ -136,6 +136,9 @@ async function closeQuietly(handle: FileHandle): Promise<void> {
   await handle.close().catch(() => undefined);
 }
 
-function sameFile(a: FoundFile, b: FoundFile): boolean {
+/** The identity a file is lent by: its inode, unchanged. */
+type Identity = Pick<FoundFile, 'ino' | 'size' | 'mtimeMs'>;
+
+function sameFile(a: Identity, b: Identity): boolean {
   return a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 }

@@ -145,12 +145,10 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
     let advanceError: Error | undefined;
     /** Digest requests waiting for the read-backs to finish. */
     const whenAdvanced: (() => void)[] = [];
-    /** A chunk being read back for the whole-file hash. */
+    /** A chunk being read back for the whole-file hash: its bytes or why not, once read. */
     interface ReadBack {
       buffer: Buffer;
-      data?: Buffer;
-      error?: Error;
-      settled: boolean;
+      read?: Buffer | Error;
     }
     /** Read-backs under way, of the chunks from the cursor on, in order. */
     const reading: ReadBack[] = [];
@@ -165,11 +163,11 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
       while (!advanceError) {
         const head = reading[0];
         if (head) {
-          if (!head.settled) return readAhead();
+          if (!head.read) return readAhead();
           reading.shift();
-          if (head.error) advanceError = head.error;
+          if (head.read instanceof Error) advanceError = head.read;
           else {
-            whole.update(head.data!);
+            whole.update(head.read);
             cursor++;
           }
           readBuffers.push(head.buffer);
@@ -183,7 +181,7 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
           unpark(cursor);
           cursor++;
         } else if (onDisk.has(cursor)) {
-          readAhead();
+          return readAhead();
         } else {
           break;
         }
@@ -206,12 +204,10 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
         reading.length < READ_AHEAD && next < count && onDisk.has(next) && !parked.has(next);
         next++
       ) {
-        const r: ReadBack = { buffer: readBuffers.pop()!, settled: false };
+        const r: ReadBack = { buffer: readBuffers.pop()! };
         reading.push(r);
         readBack(next, r.buffer, (err, data) => {
-          r.settled = true;
-          if (err) r.error = err;
-          else r.data = data;
+          r.read = err ?? data!;
           advance();
         });
       }
