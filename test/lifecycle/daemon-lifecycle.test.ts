@@ -110,7 +110,11 @@ describe('daemon lifecycle (real binary)', function () {
     const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
     expect(environ).to.include('MALLOC_ARENA_MAX=2');
     const argv = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
-    expect(argv).to.include.members(['--single-threaded-gc', '--max-semi-space-size=2']);
+    expect(argv).to.include.members([
+      '--single-threaded-gc',
+      '--initial-old-space-size=16',
+      '--max-semi-space-size=2',
+    ]);
   });
 
   it('exits within 2 s on SIGTERM even with a download stream held open', async () => {
