@@ -6,6 +6,7 @@ import { memoryBench } from './memory-bench.js';
 import { natsBench } from './nats-bench.js';
 import { restBench } from './rest-bench.js';
 import { searchBench } from './search-bench.js';
+import { sourcesBench } from './sources-bench.js';
 import { swarmBench } from './swarm-bench.js';
 import type { Bench, BenchRow } from './table.js';
 import { printTable } from './table.js';
@@ -19,6 +20,7 @@ const BENCHES: Bench[] = [
   memoryBench,
   natsBench,
   swarmBench,
+  sourcesBench,
 ];
 
 const wanted = process.argv.slice(2);
