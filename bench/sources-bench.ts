@@ -7,22 +7,13 @@
 // and skips without it. BENCH_SOURCES_MIB (256), BENCH_SOURCES_MBIT (200);
 // BENCH_SOURCES_TRANSFER: JSON of transfer settings for the fetchers, to compare.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { startLabPeer, type LabPeer } from '../test/fixtures/lab-daemons.js';
 import { createLab, type Lab } from '../test/fixtures/netns.js';
-import { waitFor } from '../test/fixtures/peers.js';
+import { checkCopy, fetchCompleted, startFetch } from './lab-fetch.js';
 import { MiB, envInt, type Bench, type BenchRow } from './table.js';
 
 /** The most sources a case uses. */
 const SOURCES = 3;
-
-interface TransferView {
-  state: string;
-  path: string;
-  error: string;
-  startedAt: number;
-  finishedAt?: number;
-}
 
 export const sourcesBench: Bench = {
   name: 'sources',
@@ -91,24 +82,8 @@ async function fetchFrom(
   sources: string[],
   size: number,
 ): Promise<number> {
-  const { id } = await fetcher.api<{ id: string }>('/api/v1/transfers', {
-    method: 'POST',
-    body: { sha256, sources },
-  });
-  const done = await waitFor(
-    async () => {
-      const t = await fetcher.api<TransferView>(`/api/v1/transfers/${id}`);
-      if (t.state === 'failed' || t.state === 'cancelled') {
-        throw new Error(`${fetcher.host.name}: fetch ${t.state}: ${t.error}`);
-      }
-      return t.state === 'completed' ? t : undefined;
-    },
-    { timeoutMs: 30 * 60_000, intervalMs: 100, what: `${fetcher.host.name}'s fetch` },
-  );
-  const bytes = await readFile(done.path);
-  if (bytes.length !== size || createHash('sha256').update(bytes).digest('hex') !== sha256) {
-    throw new Error(`${fetcher.host.name}: the fetched copy differs from the sources'`);
-  }
+  const done = await fetchCompleted(fetcher, await startFetch(fetcher, sha256, sources));
+  await checkCopy(fetcher, done, sha256, size);
   // The daemon's own clock, start to end of the fetch.
   return ((done.finishedAt ?? Date.now()) - done.startedAt) / 1000;
 }

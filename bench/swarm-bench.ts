@@ -7,20 +7,11 @@
 // BENCH_SWARM_FETCHERS (7), BENCH_SWARM_MIB (256), BENCH_SWARM_MBIT (100);
 // BENCH_SWARM_TRANSFER: JSON of transfer settings for every daemon, to compare.
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { startLabPeer, type LabPeer } from '../test/fixtures/lab-daemons.js';
 import { createLab, type Lab } from '../test/fixtures/netns.js';
 import { waitFor } from '../test/fixtures/peers.js';
+import { checkCopy, fetchCompleted, startFetch } from './lab-fetch.js';
 import { MiB, envInt, type Bench, type BenchRow } from './table.js';
-
-interface TransferView {
-  id: string;
-  state: string;
-  path: string;
-  error: string;
-  startedAt: number;
-  finishedAt?: number;
-}
 
 interface TrafficView {
   upBytes: number;
@@ -123,38 +114,10 @@ async function fetchAll(
   source: string,
   size: number,
 ): Promise<{ ms: number; startedAt: number; finishedAt: number }[]> {
-  const ids = await Promise.all(
-    peers.map(
-      async (p) =>
-        (
-          await p.api<{ id: string }>('/api/v1/transfers', {
-            method: 'POST',
-            body: { sha256, sources: [source] },
-          })
-        ).id,
-    ),
-  );
-  const done = await Promise.all(
-    peers.map((p, i) =>
-      waitFor(
-        async () => {
-          const t = await p.api<TransferView>(`/api/v1/transfers/${ids[i]}`);
-          if (t.state === 'failed' || t.state === 'cancelled') {
-            throw new Error(`${p.host.name}: fetch ${t.state}: ${t.error}`);
-          }
-          return t.state === 'completed' ? t : undefined;
-        },
-        { timeoutMs: 30 * 60_000, intervalMs: 100, what: `${p.host.name}'s fetch` },
-      ),
-    ),
-  );
-  for (const [i, t] of done.entries()) {
-    const bytes = await readFile(t.path);
-    const digest = createHash('sha256').update(bytes).digest('hex');
-    if (bytes.length !== size || digest !== sha256) {
-      throw new Error(`${peers[i]!.host.name}: the fetched copy differs from the seed's`);
-    }
-  }
+  const ids = await Promise.all(peers.map((p) => startFetch(p, sha256, [source])));
+  const done = await Promise.all(peers.map((p, i) => fetchCompleted(p, ids[i]!)));
+  // Checked once all are done, so that hashing a copy slows no fetch still running.
+  for (const [i, t] of done.entries()) await checkCopy(peers[i]!, t, sha256, size);
   return done.map((t) => {
     const finishedAt = t.finishedAt ?? Date.now();
     return { ms: finishedAt - t.startedAt, startedAt: t.startedAt, finishedAt };
