@@ -6,10 +6,16 @@
 // the other case, everything on loopback and CPU-bound. Needs root; says so
 // and skips without it. BENCH_SOURCES_MIB (256), BENCH_SOURCES_MBIT (200);
 // BENCH_SOURCES_TRANSFER: JSON of transfer settings for the fetchers, to compare.
-import { createHash, randomBytes } from 'node:crypto';
 import { startLabPeer, type LabPeer } from '../test/fixtures/lab-daemons.js';
 import { createLab, type Lab } from '../test/fixtures/netns.js';
-import { checkCopy, fetchCompleted, startFetch } from './lab-fetch.js';
+import {
+  canBuildLab,
+  checkCopy,
+  fetchCompleted,
+  randomFile,
+  startFetch,
+  transferSettings,
+} from './lab.js';
 import { MiB, envInt, type Bench, type BenchRow } from './table.js';
 
 /** The most sources a case uses. */
@@ -20,19 +26,12 @@ export const sourcesBench: Bench = {
   describe: 'one fetch from 1 and from 3 sources on rate-limited links (netns hosts, tbf)',
   onlyByName: true,
   async run(): Promise<BenchRow[]> {
-    if (process.getuid?.() !== 0) {
-      console.log('skipped: the sources bench needs root (network namespaces and tc qdiscs)');
-      return [];
-    }
+    if (!canBuildLab('sources')) return [];
     const size = envInt('BENCH_SOURCES_MIB', 256) * MiB;
     const mbit = envInt('BENCH_SOURCES_MBIT', 200);
     console.log(`${size / MiB} MiB, ${mbit} Mbit/s egress per host`);
-    const transfer = JSON.parse(process.env.BENCH_SOURCES_TRANSFER ?? '{}') as Record<
-      string,
-      unknown
-    >;
-    const content = randomBytes(size);
-    const sha256 = createHash('sha256').update(content).digest('hex');
+    const transfer = transferSettings('BENCH_SOURCES_TRANSFER');
+    const { content, sha256 } = randomFile(size);
     let lab: Lab | undefined;
     const peers: LabPeer[] = [];
     try {

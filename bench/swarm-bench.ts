@@ -6,11 +6,17 @@
 // hashed against the seed's. Needs root; says so and skips without it.
 // BENCH_SWARM_FETCHERS (7), BENCH_SWARM_MIB (256), BENCH_SWARM_MBIT (100);
 // BENCH_SWARM_TRANSFER: JSON of transfer settings for every daemon, to compare.
-import { createHash, randomBytes } from 'node:crypto';
 import { startLabPeer, type LabPeer } from '../test/fixtures/lab-daemons.js';
 import { createLab, type Lab } from '../test/fixtures/netns.js';
 import { waitFor } from '../test/fixtures/peers.js';
-import { checkCopy, fetchCompleted, startFetch } from './lab-fetch.js';
+import {
+  canBuildLab,
+  checkCopy,
+  fetchCompleted,
+  randomFile,
+  startFetch,
+  transferSettings,
+} from './lab.js';
 import { MiB, envInt, type Bench, type BenchRow } from './table.js';
 
 interface TrafficView {
@@ -23,21 +29,14 @@ export const swarmBench: Bench = {
   describe: 'one seed, one fetch alone, then a crowd fetching at once (netns hosts, tbf)',
   onlyByName: true,
   async run(): Promise<BenchRow[]> {
-    if (process.getuid?.() !== 0) {
-      console.log('skipped: the swarm bench needs root (network namespaces and tc qdiscs)');
-      return [];
-    }
+    if (!canBuildLab('swarm')) return [];
     const fetchers = envInt('BENCH_SWARM_FETCHERS', 7);
     const size = envInt('BENCH_SWARM_MIB', 256) * MiB;
     const mbit = envInt('BENCH_SWARM_MBIT', 100);
     console.log(`${fetchers} fetchers, ${size / MiB} MiB, ${mbit} Mbit/s per host`);
-    const transfer = JSON.parse(process.env.BENCH_SWARM_TRANSFER ?? '{}') as Record<
-      string,
-      unknown
-    >;
+    const transfer = transferSettings('BENCH_SWARM_TRANSFER');
     const config = { transfer };
-    const content = randomBytes(size);
-    const sha256 = createHash('sha256').update(content).digest('hex');
+    const { content, sha256 } = randomFile(size);
     let lab: Lab | undefined;
     const peers: LabPeer[] = [];
     try {

@@ -1,9 +1,28 @@
-// A fetch on a lab host (test/fixtures/lab-daemons.ts) through its REST API,
-// followed to the end, and its copy checked against the file's hash.
-import { createHash } from 'node:crypto';
+// What the benches on lab hosts (test/fixtures/netns.ts, lab-daemons.ts)
+// share: the root check, their settings and file, and a fetch through a
+// host's REST API, followed to the end and its copy checked.
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { LabPeer } from '../test/fixtures/lab-daemons.js';
 import { waitFor } from '../test/fixtures/peers.js';
+
+/** True when lab hosts can be built (root); otherwise says the bench is skipped. */
+export function canBuildLab(bench: string): boolean {
+  if (process.getuid?.() === 0) return true;
+  console.log(`skipped: the ${bench} bench needs root (network namespaces and tc qdiscs)`);
+  return false;
+}
+
+/** Transfer settings from a JSON environment variable (none: the defaults), to compare. */
+export function transferSettings(variable: string): Record<string, unknown> {
+  return JSON.parse(process.env[variable] ?? '{}') as Record<string, unknown>;
+}
+
+/** `size` random bytes and their SHA-256 (hex). */
+export function randomFile(size: number): { content: Buffer; sha256: string } {
+  const content = randomBytes(size);
+  return { content, sha256: createHash('sha256').update(content).digest('hex') };
+}
 
 export interface FetchView {
   state: string;
