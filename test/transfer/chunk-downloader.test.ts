@@ -164,11 +164,11 @@ describe('transfer: chunk downloader', function () {
   });
 
   it('asks a source for its next run only as the one before ends: chunks come in file order', async () => {
-    const content = randomContent(64 * CHUNK);
+    const content = randomContent(128 * CHUNK);
     const { assembled, error, asked, stored } = await download(
       content,
       { a: { delayMs: 2 } },
-      { requestChunks: 8 },
+      { requestChunks: 16 },
     );
     expect(error).to.equal(undefined);
     expect(assembled.equals(content)).to.equal(true);
@@ -182,8 +182,10 @@ describe('transfer: chunk downloader', function () {
       have.add(index);
       while (have.has(frontier)) frontier++;
     }
-    // Runs overlap only in their last chunks (a round trip's worth, 2 here) at 7 boundaries.
-    expect(early).to.be.at.most(14);
+    // Runs overlap only in their last chunks (a round trip's worth: 2 here, 9 early in all) at 7
+    // boundaries; a lead of twice that leaves room for a loaded machine's timers, and runs asked
+    // for two at a time (no lead) store 60 early.
+    expect(early).to.be.at.most(28);
   });
 
   it('asks a sole source for whole runs, two at a time, and shares both out among several', async () => {
