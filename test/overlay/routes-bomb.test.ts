@@ -104,7 +104,9 @@ describe('overlay: hostile GetRoutes answers', function () {
       );
       expect(victim.daemon.overlay.neighbors().map((n) => n.peer.id)).to.include('bomber');
       expect(pulls).to.be.at.most((UPDATES_PER_SEC * ATTACK_MS) / 1000 + 2);
-      expect(growthMiB).to.be.below(50);
+      // The peak is this whole process's, with each refused table's garbage (+42-44 MiB here):
+      // when a collection comes moves it. With the caps lifted: +310 MiB, p99 2.8 s.
+      expect(growthMiB).to.be.below(120);
       expect(p99).to.be.below(100);
     } finally {
       control.close();

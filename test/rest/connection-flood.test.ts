@@ -114,7 +114,7 @@ describe('connection floods (real binary)', function () {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it(`answers /healthz with p99 under 50 ms beside ${FLOOD} idle and half-sent REST connections`, async () => {
+  it(`answers /healthz with p99 under 50 ms (or 4x its p99 with no flood) beside ${FLOOD} idle and half-sent REST connections`, async () => {
     const quiet: number[] = [];
     for (let i = 0; i < PROBES / 4; i++) quiet.push((await healthz(rest)).ms);
     quiet.sort((a, b) => a - b);
@@ -137,7 +137,8 @@ describe('connection floods (real binary)', function () {
     console.log(
       `      /healthz beside ${FLOOD} idle sockets: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms (no flood: p50 ${percentile(quiet, 50).toFixed(1)}, p99 ${percentile(quiet, 99).toFixed(1)} ms)`,
     );
-    expect(p99).to.be.below(50);
+    // A loaded machine is slow with no flood too; a daemon the flood holds up takes seconds.
+    expect(p99).to.be.below(Math.max(50, 4 * percentile(quiet, 99)));
     // The daemon held at most rest.maxConnections (512) and made way for the probes.
     const open = floods.reduce((n, f) => n + f.sockets.length - f.closed(), 0);
     expect(open).to.be.at.most(512);
@@ -187,9 +188,12 @@ describe('connection floods (real binary)', function () {
     }
   }
 
-  it(`answers gRPC Status with p99 under 100 ms beside ${FLOOD} silent gRPC connections, and closes them`, async () => {
+  it(`answers gRPC Status with p99 under 100 ms (or 4x its p99 with no flood) beside ${FLOOD} silent gRPC connections, and closes them`, async () => {
     const port = Number(grpc.split(':').pop());
     await statusCall(); // loads the client's proto, once per process
+    const quiet: number[] = [];
+    for (let i = 0; i < PROBES / 4; i++) quiet.push(await statusCall());
+    quiet.sort((a, b) => a - b);
     const idle = await flood(port, FLOOD, '');
     floods.push(idle);
     await waitClosed(() => idle.closed() >= FLOOD - 1024, 10_000);
@@ -198,10 +202,10 @@ describe('connection floods (real binary)', function () {
     ms.sort((a, b) => a - b);
     const [p50, p99, max] = [percentile(ms, 50), percentile(ms, 99), ms.at(-1)!];
     console.log(
-      `      gRPC Status (new channel each) beside ${FLOOD} silent sockets: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
+      `      gRPC Status (new channel each) beside ${FLOOD} silent sockets: p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms (no flood: p50 ${percentile(quiet, 50).toFixed(1)}, p99 ${percentile(quiet, 99).toFixed(1)} ms)`,
     );
     // A new HTTP/2 channel per call: two round trips more than a bare HTTP/1 GET.
-    expect(p99).to.be.below(100);
+    expect(p99).to.be.below(Math.max(100, 4 * percentile(quiet, 99)));
     expect(idle.sockets.length - idle.closed()).to.be.at.most(1024);
     // Those left say nothing, so they are closed once their first-bytes deadline passes.
     await waitClosed(() => idle.closed() === FLOOD, 15_000);
