@@ -11,6 +11,8 @@ export interface ProcStats {
   resetPeakRss(): Promise<void>;
   /** CPU seconds (user + system, all threads) used so far (Linux /proc; 0 elsewhere). */
   cpuSeconds(): Promise<number>;
+  /** The same for the main thread alone: a Node daemon's event loop. */
+  mainThreadCpuSeconds(): Promise<number>;
 }
 
 export function procStats(pid: number | undefined): ProcStats {
@@ -33,15 +35,19 @@ export function procStats(pid: number | undefined): ProcStats {
         // Not Linux, or no right to: the peak then covers the process's whole life.
       }
     },
-    cpuSeconds: async () => {
-      try {
-        const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100/s on Linux).
-        return (Number(fields[11]) + Number(fields[12])) / 100;
-      } catch {
-        return 0;
-      }
-    },
+    cpuSeconds: () => cpuOf(`/proc/${pid}/stat`),
+    mainThreadCpuSeconds: () => cpuOf(`/proc/${pid}/task/${pid}/stat`),
   };
+}
+
+/** User + system CPU seconds in a /proc stat file; 0 where there is none. */
+async function cpuOf(file: string): Promise<number> {
+  try {
+    const stat = await readFile(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100/s on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }

@@ -50,6 +50,7 @@ export const transferBench: Bench = {
       'fetcher peak RSS MiB': r.fetcherRss === undefined ? '' : Math.round(r.fetcherRss / MiB),
       'source peak RSS MiB': r.sourceRss === undefined ? '' : Math.round(r.sourceRss / MiB),
       'fetcher CPU s': r.fetcherCpu ?? '',
+      'fetcher event loop CPU s': r.fetcherLoopCpu ?? '',
       'sources CPU s': r.sourcesCpu ?? '',
     }));
   },
@@ -74,6 +75,11 @@ export interface TransferRun {
   sourceRss?: number;
   /** CPU seconds the fetcher and the sources (together) used during the fetch. */
   fetcherCpu?: number;
+  /**
+   * The fetcher's main thread alone (TLS, HTTP/2, the scheduler): every byte
+   * passes through it in turn, while hashing and writing run on other threads.
+   */
+  fetcherLoopCpu?: number;
   sourcesCpu?: number;
 }
 
@@ -237,10 +243,12 @@ async function p2pFetch(
     await Promise.all(sources.map((d) => d.resetPeakRss()));
     const cpu = async () => Promise.all(daemons.map((d) => d.cpuSeconds()));
     const cpuBefore = await cpu();
+    const loopBefore = await fetcher.mainThreadCpuSeconds();
     const started = performance.now();
     const last = await fetch(fetcher.grpcAddress, sha256, sources);
     const seconds = (performance.now() - started) / 1000;
     const cpuUsed = (await cpu()).map((c, i) => c - cpuBefore[i]!);
+    const loopUsed = (await fetcher.mainThreadCpuSeconds()) - loopBefore;
     if (last?.state !== 'completed') {
       throw new Error(`fetch did not complete: ${last?.state} ${last?.error}`);
     }
@@ -253,6 +261,7 @@ async function p2pFetch(
       fetcherRss,
       sourceRss,
       fetcherCpu: cpuUsed[sources.length]!,
+      fetcherLoopCpu: loopUsed,
       sourcesCpu: cpuUsed.slice(0, sources.length).reduce((a, b) => a + b, 0),
     };
   } finally {
