@@ -12,6 +12,7 @@ import { TimeoutError, UnavailableError, type P2pError } from '../errors.js';
 import type { CallOptions } from '../transfer/transport.js';
 import { DataChunkReader, type ReadPiece } from './data-chunk-reader.js';
 import { pushVarint } from './data-chunk-wire.js';
+import { RangeStream, RangesUnsupported } from './range-stream.js';
 import { connectionReason, fromGrpcError } from './wire-errors.js';
 
 /** Opens the byte stream to a peer (TLS with this peer's key, or plaintext). */
@@ -41,6 +42,15 @@ const MAX_QUEUED = 16;
 const CONNECT_TIMEOUT_MS = 10_000;
 /** A connection nothing used for this long is closed (a fetch's sources come and go). */
 const IDLE_MS = 60_000;
+/**
+ * An idle DownloadRanges stream is ended after this long: well inside a
+ * source's own idle limit (transfer.serveStallMs, 20 s by default), so a
+ * source seldom ends one just as it is asked again (that range then fails
+ * once, as a broken stream does).
+ */
+const RANGE_IDLE_MS = 1000;
+/** Idle DownloadRanges streams kept per source (a fetch uses at most two at once). */
+const MAX_IDLE_RANGE_STREAMS = 2;
 
 /** The source's words for why the stream ended, as wire-errors reads a grpc-js error. */
 class RemoteStatus extends Error {
@@ -58,12 +68,22 @@ class RemoteStatus extends Error {
 
 export class DownloadClient {
   private readonly sessions = new Map<string, ClientHttp2Session>();
+  /** Per source, DownloadRanges streams with no range in progress, each with its idle timer. */
+  private readonly idle = new Map<string, { stream: RangeStream; timer: NodeJS.Timeout }[]>();
+  /** Sources that answered DownloadRanges with UNIMPLEMENTED: asked with Download. */
+  private readonly rangesUnsupported = new Set<string>();
 
-  constructor(private readonly dial: PeerDialer) {}
+  constructor(
+    private readonly dial: PeerDialer,
+    /** Whether to ask for ranges on reused streams (DownloadRanges) where a source serves it. */
+    private readonly reuseStreams = true,
+  ) {}
 
   /**
    * Bytes [offset, offset + length) of a file, in order, as views of the
-   * network's buffers: each is valid until the iterator is resumed.
+   * network's buffers: each is valid until the iterator is resumed. On a
+   * reused DownloadRanges stream where the source serves it, else one
+   * Download call.
    */
   async *download(
     address: string,
@@ -71,6 +91,69 @@ export class DownloadClient {
     options: CallOptions,
   ): AsyncGenerator<ReadPiece[]> {
     if (options.signal.aborted) throw options.signal.reason;
+    if (this.reuseStreams && request.length > 0 && !this.rangesUnsupported.has(address)) {
+      const stream = this.takeIdle(address) ?? this.newRangeStream(address);
+      try {
+        yield* stream.fetch(request, options);
+        this.parkIdle(address, stream);
+        return;
+      } catch (err) {
+        if (!(err instanceof RangesUnsupported)) throw err;
+        if (this.rangesUnsupported.size >= MAX_SESSIONS) this.rangesUnsupported.clear();
+        this.rangesUnsupported.add(address);
+      }
+    }
+    yield* this.downloadCall(address, request, options);
+  }
+
+  private newRangeStream(address: string): RangeStream {
+    return new RangeStream(this.session(address), {
+      address,
+      maxMessage: MAX_MESSAGE,
+      maxQueued: MAX_QUEUED,
+      frame: (request) => grpcMessage(encodeDownloadRequest(request)),
+      statusError: (code, headers) => statusError(address, code, headers),
+    });
+  }
+
+  private takeIdle(address: string): RangeStream | undefined {
+    const list = this.idle.get(address) ?? [];
+    let found: RangeStream | undefined;
+    while (!found && list.length > 0) {
+      const entry = list.pop()!;
+      clearTimeout(entry.timer);
+      if (!entry.stream.dead) found = entry.stream;
+    }
+    if (list.length === 0) this.idle.delete(address);
+    return found;
+  }
+
+  private parkIdle(address: string, stream: RangeStream): void {
+    if (stream.dead) return;
+    const list = this.idle.get(address) ?? [];
+    if (list.length >= MAX_IDLE_RANGE_STREAMS) {
+      stream.close();
+      return;
+    }
+    const entry = {
+      stream,
+      timer: setTimeout(() => {
+        stream.close();
+        const left = (this.idle.get(address) ?? []).filter((e) => e !== entry);
+        if (left.length > 0) this.idle.set(address, left);
+        else this.idle.delete(address);
+      }, RANGE_IDLE_MS).unref(),
+    };
+    list.push(entry);
+    this.idle.set(address, list);
+  }
+
+  /** One Download call for the range. */
+  private async *downloadCall(
+    address: string,
+    request: DownloadRequest,
+    options: CallOptions,
+  ): AsyncGenerator<ReadPiece[]> {
     const stream = this.session(address).request(
       {
         [constants.HTTP2_HEADER_METHOD]: 'POST',
@@ -160,16 +243,7 @@ export class DownloadClient {
         );
       }
       const code = Number(status?.['grpc-status'] ?? NaN);
-      if (code !== GrpcStatus.OK) {
-        const details = decodeMessage(status?.['grpc-message']);
-        const name = status?.['p2p-error'];
-        throw fromGrpcError(
-          Number.isInteger(code)
-            ? new RemoteStatus(code, details, typeof name === 'string' ? name : undefined)
-            : new UnavailableError(`${address}: the stream ended without a status`),
-          address,
-        );
-      }
+      if (code !== GrpcStatus.OK) throw statusError(address, code, status ?? {});
       if (!reader.atMessageBoundary) {
         throw new UnavailableError(`${address} broke the protocol: it ended inside a message`);
       }
@@ -181,6 +255,13 @@ export class DownloadClient {
   }
 
   close(): void {
+    for (const list of this.idle.values()) {
+      for (const { stream, timer } of list) {
+        clearTimeout(timer);
+        stream.close();
+      }
+    }
+    this.idle.clear();
     for (const session of this.sessions.values()) session.close();
     this.sessions.clear();
   }
@@ -234,6 +315,18 @@ function grpcTimeout(ms: number): string {
   const whole = Math.max(1, Math.ceil(ms));
   if (whole < 1e8) return `${whole}m`;
   return `${Math.min(99_999_999, Math.ceil(whole / 1000))}S`;
+}
+
+/** The core's error for a call's non-OK status (NaN: it ended without one). */
+function statusError(address: string, code: number, headers: Record<string, unknown>): P2pError {
+  const details = decodeMessage(headers['grpc-message'] as string | string[] | undefined);
+  const name = headers['p2p-error'];
+  return fromGrpcError(
+    Number.isInteger(code)
+      ? new RemoteStatus(code, details, typeof name === 'string' ? name : undefined)
+      : new UnavailableError(`${address}: the stream ended without a status`),
+    address,
+  );
 }
 
 /** A gRPC length-prefixed, uncompressed message. */

@@ -12,7 +12,7 @@
 // messages shrink to a tenth of a second at the limit, so the limit holds
 // smoothly; the time spent waiting is ours, not the reader's, and does not
 // count against `maxMs`.
-import { Metadata, type ServerWritableStream } from '@grpc/grpc-js';
+import { Metadata, type ServerDuplexStream, type ServerWritableStream } from '@grpc/grpc-js';
 import { NotFoundError, TimeoutError } from '../errors.js';
 import type { ReadableFile } from '../index/open-files.js';
 import { EncodedDataChunk, HEADER_ROOM, encodeInPlace } from './data-chunk-wire.js';
@@ -35,6 +35,9 @@ export interface StreamPace {
   /** Bytes per message now (MESSAGE_BYTES at most, whatever this says). */
   messageBytes(): number;
 }
+
+/** Calls whose response headers went out. */
+const headersSent = new WeakSet<object>();
 
 interface Slot {
   buffer: Buffer;
@@ -65,7 +68,7 @@ function giveBack(buffer: Buffer): void {
 
 /** Sends bytes [start, end) of the file; returns early when the caller cancels. */
 export async function streamFileRange(
-  call: ServerWritableStream<unknown, unknown>,
+  call: ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
   handle: Pick<ReadableFile, 'read'>,
   start: number,
   end: number,
@@ -106,8 +109,12 @@ export async function streamFileRange(
   call.on('cancelled', stop);
   call.on('close', stop);
   const direct = http2StreamOf(call);
-  // The response headers go first, through grpc-js, which then sends the trailers after our data.
-  if (direct) call.sendMetadata(new Metadata());
+  // The response headers go first (once per call: DownloadRanges sends many ranges on one),
+  // through grpc-js, which then sends the trailers after our data.
+  if (direct && !headersSent.has(call)) {
+    headersSent.add(call);
+    call.sendMetadata(new Metadata());
+  }
   const send = (chunk: EncodedDataChunk, sent: () => void): void => {
     if (!direct) {
       call.write(chunk, sent);

@@ -20,7 +20,7 @@ import type { SearchRequest__Output } from '../generated/p2p/v1/SearchRequest.js
 import { fromSearchRequest, toPeerInfo, toSearchHit } from './convert.js';
 import { callerHost, serverStream, unary, writeWithBackpressure } from './handle.js';
 import { callerOf, peerGuard } from './caller.js';
-import { streamFileRange } from './download-stream.js';
+import { downloadRangesHandler, serveRange } from './download-ranges.js';
 import { uploadHandler } from './upload-handler.js';
 import { capped, StreamCaps } from './stream-caps.js';
 import { natHandlers } from './nat-handlers.js';
@@ -28,7 +28,7 @@ import { natHandlers } from './nat-handlers.js';
 export function peerServiceHandlers(core: Core): PeerServiceHandlers {
   const { metrics, overlay } = core;
   const guard = peerGuard(core.wire);
-  // One count per host across its connections and the three streaming calls.
+  // One count per host across its connections and the streaming calls.
   const streams = new StreamCaps({ maxPerHost: core.config.grpc.maxStreamsPerIp });
   return {
     Join: unary<JoinRequest__Output, JoinResponse>(
@@ -137,45 +137,12 @@ export function peerServiceHandlers(core: Core): PeerServiceHandlers {
       guard,
     ),
 
+    DownloadRanges: downloadRangesHandler(core, streams),
     Download: serverStream<DownloadRequest__Output, DataChunk>(
       'PeerService/Download',
       metrics,
-      capped(streams, 'Download', async (req, call) => {
-        const range = await core.transfers.swarm.open(
-          req.sha256,
-          req.offset,
-          req.length,
-          callerHost(call.getPeer()),
-        );
-        if (!range) return; // nothing to send: an empty file
-        try {
-          await streamFileRange(
-            call,
-            range.handle,
-            range.start,
-            range.end,
-            range.sent,
-            core.config.transfer.serveStallMs,
-            serveMaxMs(core.config.transfer, range.end - range.start),
-            range,
-          );
-        } finally {
-          await range.close();
-        }
-      }),
+      capped(streams, 'Download', (req, call) => serveRange(core, call, req)),
       guard,
     ),
   };
-}
-
-/**
- * How long one Download call may take: the stall allowance plus the range at
- * transfer.serveMinBytesPerSec (below the rate a fetcher's own deadline
- * assumes, so an honest fetcher gives up first).
- */
-function serveMaxMs(
-  t: { serveStallMs: number; serveMinBytesPerSec: number },
-  bytes: number,
-): number {
-  return t.serveStallMs + (bytes * 1000) / t.serveMinBytesPerSec;
 }

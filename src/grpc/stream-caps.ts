@@ -1,4 +1,4 @@
-// Caps the streaming PeerService calls (Download, Search, Upload) one remote
+// Caps the streaming PeerService calls (Download, DownloadRanges, Search, Upload) one remote
 // host holds open at once, across all its connections: each open stream
 // costs buffers, a file handle or forwarded queries, and a host may open
 // many connections (up to grpc.maxConnectionsPerIp) with many streams each.

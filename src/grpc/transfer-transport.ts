@@ -1,7 +1,8 @@
 // The transfer core's PeerTransport over PeerService: one channel per peer
 // address (apart from the overlay's, so bulk data never queues behind
-// heartbeats), a deadline on every call, AbortSignal cancellation. Download
-// goes through its own lean HTTP/2 client (download-client.ts).
+// heartbeats), a deadline on every call, AbortSignal cancellation. Downloads
+// go through their own lean HTTP/2 client (download-client.ts), on reused
+// DownloadRanges streams where a source serves them.
 import type { ChannelOptions } from '@grpc/grpc-js';
 import { toP2pError } from '../errors.js';
 import type { PeerServiceClient } from '../generated/p2p/v1/PeerService.js';
@@ -36,7 +37,7 @@ const TRANSFER_CHANNEL_OPTIONS: ChannelOptions = {
 
 export class GrpcTransferTransport implements PeerTransport {
   private readonly clients = new Map<string, { target: string; client: PeerServiceClient }>();
-  /** Download's data path, beside grpc-js: see download-client.ts. */
+  /** The data path, beside grpc-js: see download-client.ts. */
   private readonly downloads: DownloadClient;
 
   constructor(

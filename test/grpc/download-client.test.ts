@@ -109,10 +109,11 @@ describe('gRPC: the Download client', () => {
     let server: Http2Server;
     let address: string;
     let answer: (stream: ServerHttp2Stream, request: Buffer) => void;
+    // One Download call per range (DownloadRanges is tested below).
     const client = new DownloadClient((a) => {
       const { host, port } = splitHostPort(a);
       return netConnect({ host, port });
-    });
+    }, false);
     const signal = (): AbortSignal => new AbortController().signal;
 
     before(async () => {
@@ -251,5 +252,205 @@ describe('gRPC: the Download client', () => {
         parts.close();
       }
     });
+  });
+});
+
+/** DownloadRequest's offset (field 2) and length (field 3). */
+function rangeOf(body: Buffer): { offset: number; length: number } {
+  const out = { offset: 0, length: 0 };
+  let i = 0;
+  const varintAt = (): number => {
+    let v = 0;
+    for (let shift = 1; ; shift *= 128) {
+      const b = body[i++]!;
+      v += (b & 0x7f) * shift;
+      if (b < 0x80) return v;
+    }
+  };
+  while (i < body.length) {
+    const tag = body[i++]!;
+    if (tag === 0x0a) {
+      const skip = varintAt();
+      i += skip;
+    } else if (tag === 0x10) out.offset = varintAt();
+    else if (tag === 0x18) out.length = varintAt();
+    else throw new Error(`unexpected tag ${tag}`);
+  }
+  return out;
+}
+
+describe('gRPC: the Download client on DownloadRanges streams', () => {
+  let server: Http2Server;
+  let address: string;
+  const file = randomBytes(4000);
+  /** Per stream: its path, the request bodies it carried, and how it ended. */
+  let streams: { path: string; requests: Buffer[]; ended: boolean; closed: boolean }[];
+  /** Answers one request on a DownloadRanges stream (the headers went out already). */
+  let onRange: (stream: ServerHttp2Stream, range: { offset: number; length: number }) => void;
+  /** Answers a DownloadRanges stream's opening; true when it took the call. */
+  let onRangesCall: (stream: ServerHttp2Stream) => boolean;
+  let client: DownloadClient;
+  const signal = (): AbortSignal => new AbortController().signal;
+
+  before(async () => {
+    server = createServer();
+    server.on('stream', (stream, headers) => {
+      const seen = {
+        path: String(headers[':path']),
+        requests: [] as Buffer[],
+        ended: false,
+        closed: false,
+      };
+      streams.push(seen);
+      stream.on('error', () => undefined);
+      stream.on('close', () => (seen.closed = true));
+      stream.on('end', () => {
+        seen.ended = true;
+        // The caller is done with the stream: so is this source.
+        if (!stream.closed) stream.end();
+      });
+      let pending = Buffer.alloc(0);
+      const serve = (body: Buffer): void => {
+        seen.requests.push(body);
+        if (seen.path.endsWith('/DownloadRanges')) onRange(stream, rangeOf(body));
+        else {
+          // Download: the range, then status OK.
+          const { offset, length } = rangeOf(body);
+          stream.respond(
+            { ':status': 200, 'content-type': 'application/grpc' },
+            { waitForTrailers: true },
+          );
+          stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+          stream.end(dataChunk(offset, file.subarray(offset, offset + length)));
+        }
+      };
+      if (seen.path.endsWith('/DownloadRanges') && !onRangesCall(stream)) return;
+      stream.on('data', (d: Buffer) => {
+        pending = Buffer.concat([pending, d]);
+        while (pending.length >= 5 && pending.length >= 5 + pending.readUInt32BE(1)) {
+          const size = pending.readUInt32BE(1);
+          serve(pending.subarray(5, 5 + size));
+          pending = pending.subarray(5 + size);
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    address = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  beforeEach(() => {
+    streams = [];
+    client = new DownloadClient((a) => {
+      const { host, port } = splitHostPort(a);
+      return netConnect({ host, port });
+    });
+    onRangesCall = (stream) => {
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' });
+      return true;
+    };
+    onRange = (stream, { offset, length }) =>
+      stream.write(dataChunk(offset, file.subarray(offset, offset + length)));
+  });
+  afterEach(() => client.close());
+  after(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  async function collect(
+    offset: number,
+    length: number,
+    abort?: AbortSignal,
+  ): Promise<{ bytes: Buffer; error?: Error }> {
+    const parts: Buffer[] = [];
+    try {
+      const batches = client.download(
+        address,
+        { sha256: 'ab'.repeat(32), offset, length },
+        { signal: abort ?? signal(), timeoutMs: 5000 },
+      );
+      for await (const batch of batches) for (const p of batch) parts.push(Buffer.from(p.data));
+      return { bytes: Buffer.concat(parts) };
+    } catch (error) {
+      return { bytes: Buffer.concat(parts), error: error as Error };
+    }
+  }
+
+  it('asks for one range after another on one stream', async () => {
+    const first = await collect(7, 1000);
+    const second = await collect(1007, 2500);
+    expect(first.error).to.equal(undefined);
+    expect(second.error).to.equal(undefined);
+    expect(first.bytes.equals(file.subarray(7, 1007))).to.equal(true);
+    expect(second.bytes.equals(file.subarray(1007, 3507))).to.equal(true);
+    expect(streams.map((s) => s.path)).to.deep.equal(['/p2p.v1.PeerService/DownloadRanges']);
+    expect(streams[0]!.requests.map(rangeOf)).to.deep.equal([
+      { offset: 7, length: 1000 },
+      { offset: 1007, length: 2500 },
+    ]);
+  });
+
+  it('ends a stream it has not used for a second, politely', async () => {
+    expect((await collect(0, 100)).error).to.equal(undefined);
+    const deadline = Date.now() + 5000;
+    while (!streams[0]!.ended && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(streams[0]!.ended, 'the client ended its side').to.equal(true);
+  });
+
+  it('asks a source that answers UNIMPLEMENTED with Download from then on', async () => {
+    onRangesCall = (stream) => {
+      stream.respond(
+        { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12' },
+        { endStream: true },
+      );
+      return false;
+    };
+    const first = await collect(7, 1000);
+    const second = await collect(1007, 100);
+    expect(first.error).to.equal(undefined);
+    expect(first.bytes.equals(file.subarray(7, 1007))).to.equal(true);
+    expect(second.bytes.equals(file.subarray(1007, 1107))).to.equal(true);
+    expect(streams.map((s) => s.path.split('/').pop())).to.deep.equal([
+      'DownloadRanges',
+      'Download',
+      'Download',
+    ]);
+  });
+
+  it('stops a source that sends more than the range, naming the fault', async () => {
+    onRange = (stream, { offset, length }) =>
+      stream.write(dataChunk(offset, file.subarray(offset, offset + length + 1)));
+    const { error } = await collect(7, 1000);
+    expect(error?.name).to.equal('UnavailableError');
+    expect(error?.message).to.match(/broke the protocol: bytes at 7 where 7 was due/);
+  });
+
+  it('takes a refusal on the stream as the status says', async () => {
+    onRange = (stream) => stream.close(0, () => undefined) as unknown as void;
+    onRangesCall = (stream) => {
+      stream.respond(
+        { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '8' },
+        { endStream: true },
+      );
+      return false;
+    };
+    const { error } = await collect(7, 1000);
+    expect(error?.name).to.equal('TooManyRequestsError');
+  });
+
+  it("resets a cancelled range's stream only: the next range opens another", async () => {
+    onRange = (stream, { offset }) =>
+      stream.write(dataChunk(offset, file.subarray(offset, offset + 10)));
+    const controller = new AbortController();
+    const reason = new Error('superseded');
+    setTimeout(() => controller.abort(reason), 100);
+    const cancelled = await collect(0, 1000, controller.signal);
+    expect(cancelled.error).to.equal(reason);
+    onRange = (stream, { offset, length }) =>
+      stream.write(dataChunk(offset, file.subarray(offset, offset + length)));
+    const next = await collect(0, 1000);
+    expect(next.error).to.equal(undefined);
+    expect(next.bytes.equals(file.subarray(0, 1000))).to.equal(true);
+    // The cancelled range's stream is not reused: its unsent bytes would come first.
+    expect(streams).to.have.length(2);
+    expect(streams[0]!.closed, "the cancelled range's stream is gone").to.equal(true);
   });
 });

@@ -1,4 +1,4 @@
-// PeerService GetFile and Download against a real daemon: bytes compared.
+// PeerService GetFile, Download and DownloadRanges against a real daemon: bytes compared.
 import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
@@ -8,6 +8,7 @@ import type { DataChunk__Output } from '../../src/generated/p2p/v1/DataChunk.js'
 import type { DownloadRequest } from '../../src/generated/p2p/v1/DownloadRequest.js';
 import type { FileInfo__Output } from '../../src/generated/p2p/v1/FileInfo.js';
 import type { PeerServiceClient } from '../../src/generated/p2p/v1/PeerService.js';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import { collect, expectStatus, grpcFailure } from '../fixtures/grpc.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
 
@@ -25,7 +26,8 @@ describe('grpc PeerService', function () {
     peer = await startPeer({
       id: 'seed',
       files: { 'media/big.bin': big, 'empty.txt': '', 'notes/small.txt': small },
-      config: { index: { chunkSize: CHUNK } },
+      // A stream nobody asks anything of ends after serveStallMs (DownloadRanges).
+      config: { index: { chunkSize: CHUNK }, transfer: { serveStallMs: 1000 } },
     });
     client = strangerClient(peer.grpcAddress);
   });
@@ -182,4 +184,87 @@ describe('grpc PeerService', function () {
       expect(again.equals(big)).to.equal(true);
     });
   });
+
+  describe('DownloadRanges', () => {
+    /** Sends each range once the one before has all arrived; the bytes, and how the call ended. */
+    async function ranges(
+      asked: DownloadRequest[],
+      endAfter = true,
+    ): Promise<{ bytes: Buffer[]; ms: number; error?: { code: number; details: string } }> {
+      const call = client.DownloadRanges({ deadline: deadline(15_000) });
+      const bytes: Buffer[] = [];
+      const started = Date.now();
+      return new Promise((resolve) => {
+        let i = 0;
+        let got: Buffer[] = [];
+        let due = 0;
+        const next = (): void => {
+          if (i < asked.length) {
+            due = Number(asked[i]!.length);
+            call.write(asked[i++]);
+          } else if (endAfter) call.end();
+        };
+        call.on('data', (c: DataChunk__Output) => {
+          got.push(c.data);
+          due -= c.data.length;
+          if (due === 0) {
+            bytes.push(Buffer.concat(got));
+            got = [];
+            next();
+          }
+        });
+        call.on('error', (error: { code: number; details: string }) =>
+          resolve({ bytes, ms: Date.now() - started, error }),
+        );
+        call.on('end', () => resolve({ bytes, ms: Date.now() - started }));
+        next();
+      });
+    }
+
+    it('serves ranges of one or more files one after another, and ends when the caller does', async () => {
+      const result = await ranges([
+        { sha256: sha(big), offset: 0, length: 1 * MiB },
+        { sha256: sha(big), offset: MiB + 5, length: 2 * MiB },
+        { sha256: sha(small), offset: 7, length: small.length - 7 },
+      ]);
+      expect(result.error).to.equal(undefined);
+      expect(result.bytes.map((b) => b.length)).to.deep.equal([MiB, 2 * MiB, small.length - 7]);
+      expect(result.bytes[0]!.equals(big.subarray(0, MiB))).to.equal(true);
+      expect(result.bytes[1]!.equals(big.subarray(MiB + 5, 3 * MiB + 5))).to.equal(true);
+      expect(result.bytes[2]!.equals(small.subarray(7))).to.equal(true);
+    });
+
+    it('refuses a caller that asks for more than one range ahead (INVALID_ARGUMENT)', async () => {
+      const call = client.DownloadRanges({ deadline: deadline(15_000) });
+      for (let i = 0; i < 3; i++)
+        call.write({ sha256: sha(big), offset: i * CHUNK, length: CHUNK });
+      const err = await grpcFailure(collect(call));
+      expectStatus(err, 'INVALID_ARGUMENT');
+      expect(err.details).to.match(/more than 1 range asked for ahead/);
+    });
+
+    it('refuses a range without a length, and a bad one as Download does', async () => {
+      const none = await ranges([{ sha256: sha(big), offset: 0, length: 0 }]);
+      expect(GrpcStatusName(none.error?.code)).to.equal('INVALID_ARGUMENT');
+      expect(none.error?.details).to.match(/needs a length/);
+      const outside = await ranges([{ sha256: sha(big), offset: big.length, length: 10 }]);
+      expect(GrpcStatusName(outside.error?.code)).to.equal('OUT_OF_RANGE');
+      const unknown = await ranges([{ sha256: sha(Buffer.from('missing')), offset: 0, length: 1 }]);
+      expect(GrpcStatusName(unknown.error?.code)).to.equal('NOT_FOUND');
+    });
+
+    it('ends a stream nobody asks anything of after transfer.serveStallMs (1 s here)', async () => {
+      const idle = await ranges([], false);
+      expect(idle.error).to.equal(undefined);
+      expect(idle.ms).to.be.within(900, 5000);
+      const afterOne = await ranges([{ sha256: sha(small), offset: 0, length: 5 }], false);
+      expect(afterOne.error).to.equal(undefined);
+      expect(afterOne.bytes[0]!.equals(small.subarray(0, 5))).to.equal(true);
+      expect(afterOne.ms).to.be.within(900, 5000);
+    });
+  });
 });
+
+function GrpcStatusName(code: number | undefined): string | undefined {
+  return code === undefined ? undefined : GrpcStatus[code];
+}

@@ -51,6 +51,11 @@ export interface PeerServiceClient extends grpc.Client {
   download(argument: _p2p_v1_DownloadRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_p2p_v1_DataChunk__Output>;
   download(argument: _p2p_v1_DownloadRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_p2p_v1_DataChunk__Output>;
   
+  DownloadRanges(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_p2p_v1_DownloadRequest, _p2p_v1_DataChunk__Output>;
+  DownloadRanges(options?: grpc.CallOptions): grpc.ClientDuplexStream<_p2p_v1_DownloadRequest, _p2p_v1_DataChunk__Output>;
+  downloadRanges(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_p2p_v1_DownloadRequest, _p2p_v1_DataChunk__Output>;
+  downloadRanges(options?: grpc.CallOptions): grpc.ClientDuplexStream<_p2p_v1_DownloadRequest, _p2p_v1_DataChunk__Output>;
+  
   GetFile(argument: _p2p_v1_GetFileRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_FileInfo__Output>): grpc.ClientUnaryCall;
   GetFile(argument: _p2p_v1_GetFileRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_p2p_v1_FileInfo__Output>): grpc.ClientUnaryCall;
   GetFile(argument: _p2p_v1_GetFileRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_p2p_v1_FileInfo__Output>): grpc.ClientUnaryCall;
@@ -133,6 +138,8 @@ export interface PeerServiceHandlers extends grpc.UntypedServiceImplementation {
   
   Download: grpc.handleServerStreamingCall<_p2p_v1_DownloadRequest__Output, _p2p_v1_DataChunk>;
   
+  DownloadRanges: grpc.handleBidiStreamingCall<_p2p_v1_DownloadRequest__Output, _p2p_v1_DataChunk>;
+  
   GetFile: grpc.handleUnaryCall<_p2p_v1_GetFileRequest__Output, _p2p_v1_FileInfo>;
   
   GetPeers: grpc.handleUnaryCall<_p2p_v1_GetPeersRequest__Output, _p2p_v1_GetPeersResponse>;
@@ -157,6 +164,7 @@ export interface PeerServiceDefinition extends grpc.ServiceDefinition {
   Connect: MethodDefinition<_p2p_v1_ConnectRequest, _p2p_v1_ConnectResponse, _p2p_v1_ConnectRequest__Output, _p2p_v1_ConnectResponse__Output>
   DialBack: MethodDefinition<_p2p_v1_DialBackRequest, _p2p_v1_DialBackResponse, _p2p_v1_DialBackRequest__Output, _p2p_v1_DialBackResponse__Output>
   Download: MethodDefinition<_p2p_v1_DownloadRequest, _p2p_v1_DataChunk, _p2p_v1_DownloadRequest__Output, _p2p_v1_DataChunk__Output>
+  DownloadRanges: MethodDefinition<_p2p_v1_DownloadRequest, _p2p_v1_DataChunk, _p2p_v1_DownloadRequest__Output, _p2p_v1_DataChunk__Output>
   GetFile: MethodDefinition<_p2p_v1_GetFileRequest, _p2p_v1_FileInfo, _p2p_v1_GetFileRequest__Output, _p2p_v1_FileInfo__Output>
   GetPeers: MethodDefinition<_p2p_v1_GetPeersRequest, _p2p_v1_GetPeersResponse, _p2p_v1_GetPeersRequest__Output, _p2p_v1_GetPeersResponse__Output>
   GetRoutes: MethodDefinition<_p2p_v1_GetRoutesRequest, _p2p_v1_GetRoutesResponse, _p2p_v1_GetRoutesRequest__Output, _p2p_v1_GetRoutesResponse__Output>
