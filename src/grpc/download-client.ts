@@ -1,4 +1,4 @@
-// PeerService.Download on the fetch side, spoken over node:http2 directly
+// PeerService.Download (and DownloadRanges, range-stream.ts) on the fetch side, spoken over node:http2 directly
 // rather than through grpc-js: the stream's bytes are parsed where they land
 // and handed on as views, where grpc-js would first join each megabyte into
 // a fresh buffer and decode it. Per GiB fetched that saved a gigabyte of
@@ -11,18 +11,12 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { TimeoutError, UnavailableError, type P2pError } from '../errors.js';
 import type { CallOptions } from '../transfer/transport.js';
 import { DataChunkReader, type ReadPiece } from './data-chunk-reader.js';
-import { pushVarint } from './data-chunk-wire.js';
+import { downloadRequestMessage, statusError, type DownloadRequest } from './download-wire.js';
 import { RangeStream, RangesUnsupported } from './range-stream.js';
-import { connectionReason, fromGrpcError } from './wire-errors.js';
+import { connectionReason } from './wire-errors.js';
 
 /** Opens the byte stream to a peer (TLS with this peer's key, or plaintext). */
 export type PeerDialer = (address: string) => Duplex;
-
-export interface DownloadRequest {
-  sha256: string;
-  offset: number;
-  length: number;
-}
 
 /** Sessions kept open; the least recently used beyond this are closed. */
 const MAX_SESSIONS = 256;
@@ -51,20 +45,6 @@ const IDLE_MS = 60_000;
 const RANGE_IDLE_MS = 1000;
 /** Idle DownloadRanges streams kept per source (a fetch uses at most two at once). */
 const MAX_IDLE_RANGE_STREAMS = 2;
-
-/** The source's words for why the stream ended, as wire-errors reads a grpc-js error. */
-class RemoteStatus extends Error {
-  constructor(
-    readonly code: number,
-    readonly details: string,
-    private readonly p2pError: string | undefined,
-  ) {
-    super(details);
-  }
-  get metadata(): { get(key: string): string[] } {
-    return { get: (key) => (key === 'p2p-error' && this.p2pError ? [this.p2pError] : []) };
-  }
-}
 
 export class DownloadClient {
   private readonly sessions = new Map<string, ClientHttp2Session>();
@@ -111,8 +91,6 @@ export class DownloadClient {
       address,
       maxMessage: MAX_MESSAGE,
       maxQueued: MAX_QUEUED,
-      frame: (request) => grpcMessage(encodeDownloadRequest(request)),
-      statusError: (code, headers) => statusError(address, code, headers),
     });
   }
 
@@ -164,7 +142,7 @@ export class DownloadClient {
       },
       { endStream: false },
     );
-    stream.end(grpcMessage(encodeDownloadRequest(request)));
+    stream.end(downloadRequestMessage(request));
     let status: IncomingHttpHeaders | undefined;
     let answered = false;
     stream.on('response', (headers) => {
@@ -315,54 +293,4 @@ function grpcTimeout(ms: number): string {
   const whole = Math.max(1, Math.ceil(ms));
   if (whole < 1e8) return `${whole}m`;
   return `${Math.min(99_999_999, Math.ceil(whole / 1000))}S`;
-}
-
-/** The core's error for a call's non-OK status (NaN: it ended without one). */
-function statusError(address: string, code: number, headers: Record<string, unknown>): P2pError {
-  const details = decodeMessage(headers['grpc-message'] as string | string[] | undefined);
-  const name = headers['p2p-error'];
-  return fromGrpcError(
-    Number.isInteger(code)
-      ? new RemoteStatus(code, details, typeof name === 'string' ? name : undefined)
-      : new UnavailableError(`${address}: the stream ended without a status`),
-    address,
-  );
-}
-
-/** A gRPC length-prefixed, uncompressed message. */
-function grpcMessage(body: Buffer): Buffer {
-  const framed = Buffer.allocUnsafe(5 + body.length);
-  framed[0] = 0;
-  framed.writeUInt32BE(body.length, 1);
-  body.copy(framed, 5);
-  return framed;
-}
-
-/** DownloadRequest{sha256 = 1, offset = 2, length = 3}. */
-export function encodeDownloadRequest(request: DownloadRequest): Buffer {
-  const out: number[] = [];
-  const sha = Buffer.from(request.sha256, 'utf8');
-  out.push(0x0a);
-  pushVarint(out, sha.length);
-  out.push(...sha);
-  if (request.offset > 0) {
-    out.push(0x10);
-    pushVarint(out, request.offset);
-  }
-  if (request.length > 0) {
-    out.push(0x18);
-    pushVarint(out, request.length);
-  }
-  return Buffer.from(out);
-}
-
-/** grpc-message is percent-encoded (gRPC over HTTP/2). */
-function decodeMessage(value: string | string[] | undefined): string {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (!raw) return '';
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
 }

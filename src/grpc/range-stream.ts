@@ -7,10 +7,10 @@
 // of the network's buffers, as in download-client.ts.
 import { constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
-import { TimeoutError, UnavailableError, type P2pError } from '../errors.js';
+import { TimeoutError, UnavailableError } from '../errors.js';
 import type { CallOptions } from '../transfer/transport.js';
 import { DataChunkReader, type ReadPiece } from './data-chunk-reader.js';
-import type { DownloadRequest } from './download-client.js';
+import { downloadRequestMessage, statusError, type DownloadRequest } from './download-wire.js';
 import { connectionReason } from './wire-errors.js';
 
 /** The source does not know DownloadRanges (an older peer): ask it with Download. */
@@ -22,10 +22,6 @@ export interface RangeStreamInit {
   maxMessage: number;
   /** Network buffers queued for the reader before the stream is paused. */
   maxQueued: number;
-  /** Frames a gRPC message. */
-  frame: (request: DownloadRequest) => Buffer;
-  /** The error a non-OK status stands for. */
-  statusError: (code: number, headers: Record<string, unknown>) => P2pError;
 }
 
 /** What the stream's current range is waiting for. */
@@ -69,7 +65,7 @@ export class RangeStream {
       if (code === GrpcStatus.UNIMPLEMENTED && !this.received) {
         this.die(new RangesUnsupported(`${init.address} does not serve DownloadRanges`));
       } else if (code !== GrpcStatus.OK) {
-        this.die(init.statusError(code, headers));
+        this.die(statusError(init.address, code, headers));
       } else {
         this.die(new UnavailableError(`${init.address} ended the stream`));
       }
@@ -120,7 +116,7 @@ export class RangeStream {
     let complete = false;
     try {
       if (options.signal.aborted) throw options.signal.reason;
-      this.stream.write(this.init.frame(request));
+      this.stream.write(downloadRequestMessage(request));
       while (range.next < range.end) {
         if (this.arrived.length === 0) {
           if (this.dead) break;

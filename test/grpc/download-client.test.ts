@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Http2Server, type ServerHttp2Stream } from 'node:http2';
 import { connect as netConnect, type AddressInfo } from 'node:net';
 import { DataChunkReader, WireFormatError } from '../../src/grpc/data-chunk-reader.js';
-import { DownloadClient, encodeDownloadRequest } from '../../src/grpc/download-client.js';
+import { DownloadClient } from '../../src/grpc/download-client.js';
+import { encodeDownloadRequest } from '../../src/grpc/download-wire.js';
 import { splitHostPort } from '../../src/net/addresses.js';
 
 /** DataChunk{offset, data} as a gRPC message (5-byte prefix). */
@@ -49,6 +50,28 @@ function readAll(wire: Buffer, cuts: number[], max = 1 << 20): { offset: number;
     expect(pieces[i]!.offset).to.equal(pieces[i - 1]!.offset + pieces[i - 1]!.data.length);
   }
   return { offset: pieces[0]?.offset ?? 0, data: Buffer.concat(pieces.map((p) => p.data)) };
+}
+
+/** A range through `client`: the bytes that came, and the error it ended with, if any. */
+async function downloadAll(
+  client: DownloadClient,
+  address: string,
+  range: { offset: number; length: number },
+  timeoutMs: number,
+  abort = new AbortController().signal,
+): Promise<{ bytes: Buffer; error?: Error }> {
+  const parts: Buffer[] = [];
+  try {
+    const batches = client.download(
+      address,
+      { sha256: 'ab'.repeat(32), ...range },
+      { signal: abort, timeoutMs },
+    );
+    for await (const batch of batches) for (const p of batch) parts.push(Buffer.from(p.data));
+    return { bytes: Buffer.concat(parts) };
+  } catch (error) {
+    return { bytes: Buffer.concat(parts), error: error as Error };
+  }
 }
 
 describe('gRPC: the Download client', () => {
@@ -132,23 +155,8 @@ describe('gRPC: the Download client', () => {
       await new Promise((resolve) => server.close(resolve));
     });
 
-    async function collect(
-      timeoutMs = 5000,
-      abort?: AbortSignal,
-    ): Promise<{ bytes: Buffer; error?: Error }> {
-      const parts: Buffer[] = [];
-      try {
-        const batches = client.download(
-          address,
-          { sha256: 'ab'.repeat(32), offset: 7, length: 1000 },
-          { signal: abort ?? signal(), timeoutMs },
-        );
-        for await (const batch of batches) for (const p of batch) parts.push(Buffer.from(p.data));
-        return { bytes: Buffer.concat(parts) };
-      } catch (error) {
-        return { bytes: Buffer.concat(parts), error: error as Error };
-      }
-    }
+    const collect = (timeoutMs = 5000, abort?: AbortSignal) =>
+      downloadAll(client, address, { offset: 7, length: 1000 }, timeoutMs, abort);
 
     it('sends the request as the .proto says and reads the data and trailers', async () => {
       const data = randomBytes(1000);
@@ -290,7 +298,6 @@ describe('gRPC: the Download client on DownloadRanges streams', () => {
   /** Answers a DownloadRanges stream's opening; true when it took the call. */
   let onRangesCall: (stream: ServerHttp2Stream) => boolean;
   let client: DownloadClient;
-  const signal = (): AbortSignal => new AbortController().signal;
 
   before(async () => {
     server = createServer();
@@ -355,24 +362,8 @@ describe('gRPC: the Download client on DownloadRanges streams', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  async function collect(
-    offset: number,
-    length: number,
-    abort?: AbortSignal,
-  ): Promise<{ bytes: Buffer; error?: Error }> {
-    const parts: Buffer[] = [];
-    try {
-      const batches = client.download(
-        address,
-        { sha256: 'ab'.repeat(32), offset, length },
-        { signal: abort ?? signal(), timeoutMs: 5000 },
-      );
-      for await (const batch of batches) for (const p of batch) parts.push(Buffer.from(p.data));
-      return { bytes: Buffer.concat(parts) };
-    } catch (error) {
-      return { bytes: Buffer.concat(parts), error: error as Error };
-    }
-  }
+  const collect = (offset: number, length: number, abort?: AbortSignal) =>
+    downloadAll(client, address, { offset, length }, 5000, abort);
 
   it('asks for one range after another on one stream', async () => {
     const first = await collect(7, 1000);

@@ -8,7 +8,7 @@ import type { DataChunk__Output } from '../../src/generated/p2p/v1/DataChunk.js'
 import type { DownloadRequest } from '../../src/generated/p2p/v1/DownloadRequest.js';
 import type { FileInfo__Output } from '../../src/generated/p2p/v1/FileInfo.js';
 import type { PeerServiceClient } from '../../src/generated/p2p/v1/PeerService.js';
-import { status as GrpcStatus } from '@grpc/grpc-js';
+import type { ServiceError } from '@grpc/grpc-js';
 import { collect, expectStatus, grpcFailure } from '../fixtures/grpc.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
 
@@ -190,7 +190,7 @@ describe('grpc PeerService', function () {
     async function ranges(
       asked: DownloadRequest[],
       endAfter = true,
-    ): Promise<{ bytes: Buffer[]; ms: number; error?: { code: number; details: string } }> {
+    ): Promise<{ bytes: Buffer[]; ms: number; error?: ServiceError }> {
       const call = client.DownloadRanges({ deadline: deadline(15_000) });
       const bytes: Buffer[] = [];
       const started = Date.now();
@@ -213,7 +213,7 @@ describe('grpc PeerService', function () {
             next();
           }
         });
-        call.on('error', (error: { code: number; details: string }) =>
+        call.on('error', (error: ServiceError) =>
           resolve({ bytes, ms: Date.now() - started, error }),
         );
         call.on('end', () => resolve({ bytes, ms: Date.now() - started }));
@@ -245,12 +245,12 @@ describe('grpc PeerService', function () {
 
     it('refuses a range without a length, and a bad one as Download does', async () => {
       const none = await ranges([{ sha256: sha(big), offset: 0, length: 0 }]);
-      expect(GrpcStatusName(none.error?.code)).to.equal('INVALID_ARGUMENT');
+      expectStatus(none.error!, 'INVALID_ARGUMENT');
       expect(none.error?.details).to.match(/needs a length/);
       const outside = await ranges([{ sha256: sha(big), offset: big.length, length: 10 }]);
-      expect(GrpcStatusName(outside.error?.code)).to.equal('OUT_OF_RANGE');
+      expectStatus(outside.error!, 'OUT_OF_RANGE');
       const unknown = await ranges([{ sha256: sha(Buffer.from('missing')), offset: 0, length: 1 }]);
-      expect(GrpcStatusName(unknown.error?.code)).to.equal('NOT_FOUND');
+      expectStatus(unknown.error!, 'NOT_FOUND');
     });
 
     it('ends a stream nobody asks anything of after transfer.serveStallMs (1 s here)', async () => {
@@ -264,7 +264,3 @@ describe('grpc PeerService', function () {
     });
   });
 });
-
-function GrpcStatusName(code: number | undefined): string | undefined {
-  return code === undefined ? undefined : GrpcStatus[code];
-}
