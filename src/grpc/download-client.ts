@@ -12,7 +12,7 @@ import { TimeoutError, UnavailableError, type P2pError } from '../errors.js';
 import type { CallOptions } from '../transfer/transport.js';
 import { DataChunkReader, type ReadPiece } from './data-chunk-reader.js';
 import { downloadRequestMessage, statusError, type DownloadRequest } from './download-wire.js';
-import { RangeStream, RangesUnsupported } from './range-stream.js';
+import { RangeStream, RangeStreamEnded, RangesUnsupported } from './range-stream.js';
 import { connectionReason } from './wire-errors.js';
 
 /** Opens the byte stream to a peer (TLS with this peer's key, or plaintext). */
@@ -39,8 +39,8 @@ const IDLE_MS = 60_000;
 /**
  * An idle DownloadRanges stream is ended after this long: well inside a
  * source's own idle limit (transfer.serveStallMs, 20 s by default), so a
- * source seldom ends one just as it is asked again (that range then fails
- * once, as a broken stream does).
+ * source seldom ends one just as it is asked again (the range is then asked
+ * on a new stream).
  */
 const RANGE_IDLE_MS = 1000;
 /** Idle DownloadRanges streams kept per source (a fetch uses at most two at once). */
@@ -72,15 +72,28 @@ export class DownloadClient {
   ): AsyncGenerator<ReadPiece[]> {
     if (options.signal.aborted) throw options.signal.reason;
     if (this.reuseStreams && request.length > 0 && !this.rangesUnsupported.has(address)) {
-      const stream = this.takeIdle(address) ?? this.newRangeStream(address);
-      try {
-        yield* stream.fetch(request, options);
-        this.parkIdle(address, stream);
-        return;
-      } catch (err) {
-        if (!(err instanceof RangesUnsupported)) throw err;
-        if (this.rangesUnsupported.size >= MAX_SESSIONS) this.rangesUnsupported.clear();
-        this.rangesUnsupported.add(address);
+      let reused = this.takeIdle(address);
+      for (;;) {
+        const stream = reused ?? this.newRangeStream(address);
+        let started = false;
+        try {
+          for await (const pieces of stream.fetch(request, options)) {
+            started = true;
+            yield pieces;
+          }
+          this.parkIdle(address, stream);
+          return;
+        } catch (err) {
+          // A parked stream the source ended for idleness just as it was asked again: once more, anew.
+          if (reused && !started && err instanceof RangeStreamEnded && !options.signal.aborted) {
+            reused = undefined;
+            continue;
+          }
+          if (!(err instanceof RangesUnsupported)) throw err;
+          if (this.rangesUnsupported.size >= MAX_SESSIONS) this.rangesUnsupported.clear();
+          this.rangesUnsupported.add(address);
+          break;
+        }
       }
     }
     yield* this.downloadCall(address, request, options);

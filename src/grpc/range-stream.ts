@@ -16,6 +16,9 @@ import { connectionReason } from './wire-errors.js';
 /** The source does not know DownloadRanges (an older peer): ask it with Download. */
 export class RangesUnsupported extends Error {}
 
+/** The source ended the stream with OK: its idle limit (transfer.serveStallMs) ran out. */
+export class RangeStreamEnded extends UnavailableError {}
+
 export interface RangeStreamInit {
   address: string;
   /** Largest DataChunk accepted. */
@@ -67,7 +70,7 @@ export class RangeStream {
       } else if (code !== GrpcStatus.OK) {
         this.die(statusError(init.address, code, headers));
       } else {
-        this.die(new UnavailableError(`${init.address} ended the stream`));
+        this.die(new RangeStreamEnded(`${init.address} ended the stream`));
       }
     };
     this.stream.on('response', (headers) => {

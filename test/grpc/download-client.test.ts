@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Http2Server, type ServerHttp2Stream } from 'node:http2';
 import { connect as netConnect, type AddressInfo } from 'node:net';
+import { UnavailableError } from '../../src/errors.js';
 import { DataChunkReader, WireFormatError } from '../../src/grpc/data-chunk-reader.js';
 import { DownloadClient } from '../../src/grpc/download-client.js';
 import { encodeDownloadRequest } from '../../src/grpc/download-wire.js';
@@ -384,6 +385,50 @@ describe('gRPC: the Download client on DownloadRanges streams', () => {
     const deadline = Date.now() + 5000;
     while (!streams[0]!.ended && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     expect(streams[0]!.ended, 'the client ended its side').to.equal(true);
+  });
+
+  /** Takes the call; the source's end() of the stream then sends status OK. */
+  const endsWithOk = (stream: ServerHttp2Stream): boolean => {
+    stream.respond(
+      { ':status': 200, 'content-type': 'application/grpc' },
+      { waitForTrailers: true },
+    );
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    return true;
+  };
+
+  it('asks again on a new stream when the source ended a parked one as it was asked', async () => {
+    // The source's idle limit runs out as the second range is asked: it ends the stream, OK.
+    const served = new Set<ServerHttp2Stream>();
+    onRange = (stream, { offset, length }) => {
+      if (served.has(stream)) {
+        stream.end();
+        return;
+      }
+      served.add(stream);
+      stream.write(dataChunk(offset, file.subarray(offset, offset + length)));
+    };
+    onRangesCall = endsWithOk;
+    expect((await collect(7, 1000)).error).to.equal(undefined);
+    const second = await collect(1007, 2500);
+    expect(second.error).to.equal(undefined);
+    expect(second.bytes.equals(file.subarray(1007, 3507))).to.equal(true);
+    expect(streams.map((s) => s.requests.map(rangeOf))).to.deep.equal([
+      [
+        { offset: 7, length: 1000 },
+        { offset: 1007, length: 2500 },
+      ],
+      [{ offset: 1007, length: 2500 }],
+    ]);
+  });
+
+  it('does not ask again when a new stream is ended before its range', async () => {
+    onRange = (stream) => stream.end();
+    onRangesCall = endsWithOk;
+    const { error } = await collect(7, 1000);
+    expect(error).to.be.instanceOf(UnavailableError);
+    expect(error?.message).to.match(/ended the stream/);
+    expect(streams).to.have.length(1);
   });
 
   it('asks a source that answers UNIMPLEMENTED with Download from then on', async () => {

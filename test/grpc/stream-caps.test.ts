@@ -1,8 +1,8 @@
 // A hostile client (the PeerService stub built from the .proto) opens
 // streaming calls from one address over two connections: never-read
-// Downloads on one, Searches held open by a neighbor that never answers on
-// the other. Past grpc.maxStreamsPerIp every further Download, Search and
-// Upload from that host is refused with RESOURCE_EXHAUSTED before it does
+// Downloads and DownloadRanges on one, Searches held open by a neighbor that
+// never answers on the other. Past grpc.maxStreamsPerIp every further
+// Download, DownloadRanges, Search and Upload from that host is refused with RESOURCE_EXHAUSTED before it does
 // any work, unary calls still work, and once the hostile streams go an
 // honest Download succeeds. The yardstick, the default cap, takes them all.
 import { status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
@@ -18,8 +18,9 @@ import { startFakePeer, type FakePeer } from '../overlay/fake-peer.js';
 import { MiB, randomContent, sha256Of } from '../transfer/helpers.js';
 
 const CAP = 8;
-const DOWNLOADS = 6;
-const SEARCHES = CAP - DOWNLOADS;
+const DOWNLOADS = 4;
+const RANGES = 2;
+const SEARCHES = CAP - DOWNLOADS - RANGES;
 const EXTRA = 10;
 
 type Outcome = 'open' | 'refused' | 'other';
@@ -82,6 +83,11 @@ describe('grpc: streaming calls per remote host', function () {
 
   const download = (c: PeerServiceClient) =>
     open(c.Download({ sha256, offset: 0, length: 0 }, { deadline: deadline(30_000) }));
+  const ranges = (c: PeerServiceClient) => {
+    const call = c.DownloadRanges({ deadline: deadline(30_000) });
+    call.write({ sha256, offset: 0, length: content.length });
+    return open(call);
+  };
   const search = (c: PeerServiceClient) =>
     open(
       c.Search(
@@ -95,15 +101,17 @@ describe('grpc: streaming calls per remote host', function () {
       ),
     );
 
-  /** The hostile streams, then EXTRA more alternating Download and Search over both connections. */
+  /** The hostile streams, then EXTRA more (Download, Search, DownloadRanges in turn) over both connections. */
   async function attack(address: string): Promise<{ held: Outcome[]; extra: Outcome[] }> {
     const [a, b] = [client(address), client(address)];
     const held = [
       ...(await Promise.all(Array.from({ length: DOWNLOADS }, () => download(a)))),
+      ...(await Promise.all(Array.from({ length: RANGES }, () => ranges(a)))),
       ...(await Promise.all(Array.from({ length: SEARCHES }, () => search(b)))),
     ];
+    const openers = [download, search, ranges];
     const extra: Outcome[] = [];
-    for (let i = 0; i < EXTRA; i++) extra.push(await (i % 2 ? search(a) : download(b)));
+    for (let i = 0; i < EXTRA; i++) extra.push(await openers[i % 3]!(i % 2 ? a : b));
     return { held, extra };
   }
 
