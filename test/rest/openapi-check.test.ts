@@ -36,4 +36,29 @@ describe('REST answers checked against the served OpenAPI document', () => {
     ).catch((e: Error) => e);
     expect(route?.message).to.match(/no operation for PUT \/api\/v1\/nowhere/);
   });
+
+  it("follows a new daemon on a port an earlier one had, not the earlier one's document", async () => {
+    const earlier = await startPeer();
+    const port = Number(new URL(earlier.restUrl).port);
+    const status = `${earlier.restUrl}/api/v1/status`;
+    await checkAgainstOpenApi(status, {}, await fetch(status)); // its document is kept
+    await earlier.stop();
+    const later = await startPeer({ config: { rest: { port, token: 'tok-for-the-check' } } });
+    try {
+      const url = `${later.restUrl}/api/v1/status`;
+      expect(url).to.equal(status);
+      // A 401 only the later daemon's document has, checked with a token that may read it.
+      const refused = await fetch(url);
+      expect(refused.status).to.equal(401);
+      const before = checked.get('GET /api/v1/status 401') ?? 0;
+      await checkAgainstOpenApi(
+        url,
+        { headers: { authorization: 'Bearer tok-for-the-check' } },
+        refused,
+      );
+      expect(checked.get('GET /api/v1/status 401')).to.equal(before + 1);
+    } finally {
+      await later.stop();
+    }
+  });
 });
