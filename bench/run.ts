@@ -6,6 +6,7 @@ import { memoryBench } from './memory-bench.js';
 import { natsBench } from './nats-bench.js';
 import { restBench } from './rest-bench.js';
 import { searchBench } from './search-bench.js';
+import { smallFetchBench } from './small-fetch-bench.js';
 import { sourcesBench } from './sources-bench.js';
 import { swarmBench } from './swarm-bench.js';
 import type { Bench, BenchRow } from './table.js';
@@ -15,6 +16,7 @@ import { transferBench } from './transfer.js';
 const BENCHES: Bench[] = [
   indexBench,
   transferBench,
+  smallFetchBench,
   searchBench,
   restBench,
   memoryBench,

@@ -180,7 +180,9 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
 }
 
 /** Node's http server, in its own process, serving the file. */
-async function startHttpServer(file: string): Promise<{ server: ChildProcess; port: number }> {
+export async function startHttpServer(
+  file: string,
+): Promise<{ server: ChildProcess; port: number }> {
   const server = fork(fileURLToPath(new URL('./http-server.js', import.meta.url)), [file], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

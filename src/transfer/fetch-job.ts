@@ -247,31 +247,30 @@ export class FetchJob {
     if (await this.alreadyHave()) return;
     const other = this.hooks.claim(this.sha256);
     if (other) return this.follow(other);
-    await this.saveState(this.resumed?.meta, this.resumed?.verified ?? '');
+    // On record before any data comes; written while the sources are asked for the metadata.
+    const recorded = this.saveState(this.resumed?.meta, this.resumed?.verified ?? '');
+    recorded.catch(() => undefined); // awaited once the metadata is in
     // Booted while the sources are asked for the metadata: it takes about as long.
     const thread = new ChunkThread();
     try {
-      await this.fetchWith(thread);
+      await this.fetchWith(thread, recorded);
     } finally {
       await thread.close(); // a no-op once the download has closed it
     }
   }
 
   /** The rest of `fetch`, once the metadata is to be asked for. */
-  private async fetchWith(thread: ChunkThread): Promise<void> {
+  private async fetchWith(thread: ChunkThread, recorded: Promise<void>): Promise<void> {
     const { signal } = this.controller;
-    const { candidates, reported, names } = await pollMetadata(
-      this.components.transport,
-      this.sources,
-      this.sha256,
-      {
-        signal,
-        timeoutMs: this.settings.metadataTimeoutMs,
-        chunkSize: this.settings.chunkSize,
-        ...(this.resumed?.meta ? { previous: this.resumed.meta } : {}),
-        ...(this.components.self ? { fetcher: this.components.self() } : {}),
-      },
-    );
+    const polled = await pollMetadata(this.components.transport, this.sources, this.sha256, {
+      signal,
+      timeoutMs: this.settings.metadataTimeoutMs,
+      chunkSize: this.settings.chunkSize,
+      ...(this.resumed?.meta ? { previous: this.resumed.meta } : {}),
+      ...(this.components.self ? { fetcher: this.components.self() } : {}),
+    });
+    await recorded;
+    const { candidates, reported, names } = polled;
     const excluded = new Set<string>();
     for (let i = 0; i < candidates.length; i++) {
       const candidate = candidates[i]!;

@@ -120,7 +120,10 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       dirty = false;
       await o.save(done.toBase64());
     };
-    await save();
+    // Awaited before the data is known good, not before it flows: the state only vouches
+    // for chunks on disk, and a fetch that stops first resumes from the state before.
+    const first = save();
+    first.catch(() => undefined);
     saver = setInterval(
       () => void save().catch((err: unknown) => logger.warn({ err }, 'cannot save fetch state')),
       SAVE_INTERVAL_MS,
@@ -180,9 +183,13 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       );
       try {
         await downloader.run(o.signal);
-      } finally {
+      } catch (err) {
+        await first.catch(() => undefined);
         await save().catch(() => undefined);
+        throw err;
       }
+      await first;
+      // A whole-file hash that matches ends the fetch: its state is removed, not saved.
       const digest = await chunks.digest();
       const suspects = [...unchecked.indexes()];
       if (digest !== meta.sha256) {
