@@ -4,15 +4,15 @@
 // plain HTTP GET of the same file, written, fsynced and renamed into place.
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes, createHash } from 'node:crypto';
-import { mkdir, mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rename, rm, writeFile } from 'node:fs/promises';
 import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createControlClient, deadline } from '../src/grpc/clients.js';
-import type { TransferProgress__Output } from '../src/generated/p2p/v1/TransferProgress.js';
+import { createControlClient } from '../src/grpc/clients.js';
 import { startDaemon, waitIndexed, type BenchDaemon } from './daemons.js';
 import { envInt, type Bench, type BenchRow } from './table.js';
-import { startHttpServer } from './transfer.js';
+import { hashFile } from './files.js';
+import { fetchWith, startHttpServer } from './transfer.js';
 
 const FILE_BYTES = 1024;
 
@@ -45,13 +45,10 @@ export const smallFetchBench: Bench = {
       try {
         for (const sha256 of files) {
           const started = performance.now();
-          const last = await fetchOne(client, sha256, source.grpcAddress);
+          const last = await fetchWith(client, sha256, [source.grpcAddress]);
           p2p.push(performance.now() - started);
           if (last?.state !== 'completed') throw new Error(`fetch ${last?.state}: ${last?.error}`);
-          const got = createHash('sha256')
-            .update(await readFile(last.path))
-            .digest('hex');
-          if (got !== sha256) throw new Error('fetched file differs');
+          if ((await hashFile(last.path)) !== sha256) throw new Error('fetched file differs');
         }
       } finally {
         client.close();
@@ -78,22 +75,6 @@ export const smallFetchBench: Bench = {
     }
   },
 };
-
-type ControlClient = ReturnType<typeof createControlClient>;
-
-function fetchOne(
-  client: ControlClient,
-  sha256: string,
-  source: string,
-): Promise<TransferProgress__Output | undefined> {
-  return new Promise((resolve, reject) => {
-    let last: TransferProgress__Output | undefined;
-    const call = client.Fetch({ sha256, sources: [source] }, { deadline: deadline(60_000) });
-    call.on('data', (p: TransferProgress__Output) => (last = p));
-    call.on('error', reject);
-    call.on('end', () => resolve(last));
-  });
-}
 
 /** GET the file, write it to a temp name, fsync it, rename it to `target`. */
 async function durableGet(port: number, target: string): Promise<void> {

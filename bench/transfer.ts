@@ -272,27 +272,35 @@ async function p2pFetch(
   }
 }
 
-function fetch(
+async function fetch(
   address: string,
   sha256: string,
   sources: BenchDaemon[],
 ): Promise<TransferProgress__Output | undefined> {
   const client = createControlClient(address);
+  try {
+    return await fetchWith(
+      client,
+      sha256,
+      sources.map((s) => s.grpcAddress),
+    );
+  } finally {
+    client.close();
+  }
+}
+
+/** A fetch through the daemon's ControlService; resolves with its last progress. */
+export function fetchWith(
+  client: ReturnType<typeof createControlClient>,
+  sha256: string,
+  sources: string[],
+): Promise<TransferProgress__Output | undefined> {
   return new Promise((resolve, reject) => {
     let last: TransferProgress__Output | undefined;
-    const call = client.Fetch(
-      { sha256, sources: sources.map((s) => s.grpcAddress) },
-      { deadline: deadline(3_600_000) },
-    );
+    const call = client.Fetch({ sha256, sources }, { deadline: deadline(3_600_000) });
     call.on('data', (p: TransferProgress__Output) => (last = p));
-    call.on('error', (err) => {
-      client.close();
-      reject(err);
-    });
-    call.on('end', () => {
-      client.close();
-      resolve(last);
-    });
+    call.on('error', reject);
+    call.on('end', () => resolve(last));
   });
 }
 

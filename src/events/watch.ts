@@ -1,6 +1,7 @@
 // One filtered, bounded subscription to the bus, shared by the streaming
 // facades (gRPC WatchEvents, SSE): replay from history, then live events.
 import { InvalidArgumentError, UnavailableError } from '../errors.js';
+import { Waker } from '../waker.js';
 import { isEventId, matchesTypes, type EventBus } from './bus.js';
 import { EVENT_TYPES, type EventEnvelope } from './types.js';
 
@@ -76,12 +77,8 @@ export async function* watchEvents(
   const maxQueue = options.maxQueue ?? 10_000;
   const queue: EventEnvelope[] = [];
   let overflow = false;
-  let wake: (() => void) | undefined;
-  const notify = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+  const waker = new Waker();
+  const notify = (): void => waker.wake();
   const unsubscribe = bus.subscribe((event) => {
     if (queue.length >= maxQueue) overflow = true;
     else queue.push(event);
@@ -99,7 +96,7 @@ export async function* watchEvents(
       }
       const event = queue.shift();
       if (!event) {
-        await new Promise<void>((resolve) => (wake = resolve));
+        await waker.wait();
         continue;
       }
       if (matchesTypes(event.type, types)) yield event;

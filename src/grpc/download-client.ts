@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { TimeoutError, UnavailableError, type P2pError } from '../errors.js';
 import type { CallOptions } from '../transfer/transport.js';
+import { Waker } from '../waker.js';
 import { DataChunkReader, type ReadPiece } from './data-chunk-reader.js';
 import { downloadRequestMessage, statusError, type DownloadRequest } from './download-wire.js';
 import { RangeStream, RangeStreamEnded, RangesUnsupported } from './range-stream.js';
@@ -181,36 +182,31 @@ export class DownloadClient {
     const arrived: Buffer[] = [];
     let ended = false;
     let broke: Error | undefined;
-    let wake: (() => void) | undefined;
-    const nudge = (): void => {
-      const w = wake;
-      wake = undefined;
-      w?.();
-    };
+    const waker = new Waker();
     stream.on('data', (buffer: Buffer) => {
       arrived.push(buffer);
       // Flow control does the rest: unread bytes hold the source's window.
       if (arrived.length >= MAX_QUEUED) stream.pause();
-      nudge();
+      waker.wake();
     });
     stream.once('end', () => {
       ended = true;
-      nudge();
+      waker.wake();
     });
     stream.once('error', (err) => {
       broke = err;
-      nudge();
+      waker.wake();
     });
     stream.once('close', () => {
       ended = true;
-      nudge();
+      waker.wake();
     });
     try {
       for (;;) {
         if (arrived.length === 0) {
           if (broke || ended || failure || options.signal.aborted) break;
           stream.resume();
-          await new Promise<void>((resolve) => (wake = resolve));
+          await waker.wait();
           continue;
         }
         const pieces: ReadPiece[] = [];

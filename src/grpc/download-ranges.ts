@@ -3,22 +3,18 @@
 // fetch's runs of chunks cost no new call each. The caller is a stranger: at
 // most one request may wait behind the range being sent, a malformed one
 // ends the stream, and a stream nobody asks anything of is ended.
-import {
-  status as GrpcStatus,
-  type ServerDuplexStream,
-  type ServerWritableStream,
-} from '@grpc/grpc-js';
+import type { ServerDuplexStream, ServerWritableStream } from '@grpc/grpc-js';
 import type { Core } from '../core.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { DataChunk } from '../generated/p2p/v1/DataChunk.js';
 import type { DownloadRequest__Output } from '../generated/p2p/v1/DownloadRequest.js';
+import { Waker } from '../waker.js';
 import { peerGuard } from './caller.js';
 import { streamFileRange } from './download-stream.js';
-import { callerHost, toGrpcError } from './handle.js';
+import { callerHost, streamingCall } from './handle.js';
 import { checkSafeIntegers } from './safe-integers.js';
 import type { StreamCaps } from './stream-caps.js';
 
-const METHOD = 'PeerService/DownloadRanges';
 /** Requests that may wait behind the range being sent: an honest fetcher sends the next after. */
 const MAX_WAITING = 1;
 
@@ -58,16 +54,14 @@ export function downloadRangesHandler(
   core: Core,
   streams: StreamCaps,
 ): (call: ServerDuplexStream<DownloadRequest__Output, DataChunk>) => void {
-  const guard = peerGuard(core.wire);
-  const { metrics } = core;
   const idleMs = core.config.transfer.serveStallMs;
-  return (call) => {
-    void (async () => {
-      let release: (() => void) | undefined;
+  return streamingCall<ServerDuplexStream<DownloadRequest__Output, DataChunk>>(
+    'PeerService/DownloadRanges',
+    core.metrics,
+    async (call) => {
+      const release = streams.acquire(callerHost(call.getPeer()), 'DownloadRanges');
       const requests = waitingRequests(call);
       try {
-        guard(call);
-        release = streams.acquire(callerHost(call.getPeer()), 'DownloadRanges');
         for (;;) {
           const req = await requests.next(idleMs);
           if (!req || call.cancelled) break;
@@ -77,25 +71,13 @@ export function downloadRangesHandler(
           }
           await serveRange(core, call, req);
         }
-        metrics.grpcRequests.inc({ method: METHOD, code: call.cancelled ? 'CANCELLED' : 'OK' });
-        if (!call.cancelled) call.end();
-      } catch (err) {
-        if (call.cancelled) {
-          metrics.grpcRequests.inc({ method: METHOD, code: 'CANCELLED' });
-          return;
-        }
-        const e = toGrpcError(err);
-        metrics.grpcRequests.inc({
-          method: METHOD,
-          code: GrpcStatus[e.code ?? GrpcStatus.UNKNOWN],
-        });
-        call.emit('error', e);
       } finally {
         requests.stop();
-        release?.();
+        release();
       }
-    })();
-  };
+    },
+    peerGuard(core.wire),
+  );
 }
 
 /**
@@ -110,20 +92,15 @@ function waitingRequests(call: ServerDuplexStream<DownloadRequest__Output, DataC
   const waiting: DownloadRequest__Output[] = [];
   let ended = false;
   let overrun = false;
-  let wake: (() => void) | undefined;
-  const nudge = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+  const waker = new Waker();
   const onData = (req: DownloadRequest__Output): void => {
     if (waiting.length >= MAX_WAITING) overrun = true;
     else waiting.push(req);
-    nudge();
+    waker.wake();
   };
   const onEnd = (): void => {
     ended = true;
-    nudge();
+    waker.wake();
   };
   call.on('data', onData);
   call.on('end', onEnd);
@@ -131,17 +108,8 @@ function waitingRequests(call: ServerDuplexStream<DownloadRequest__Output, DataC
   call.on('close', onEnd);
   return {
     async next(idleMs) {
-      if (waiting.length === 0 && !ended && !overrun) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(() => {
-            ended = true;
-            resolve();
-          }, idleMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+      if (waiting.length === 0 && !ended && !overrun && !(await waker.wait(idleMs))) {
+        ended = true;
       }
       if (overrun) {
         throw new InvalidArgumentError(

@@ -14,6 +14,7 @@
 // count against `maxMs`.
 import { Metadata, type ServerDuplexStream, type ServerWritableStream } from '@grpc/grpc-js';
 import { NotFoundError, TimeoutError } from '../errors.js';
+import { Waker } from '../waker.js';
 import type { ReadableFile } from '../index/open-files.js';
 import { EncodedDataChunk, HEADER_ROOM, encodeInPlace } from './data-chunk-wire.js';
 import { http2StreamOf, resetStream } from './server-call-stream.js';
@@ -86,25 +87,11 @@ export async function streamFileRange(
   const slots: Slot[] = Array.from({ length: RING }, () => ({ buffer: takeBuffer(), busy: false }));
   /** Set when the range is done: a slot whose write completes then goes back to the spares. */
   let finished = false;
-  let wake: (() => void) | undefined;
-  const nudge = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  /** True when nudged, false when `ms` passed first. */
-  const wakeWithin = (ms: number): Promise<boolean> =>
-    new Promise<boolean>((resolve) => {
-      const timer = Number.isFinite(ms) ? setTimeout(() => resolve(false), ms) : undefined;
-      wake = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
+  const waker = new Waker();
   const ended = (): boolean => call.cancelled || cancelled.signal.aborted;
   const stop = (): void => {
     cancelled.abort(new Error('the call ended'));
-    nudge();
+    waker.wake();
   };
   call.on('cancelled', stop);
   call.on('close', stop);
@@ -131,7 +118,7 @@ export async function streamFileRange(
       const slot = slots[next % RING]!;
       while (slot.busy && !ended()) {
         const left = Math.max(0, endBy - Date.now());
-        if (!(await wakeWithin(Math.min(stallMs, left)))) {
+        if (!(await waker.wait(Math.min(stallMs, left)))) {
           resetStream(call);
           throw new TimeoutError(
             left < stallMs
@@ -162,7 +149,7 @@ export async function streamFileRange(
         slot.busy = false;
         onSent(length);
         if (finished) giveBack(slot.buffer);
-        else nudge();
+        else waker.wake();
       });
       position += length;
     }

@@ -3,6 +3,7 @@
 import {
   Metadata,
   status as GrpcStatus,
+  type ServerDuplexStream,
   type ServerErrorResponse,
   type ServerUnaryCall,
   type ServerWritableStream,
@@ -61,12 +62,34 @@ export function serverStream<Req, Res>(
   fn: (request: Req, call: ServerWritableStream<Req, Res>) => Promise<void>,
   guard?: (call: AnyCall) => void,
 ) {
-  return (call: ServerWritableStream<Req, Res>): void => {
+  return streamingCall<ServerWritableStream<Req, Res>>(
+    method,
+    metrics,
+    async (call) => {
+      checkSafeIntegers(call.request);
+      await fn(call.request, call);
+    },
+    guard,
+  );
+}
+
+/**
+ * Wraps any call the server answers with a stream (server-streaming or
+ * bidirectional): `fn` writes, returns to end, throws for a status.
+ */
+export function streamingCall<
+  Call extends ServerWritableStream<unknown, unknown> | ServerDuplexStream<unknown, unknown>,
+>(
+  method: string,
+  metrics: Metrics,
+  fn: (call: Call) => Promise<void>,
+  guard?: (call: AnyCall) => void,
+) {
+  return (call: Call): void => {
     void (async () => {
       try {
         guard?.(call as AnyCall);
-        checkSafeIntegers(call.request);
-        await fn(call.request, call);
+        await fn(call);
         metrics.grpcRequests.inc({ method, code: call.cancelled ? 'CANCELLED' : 'OK' });
         if (!call.cancelled) call.end();
       } catch (err) {

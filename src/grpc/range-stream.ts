@@ -8,6 +8,7 @@
 import { constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { TimeoutError, UnavailableError } from '../errors.js';
+import { Waker } from '../waker.js';
 import type { CallOptions } from '../transfer/transport.js';
 import { DataChunkReader, type ReadPiece } from './data-chunk-reader.js';
 import { downloadRequestMessage, statusError, type DownloadRequest } from './download-wire.js';
@@ -43,7 +44,7 @@ export class RangeStream {
   private readonly stream: ClientHttp2Stream;
   private readonly reader: DataChunkReader;
   private readonly arrived: Buffer[] = [];
-  private wake: (() => void) | undefined;
+  private readonly waker = new Waker();
   /** Whether the source answered with its response headers yet. */
   private answered = false;
   /** Whether any data came on this stream. */
@@ -84,7 +85,7 @@ export class RangeStream {
       this.arrived.push(buffer);
       // Flow control does the rest: unread bytes hold the source's window.
       if (this.arrived.length >= init.maxQueued) this.stream.pause();
-      this.nudge();
+      this.waker.wake();
     });
     this.stream.once('error', (err) =>
       this.die(
@@ -124,7 +125,7 @@ export class RangeStream {
         if (this.arrived.length === 0) {
           if (this.dead) break;
           this.stream.resume();
-          await new Promise<void>((resolve) => (this.wake = resolve));
+          await this.waker.wait();
           continue;
         }
         const pieces: ReadPiece[] = [];
@@ -174,13 +175,7 @@ export class RangeStream {
   private die(err: Error): void {
     this.failure ??= err;
     this.dead = true;
-    this.nudge();
+    this.waker.wake();
     if (!this.stream.closed) this.stream.close(constants.NGHTTP2_CANCEL);
-  }
-
-  private nudge(): void {
-    const w = this.wake;
-    this.wake = undefined;
-    w?.();
   }
 }

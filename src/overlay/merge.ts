@@ -1,5 +1,6 @@
 // Interleaves several async streams as items arrive, and stops at a fixed
 // time whatever the sources do: a hanging source cannot hold the result back.
+import { Waker } from '../waker.js';
 
 export type Source<T> = (signal: AbortSignal) => AsyncIterable<T>;
 
@@ -19,12 +20,8 @@ export async function* mergeUntil<T>(
   const items: T[] = [];
   let open = sources.length;
   let expired = false;
-  let wake: (() => void) | undefined;
-  const notify = (): void => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+  const waker = new Waker();
+  const notify = (): void => waker.wake();
   const onAbort = (): void => {
     stop.abort();
     notify();
@@ -58,7 +55,7 @@ export async function* mergeUntil<T>(
     for (;;) {
       while (items.length > 0) yield items.shift()!;
       if (open === 0 || expired || signal.aborted) return;
-      await new Promise<void>((resolve) => (wake = resolve));
+      await waker.wait();
     }
   } finally {
     clearTimeout(timer);
