@@ -1,7 +1,7 @@
 // Hostile pushers: an Upload header that reserves the quota and then sends
 // nothing holds it only for upload.stallMs, and empty files count against
 // upload.maxFiles, so neither can shut other senders out.
-import type { ServiceError } from '@grpc/grpc-js';
+import { status, type ServiceError } from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { deadline } from '../../src/grpc/clients.js';
 import { strangerClient } from '../fixtures/stranger.js';
@@ -34,12 +34,15 @@ describe('transfer: hostile uploads', function () {
     await receiver.stop();
   });
 
-  /** Sends a header and `data`, then ends the call; resolves with its error, if any. */
-  function upload(name: string, data: Buffer): Promise<ServiceError | null> {
+  /**
+   * Sends a header announcing `size` bytes (`data`'s length unless given) and
+   * `data`, then ends the call; resolves with its error, if any.
+   */
+  function upload(name: string, data: Buffer, size = data.length): Promise<ServiceError | null> {
     return new Promise((resolve) => {
       const call = client.Upload({ deadline: deadline(20_000) }, (error) => resolve(error));
       call.on('error', () => undefined);
-      call.write({ header: { name, size: data.length, sha256: sha256Of(data) } });
+      call.write({ header: { name, size, sha256: sha256Of(data) } });
       if (data.length > 0) call.write({ data });
       call.end();
     });
@@ -47,26 +50,46 @@ describe('transfer: hostile uploads', function () {
 
   it('drops a reservation whose upload sends no data, and lets others push after', async () => {
     const claim = randomContent(QUOTA);
-    const started = Date.now();
-    // Header only: the whole quota reserved, not a byte sent, the call left open.
-    const silentCall = new Promise<ServiceError | null>((resolve) => {
-      const call = client.Upload({ deadline: deadline(20_000) }, (error) => resolve(error));
-      call.on('error', () => undefined);
-      call.write({ header: { name: 'hold.bin', size: QUOTA, sha256: sha256Of(claim) } });
-    });
-    // Held: an honest push does not fit meanwhile.
-    const small = randomContent(100);
-    let refused: ServiceError | null = null;
-    for (let i = 0; i < 50 && !refused; i++) refused = await upload(`early-${i}.bin`, small);
-    expect(refused, 'a push while the quota is held').to.not.equal(null);
-    expectStatus(refused!, 'RESOURCE_EXHAUSTED');
+    /** Header only: the whole quota reserved, not a byte sent, the call left open. */
+    const holdQuota = (): { started: number; settled: Promise<ServiceError | null> } => {
+      const started = Date.now();
+      const settled = new Promise<ServiceError | null>((resolve) => {
+        const call = client.Upload({ deadline: deadline(20_000) }, (error) => resolve(error));
+        call.on('error', () => undefined);
+        call.write({ header: { name: 'hold.bin', size: QUOTA, sha256: sha256Of(claim) } });
+      });
+      return { started, settled };
+    };
+    /** A header with no data: refused as truncated, so it never stores a byte. */
+    const probe = (): Promise<ServiceError | null> => upload('probe.bin', Buffer.alloc(0), 100);
 
-    const silentError = await silentCall;
-    const heldMs = Date.now() - started;
+    // The silent call's header may be read while a probe still holds its
+    // 100 bytes; it is refused for the quota then, and opened again.
+    let silent = holdQuota();
+    let silentDone: ServiceError | null | undefined;
+    void silent.settled.then((e) => (silentDone = e));
+    let refused: ServiceError | null = null;
+    for (let i = 0; i < 50 && !refused; i++) {
+      if (silentDone !== undefined) {
+        expectStatus(silentDone!, 'RESOURCE_EXHAUSTED');
+        silent = holdQuota();
+        silentDone = undefined;
+        void silent.settled.then((e) => (silentDone = e));
+      }
+      const err = await probe();
+      expect(err, 'a header with no data').to.not.equal(null);
+      if (status[err!.code] === 'RESOURCE_EXHAUSTED') refused = err;
+      else expectStatus(err!, 'INVALID_ARGUMENT');
+    }
+    // Held: a push's header does not fit meanwhile.
+    expect(refused, 'a push while the quota is held').to.not.equal(null);
+
+    const silentError = await silent.settled;
+    const heldMs = Date.now() - silent.started;
     expect(silentError, 'the silent upload').to.not.equal(null);
     expectStatus(silentError!, 'DEADLINE_EXCEEDED');
     expect(heldMs).to.be.below(STALL_MS * 4);
-    expect(await upload('late.bin', small)).to.equal(null);
+    expect(await upload('late.bin', randomContent(100))).to.equal(null);
     console.log(`      a silent upload held the quota ${heldMs} ms (stallMs ${STALL_MS})`);
   });
 
