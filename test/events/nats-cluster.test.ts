@@ -25,11 +25,13 @@ async function streamInfo(nc: NatsConnection): Promise<StreamInfoLite> {
 
 /** REST and gRPC Status, asked over and over: the slowest answer and any failure. */
 function probe(peer: TestPeer): {
-  stop(): Promise<{ count: number; worstMs: number; failures: string[] }>;
+  /** Starts a new phase: the slowest answer is kept per phase. */
+  mark(): void;
+  stop(): Promise<{ count: number; worstMs: number[]; failures: string[] }>;
 } {
   const control = createControlClient(peer.grpcAddress);
   const failures: string[] = [];
-  let worstMs = 0;
+  const worstMs = [0];
   let count = 0;
   let running = true;
   const grpcStatus = (): Promise<void> =>
@@ -47,12 +49,15 @@ function probe(peer: TestPeer): {
       } catch (err) {
         failures.push(String(err));
       }
-      worstMs = Math.max(worstMs, Date.now() - started);
+      worstMs[worstMs.length - 1] = Math.max(worstMs.at(-1)!, Date.now() - started);
       count++;
       await new Promise((r) => setTimeout(r, PROBE_EVERY_MS));
     }
   })();
   return {
+    mark() {
+      worstMs.push(0);
+    },
     async stop() {
       running = false;
       await loop;
@@ -134,12 +139,14 @@ describe('NATS cluster: a 3-replica stream survives a node', function () {
     const flow = activity(p);
     await waitFor(() => flow.emitted >= 500, { timeoutMs: 20_000, what: 'events before' });
     const node = await victim();
+    probes.mark();
     await node.kill();
     const atKill = flow.emitted;
     await waitFor(() => flow.emitted >= atKill + 1500, { timeoutMs: 30_000, what: 'events after' });
     await flow.stop();
     unsubscribe();
     const answered = await probes.stop();
+    const [before, after] = answered.worstMs as [number, number];
     await waitFor(() => p.daemon.nats!.queued === 0, { timeoutMs: 30_000, what: 'drained' });
 
     // The JetStream API may still be electing a metadata leader if the node had that role.
@@ -157,10 +164,12 @@ describe('NATS cluster: a 3-replica stream survives a node', function () {
       `      killed ${node.name}: generated ${generated.length}, stored ${result.stored}, ` +
         `missing ${result.missing}, twice ${result.twice}, longest pause in the stream ` +
         `${result.pauseMs} ms; REST+gRPC Status asked ${answered.count} times, slowest ` +
-        `${answered.worstMs} ms, failed ${answered.failures.length}`,
+        `${before} ms before the kill, ${after} after, failed ${answered.failures.length}`,
     );
     expect(answered.failures).to.deep.equal([]);
-    expect(answered.worstMs).to.be.below(1000);
+    // Against what this machine answers with the same burst and no node down: a daemon
+    // that waits on NATS takes the ack timeout (5 s).
+    expect(after).to.be.below(Math.max(1000, 3 * before));
     expect(result.missing).to.equal(0);
     expect(result.twice).to.equal(0);
     return result;

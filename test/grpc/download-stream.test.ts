@@ -127,7 +127,8 @@ describe('grpc: a served Download under an upload limit', () => {
     }
     const elapsed = Date.now() - started;
     expect(Math.max(...sizes)).to.be.below(MESSAGE_BYTES / 2);
-    expect(elapsed).to.be.within(350, 700);
+    // ~400 ms: unpaced it takes a few ms; the upper bound leaves a loaded machine room.
+    expect(elapsed).to.be.within(350, 1200);
   });
 
   it('stops waiting when the call is cancelled', async () => {

@@ -32,7 +32,8 @@ describe('OpenFiles (descriptors shared by Download requests)', () => {
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
   it('lends one descriptor to every request for an unchanged file, and closes it once idle', async () => {
-    const files = new OpenFiles({ idleMs: 200, max: 8 });
+    // Idle for long enough that scanning /proc for descriptors on a busy machine cannot outlast it.
+    const files = new OpenFiles({ idleMs: 2000, max: 8 });
     const path = join(dir, 'a.txt');
     const [one, two] = await Promise.all([
       files.open(await found('a.txt')),
@@ -51,7 +52,7 @@ describe('OpenFiles (descriptors shared by Download requests)', () => {
     expect(await descriptorsOn(path)).to.equal(1);
     // ...and closed once nobody asked for idleMs.
     await waitFor(async () => (await descriptorsOn(path)) === 0, {
-      timeoutMs: 5000,
+      timeoutMs: 10_000,
       what: 'idle close',
     });
     expect(files.stats.files).to.equal(0);

@@ -90,20 +90,14 @@ describe('a full log disk (real binary, tmpfs)', function () {
     );
   }
 
-  it('keeps answering, reports log writable=false with dropped lines, and recovers when space is freed', async () => {
-    const r = await start();
-    const full = await fillDisk(r);
-    expect(full.log).to.deep.include({
-      file: join(disk, 'p2pd.log'),
-      writable: false,
-      error: 'ENOSPC',
-    });
-    expect(full.log!.droppedLines).to.be.greaterThan(0);
-
-    // Still serving, with the daemon logging (and dropping) all along.
+  /** Times /healthz and gRPC Status `n` times, each followed by a request that logs. */
+  async function answerTimes(
+    r: Running,
+    n: number,
+  ): Promise<{ healthMs: number[]; grpcMs: number[] }> {
     const healthMs: number[] = [];
     const grpcMs: number[] = [];
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < n; i++) {
       let t = performance.now();
       const res = await fetch(`http://${r.rest}/healthz`, { signal: AbortSignal.timeout(5000) });
       healthMs.push(performance.now() - t);
@@ -113,6 +107,23 @@ describe('a full log disk (real binary, tmpfs)', function () {
       grpcMs.push(performance.now() - t);
       await loggedRequest(r);
     }
+    return { healthMs, grpcMs };
+  }
+
+  it('keeps answering, reports log writable=false with dropped lines, and recovers when space is freed', async () => {
+    const r = await start();
+    // What this machine answers in now, with the disk still free: the bound is relative to it.
+    const quiet = await answerTimes(r, 50);
+    const full = await fillDisk(r);
+    expect(full.log).to.deep.include({
+      file: join(disk, 'p2pd.log'),
+      writable: false,
+      error: 'ENOSPC',
+    });
+    expect(full.log!.droppedLines).to.be.greaterThan(0);
+
+    // Still serving, with the daemon logging (and dropping) all along.
+    const { healthMs, grpcMs } = await answerTimes(r, 200);
     const rest = await fetch(`http://${r.rest}/api/v1/status`, {
       signal: AbortSignal.timeout(5000),
     });
@@ -165,11 +176,15 @@ describe('a full log disk (real binary, tmpfs)', function () {
 
     console.log(
       `      [figures] full log disk: /healthz p50 ${percentile(healthMs, 50).toFixed(1)} ms, p99 ${percentile(healthMs, 99).toFixed(1)} ms; ` +
-        `gRPC Status p50 ${percentile(grpcMs, 50).toFixed(1)} ms, p99 ${percentile(grpcMs, 99).toFixed(1)} ms (200 each); ` +
+        `gRPC Status p50 ${percentile(grpcMs, 50).toFixed(1)} ms, p99 ${percentile(grpcMs, 99).toFixed(1)} ms (200 each; ` +
+        `free disk p99 ${percentile(quiet.healthMs, 99).toFixed(1)} / ${percentile(quiet.grpcMs, 99).toFixed(1)} ms); ` +
         `writable again ${recoveryMs.toFixed(0)} ms after space was freed`,
     );
-    expect(percentile(healthMs, 99), '/healthz p99, ms').to.be.below(100);
-    expect(percentile(grpcMs, 99), 'gRPC Status p99, ms').to.be.below(100);
+    // Relative to the p99 with the disk free, so a busy machine does not fail it and a daemon
+    // held up by the full disk does.
+    const bound = (quietMs: number[]): number => Math.max(100, 4 * percentile(quietMs, 99));
+    expect(percentile(healthMs, 99), '/healthz p99, ms').to.be.below(bound(quiet.healthMs));
+    expect(percentile(grpcMs, 99), 'gRPC Status p99, ms').to.be.below(bound(quiet.grpcMs));
     expect(recoveryMs, 'recovery, ms').to.be.below(3000);
   });
 

@@ -81,6 +81,12 @@ describe('overlay: hostile GetRoutes answers', function () {
     const control = createControlClient(victim.grpcAddress);
     try {
       await status(control); // a warm channel: the figure is the daemon's, not a handshake
+      // The same probe for a second before the bomb: what this machine answers in now.
+      const quiet: number[] = [];
+      for (const quietUntil = Date.now() + 1000; Date.now() < quietUntil;) {
+        quiet.push(await status(control));
+        await new Promise((r) => setTimeout(r, 20));
+      }
       const rssBefore = process.memoryUsage().rss;
       await victim.daemon.overlay.connect(fake.address);
       const routing = () => victim.daemon.overlay.stats().routing!;
@@ -100,14 +106,15 @@ describe('overlay: hostile GetRoutes answers', function () {
       console.log(
         `      bomb of ${BOMB_ENTRIES} entries (${(holders.length / 1024).toFixed(0)} KiB): ` +
           `${routing().refusedTables} answers refused, ${pulls} pulls in ${ATTACK_MS} ms, ` +
-          `RSS +${growthMiB.toFixed(1)} MiB peak, Status p99 ${p99.toFixed(1)} ms over ${latencies.length} calls`,
+          `RSS +${growthMiB.toFixed(1)} MiB peak, Status p99 ${p99.toFixed(1)} ms over ${latencies.length} calls ` +
+          `(${percentile(quiet, 99).toFixed(1)} before the bomb)`,
       );
       expect(victim.daemon.overlay.neighbors().map((n) => n.peer.id)).to.include('bomber');
       expect(pulls).to.be.at.most((UPDATES_PER_SEC * ATTACK_MS) / 1000 + 2);
       // The peak is this whole process's, with each refused table's garbage (+42-44 MiB here):
       // when a collection comes moves it. With the caps lifted: +310 MiB, p99 2.8 s.
       expect(growthMiB).to.be.below(120);
-      expect(p99).to.be.below(100);
+      expect(p99).to.be.below(Math.max(100, 4 * percentile(quiet, 99)));
     } finally {
       control.close();
     }

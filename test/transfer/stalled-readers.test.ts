@@ -77,7 +77,7 @@ describe('transfer: hostile readers that never read', function () {
     // ...until the stall timeout resets the hostile streams.
     const started = Date.now();
     await waitFor(() => peer.daemon.transfers.serving.active === 0, {
-      timeoutMs: STALL_MS * 5,
+      timeoutMs: STALL_MS * 6,
       what: 'the stalled streams to lose their slots',
     });
     const freedAfter = Date.now() - started;
@@ -100,7 +100,9 @@ describe('transfer: hostile readers that never read', function () {
       `      ${SLOTS} never-read streams freed ${freedAfter} ms after the refusal (stall ${STALL_MS} ms); ` +
         `RSS +${stalledMiB.toFixed(1)} MiB while held, +${growthMiB.toFixed(1)} MiB after an honest read`,
     );
-    expect(freedAfter).to.be.below(STALL_MS * 3);
+    // The stall clock starts once a stream's flow-control window is full, which takes a loaded
+    // machine a while (2.1 s seen on CI); a stream never reset holds its slot for good.
+    expect(freedAfter).to.be.below(STALL_MS * 4);
     // The hostile client lives in this process too, so its receive buffers count here; the
     // figure stays flat (a reset stream holds nothing) instead of growing with held streams.
     expect(stalledMiB).to.be.below(200);

@@ -218,12 +218,20 @@ describe('web UI: a browser drives a network of peers', function () {
     await page.getByLabel('Search the network').fill('long mix');
     await page.getByLabel('Search the network').press('Enter');
     const hit = page.locator(`#search-body tr[data-sha256="${sha256(long)}"]`);
-    await hit.getByRole('button', { name: 'Fetch music/long-mix.ogg' }).click({ timeout: 30_000 });
-    await openTab(page, 'Transfers');
-    await page.getByRole('button', { name: 'Cancel long-mix.ogg' }).click({ timeout: 30_000 });
-    await page
-      .locator('#transfers-body tr[data-state="cancelled"]', { hasText: 'long-mix' })
-      .waitFor({ timeout: 30_000 });
+    // Slow enough (~24 s) that the fetch is still running when the click comes on a busy machine.
+    peer3.daemon.transfers.bandwidth.update({ upload: '512KiB/s' });
+    try {
+      await hit
+        .getByRole('button', { name: 'Fetch music/long-mix.ogg' })
+        .click({ timeout: 30_000 });
+      await openTab(page, 'Transfers');
+      await page.getByRole('button', { name: 'Cancel long-mix.ogg' }).click({ timeout: 30_000 });
+      await page
+        .locator('#transfers-body tr[data-state="cancelled"]', { hasText: 'long-mix' })
+        .waitFor({ timeout: 30_000 });
+    } finally {
+      peer3.daemon.transfers.bandwidth.update({ upload: 0 });
+    }
     await shot(page, '04b-transfers-cancelled');
     await openTab(page, 'My files');
     await page.locator('#files-count', { hasText: '4 files' }).waitFor();
