@@ -120,7 +120,7 @@ export class ChunkThread {
   private readonly free: number[] = [];
   private readonly waiting: (() => void)[] = [];
   private readonly pending = new Map<number, Pending>();
-  private chunkSize = 0;
+  private slotBytes = 0;
   private started = false;
   /** Settles once the thread has handed over the slot buffers (or failed). */
   private readonly ready: Promise<void>;
@@ -178,7 +178,8 @@ export class ChunkThread {
     if (this.started) throw new InternalError('the chunk thread was started twice');
     if (this.closeSent) throw new InternalError('the chunk thread is closed');
     this.started = true;
-    this.chunkSize = init.chunkSize;
+    // The largest chunk: a file shorter than a chunk has slots only that large (see chunk-worker).
+    this.slotBytes = Math.min(init.chunkSize, init.size);
     const chunkHashes = Buffer.alloc(init.chunkHashes.length * 32);
     init.chunkHashes.forEach((hex, i) => chunkHashes.write(hex, i * 32, 32, 'hex'));
     const { fillSlots, ...rest } = init;
@@ -206,7 +207,7 @@ export class ChunkThread {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
       slot = this.free.pop();
     }
-    const buffer = Buffer.from(this.buffers[slot]!, this.offsets[slot], this.chunkSize);
+    const buffer = Buffer.from(this.buffers[slot]!, this.offsets[slot], this.slotBytes);
     return { slot, buffer };
   }
 

@@ -65,6 +65,9 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
 
     /** The direct descriptor; slots and read-back buffer are aligned for it. */
     const directFd = init.directIo && init.size >= DIRECT_BLOCK ? openDirect(init.path) : undefined;
+    /** Room for the largest chunk and the alignment; a file shorter than a chunk needs less. */
+    const room = Math.min(init.chunkSize, init.size) + DIRECT_BLOCK;
+
     /** directFd while direct I/O works. */
     let direct = directFd;
     /** Writes and reads on the libuv pool: the file is closed only once they are done. */
@@ -88,7 +91,7 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
 
     /** Room for one chunk, aligned for direct reads. */
     function alignedBuffer(): Buffer {
-      const space = Buffer.from(pageAlignedArrayBuffer(init.chunkSize + DIRECT_BLOCK));
+      const space = Buffer.from(pageAlignedArrayBuffer(room));
       return space.subarray(alignFor(space) ?? 0);
     }
 
@@ -343,7 +346,7 @@ function serveFile(init: ChunkWorkerInit): Promise<void> {
 
     const slots = Array.from({ length: init.slots }, () => {
       // Pages are only touched (and counted) once a chunk is written into them.
-      const buffer = pageAlignedArrayBuffer(init.chunkSize + DIRECT_BLOCK);
+      const buffer = pageAlignedArrayBuffer(room);
       const offset = alignFor(Buffer.from(buffer)) ?? 0;
       slotOffsets.push(offset);
       return { buffer, offset };

@@ -146,8 +146,12 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
         onDisk: done.toBase64(),
         directIo: o.directIo,
         // One being filled per request, so none waits on another's stream, and
-        // the chunks waiting to be written and hashed.
-        slots: maxRequests + Math.max(2, Math.floor(SLOT_BUDGET / meta.chunkSize)),
+        // the chunks waiting to be written and hashed; no more than the file
+        // has chunks (and one), so a small file does not take a large one's memory.
+        slots: Math.min(
+          meta.chunkHashes.length + 1,
+          maxRequests + Math.max(2, Math.floor(SLOT_BUDGET / meta.chunkSize)),
+        ),
         fillSlots: maxRequests,
       });
       downloader = new ChunkDownloader(
