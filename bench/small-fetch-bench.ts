@@ -18,9 +18,10 @@ const FILE_BYTES = 1024;
 
 export const smallFetchBench: Bench = {
   name: 'small',
-  describe: `fetching ${FILE_BYTES}-byte files one after another from one source over loopback (TLS), per file, beside a plain HTTP GET of the file written, fsynced and renamed (BENCH_SMALL_FILES, default 50)`,
+  describe: `fetching ${FILE_BYTES}-byte files one after another from one source over loopback (TLS), per file, beside a plain HTTP GET of the file written, fsynced and renamed (BENCH_SMALL_FILES, default 50; BENCH_SMALL_SHARED, files the fetcher shares already, default 0)`,
   async run(): Promise<BenchRow[]> {
     const count = envInt('BENCH_SMALL_FILES', 50);
+    const alreadyShared = envInt('BENCH_SMALL_SHARED', 0);
     const dir = await mkdtemp(join(tmpdir(), 'p2pd-bench-small-'));
     const daemons: BenchDaemon[] = [];
     let http: ChildProcess | undefined;
@@ -37,8 +38,15 @@ export const smallFetchBench: Bench = {
       const source = await startDaemon(dir, 'source', { index: { watch: false } });
       daemons.push(source);
       await waitIndexed(source, count);
+      // What a fetch costs must not grow with what the fetcher shares (its index and routing tables).
+      const fetcherShared = join(dir, 'fetcher', 'shared', 'already');
+      await mkdir(fetcherShared, { recursive: true });
+      for (let i = 0; i < alreadyShared; i++) {
+        await writeFile(join(fetcherShared, `had-${i}.txt`), `shared before ${i}`);
+      }
       const fetcher = await startDaemon(dir, 'fetcher', { index: { watch: false } });
       daemons.push(fetcher);
+      await waitIndexed(fetcher, alreadyShared);
 
       const p2p: number[] = [];
       const client = createControlClient(fetcher.grpcAddress);
@@ -66,7 +74,11 @@ export const smallFetchBench: Bench = {
       const httpMedian = quantile(plain, 0.5);
       return [
         row('plain HTTP GET, written, fsynced, renamed', plain, httpMedian),
-        row('p2pd verified fetch (TLS)', p2p, httpMedian),
+        row(
+          `p2pd verified fetch (TLS)${alreadyShared ? `, fetcher sharing ${alreadyShared} files` : ''}`,
+          p2p,
+          httpMedian,
+        ),
       ];
     } finally {
       http?.kill();

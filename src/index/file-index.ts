@@ -40,7 +40,8 @@ export interface FileIndexInit {
   settleMs?: number;
   /**
    * Least time between saves of a scan's progress, ms (default 1000). A save
-   * of a large cache stretches it to ten times the save's own duration.
+   * of a large cache stretches it to ten times the save's own duration. Also
+   * how long other changes wait to be saved together.
    */
   saveIntervalMs?: number;
 }
@@ -52,6 +53,9 @@ export class FileIndex {
   private readonly cache: HashCache;
   private readonly watcher: ShareWatcher | undefined;
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  /** The timed save (see saveSoon), until it is written. */
+  private saveTimer: NodeJS.Timeout | undefined;
+  private lastSaveMs = 0;
   private lock: Promise<unknown> = Promise.resolve();
   private readonly hashPool = new HashPool();
   /** From start() until the first scan ends. */
@@ -98,6 +102,7 @@ export class FileIndex {
     this.stopped = true;
     this.aborter.abort();
     clearInterval(this.rescanTimer);
+    clearTimeout(this.saveTimer);
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
     // Ending the threads fails the big files they hash, so a scan stops now, not after them.
@@ -109,6 +114,7 @@ export class FileIndex {
     await this.hashPool.close();
     await this.handles.closeAll();
     await this.flush();
+    await this.cache.settled(); // a timed save may still be writing
   }
 
   /** Full rescan: picks up whatever the watcher missed. */
@@ -150,6 +156,15 @@ export class FileIndex {
   byName(rel: string): FileEntry | undefined {
     const record = this.table.record(rel);
     return record ? this.entry(record.sha256) : undefined;
+  }
+
+  /**
+   * Each shared content's hash and names, in no order and not copied: for a
+   * walk over the whole share that must not sort it. Not to be held across
+   * an await (the index may change meanwhile).
+   */
+  contents(): Iterable<{ sha256: string; names: ReadonlySet<string> }> {
+    return this.table.contents();
   }
 
   /** Files matching every keyword (or the one file a whole sha256 names), sorted by first name, paged. */
@@ -251,7 +266,7 @@ export class FileIndex {
    */
   async indexPath(rel: string): Promise<FileEntry | undefined> {
     await this.refresh(rel);
-    await this.flush();
+    this.saveSoon();
     const record = this.table.record(rel);
     return record ? this.entry(record.sha256) : undefined;
   }
@@ -267,7 +282,7 @@ export class FileIndex {
       mtimeMs: found.mtimeMs,
       ino: found.ino,
     });
-    await this.flush();
+    this.saveSoon();
     return this.entry(hashes.sha256)!;
   }
 
@@ -282,7 +297,7 @@ export class FileIndex {
       void this.withLock(async () => {
         this.pending.delete(rel);
         await this.refresh(rel);
-        await this.flush();
+        this.saveSoon();
       }).catch((err: unknown) => this.components.logger.warn({ err, rel }, 'reindex failed'));
     }, this.init.settleMs ?? 150);
     this.pending.set(rel, timer);
@@ -354,7 +369,7 @@ export class FileIndex {
         this.carried = undefined;
       }
       this.table.dirty = true;
-      await this.flush();
+      await this.flush(true);
     });
   }
 
@@ -422,16 +437,41 @@ export class FileIndex {
     return hashes.size;
   }
 
-  /** Saves the records if they changed; during a scan, with those it has not reached yet. */
-  private async flush(): Promise<void> {
+  /**
+   * Saves within saveIntervalMs, with every change made meanwhile, not once
+   * per file the daemon stores or the watcher sees; a crash loses at most
+   * that interval's records, which the next start hashes again.
+   */
+  private saveSoon(): void {
+    if (this.saveTimer !== undefined || this.stopped) return;
+    // As a scan does: a large cache takes long to write, so it is saved at most a tenth of the time.
+    const wait = Math.max(this.init.saveIntervalMs ?? 1000, 10 * this.lastSaveMs);
+    this.saveTimer = setTimeout(() => {
+      const began = performance.now();
+      void this.flush().then(() => {
+        this.lastSaveMs = performance.now() - began;
+        this.saveTimer = undefined;
+        if (this.table.dirty) this.saveSoon(); // changed while it was written, or not written
+      });
+    }, wait);
+    this.saveTimer.unref();
+  }
+
+  /**
+   * Saves what changed since the last save; `whole`: every record, which
+   * also drops those of files a finished scan did not find. During a scan
+   * the records it has not reached yet are kept (they are in the cache).
+   */
+  private async flush(whole = false): Promise<void> {
     if (!this.table.dirty) return;
     this.table.dirty = false;
-    const records = this.carried
-      ? new Map([...this.carried, ...this.table.records()])
-      : this.table.records();
+    const changes = this.table.takeChanges();
+    const all = (): ReadonlyMap<string, CachedFile> =>
+      this.carried ? new Map([...this.carried, ...this.table.records()]) : this.table.records();
     try {
-      await this.cache.save(records);
+      await (whole ? this.cache.save(all()) : this.cache.update(changes, all));
     } catch (err) {
+      // The cache then no longer trusts its journal: the next save writes every record.
       this.table.dirty = true;
       this.components.logger.warn({ err }, 'cannot save the index cache');
     }

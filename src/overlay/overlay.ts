@@ -13,7 +13,7 @@ import { Maintenance } from './maintenance.js';
 import { Membership } from './membership.js';
 import { NeighborTable, toView } from './neighbors.js';
 import { NetworkMapper, type NetworkMap } from './network-map.js';
-import { Routing, type RoutingStats } from './routing.js';
+import { Routing, type RoutableIndex, type RoutingStats } from './routing.js';
 import { SearchEngine, type SearchableIndex, type SearchStats } from './search.js';
 import { SelfAddress, type AddressPlan, type AddressSource } from './self-address.js';
 import type {
@@ -43,7 +43,7 @@ const MAP_REPORTED = 16;
 export interface OverlayComponents {
   events: EventBus;
   logger: Logger;
-  index: SearchableIndex;
+  index: SearchableIndex & RoutableIndex;
   transport: OverlayTransport;
   /** Which key each peer id belongs to (the peer wire). */
   keys: PeerKeys;

@@ -13,7 +13,6 @@
 // hits they bring (route-trust.ts) unless checkClaims is off.
 import { deflateSync } from 'node:zlib';
 import type { EventBus } from '../events/bus.js';
-import type { ListQuery, ListResult } from '../index/types.js';
 import type { Logger } from '../logger.js';
 import { HASHES, MAX_PREFIX, POSITIONS, nameKeys, termKey } from './bloom.js';
 import {
@@ -35,7 +34,7 @@ import { RouteTrust } from './route-trust.js';
 import type { OverlayTransport, RoutesAnswer } from './types.js';
 
 export interface RoutableIndex {
-  list(query: ListQuery): ListResult;
+  contents(): Iterable<{ sha256: string; names: ReadonlySet<string> }>;
 }
 
 export interface RoutingComponents {
@@ -93,12 +92,13 @@ const HISTORY = 4;
 const EMPTY: Buffer = Buffer.alloc(0);
 /** Polls held at once; beyond it (a peer opening poll after poll) answers come at once. */
 const MAX_WAITERS = 1024;
-const LIST_PAGE = 1000;
 
 export class Routing {
   private timer: NodeJS.Timeout | undefined;
   private rebuildTimer: NodeJS.Timeout | undefined;
   private lastRebuildMs = 0;
+  /** How long the last rebuild took, ms. */
+  private rebuildCostMs = 0;
   private off: (() => void) | undefined;
   private ownDirty = true;
   private own = emptyTable();
@@ -296,10 +296,16 @@ export class Routing {
     return delta;
   }
 
-  /** A rebuild soon: at once when the last was intervalMs ago, else when it will be. */
+  /**
+   * A rebuild soon: at once when the last was intervalMs ago, else when it
+   * will be. A rebuild walks the whole share: one that took long waits ten
+   * times as long, so a large share that keeps changing costs at most a tenth
+   * of the event loop.
+   */
   private scheduleRebuild(): void {
     if (this.rebuildTimer) return;
-    const wait = Math.max(0, this.lastRebuildMs + this.init.intervalMs - Date.now());
+    const every = Math.max(this.init.intervalMs, 10 * this.rebuildCostMs);
+    const wait = Math.max(0, this.lastRebuildMs + every - Date.now());
     this.rebuildTimer = setTimeout(() => this.rebuildNow(), wait);
     this.rebuildTimer.unref();
   }
@@ -307,7 +313,9 @@ export class Routing {
   private rebuildNow(): void {
     this.rebuildTimer = undefined;
     this.lastRebuildMs = Date.now();
+    const began = performance.now();
     this.rebuild();
+    this.rebuildCostMs = performance.now() - began;
   }
 
   private rebuild(): void {
@@ -315,7 +323,7 @@ export class Routing {
     if (this.ownDirty && self) {
       this.ownDirty = false;
       const keys = new Set<string>();
-      for (const file of this.ownFiles()) {
+      for (const file of this.c.index.contents()) {
         for (const name of file.names) nameKeys(name, keys);
         // A query that is a whole hash matches its file: route it like a rare name.
         keys.add(termKey(file.sha256));
@@ -363,13 +371,5 @@ export class Routing {
     this.counters.version++;
     this.counters.changedAtMs = Date.now();
     this.wake();
-  }
-
-  private *ownFiles(): Generator<{ names: string[]; sha256: string }> {
-    for (let offset = 0; ; offset += LIST_PAGE) {
-      const { files, total } = this.c.index.list({ limit: LIST_PAGE, offset });
-      yield* files;
-      if (offset + LIST_PAGE >= total) return;
-    }
   }
 }

@@ -9,6 +9,7 @@ import { EventBus } from '../../src/events/bus.js';
 import type { EventEnvelope } from '../../src/events/types.js';
 import { FileIndex } from '../../src/index/file-index.js';
 import { Metrics } from '../../src/metrics.js';
+import { readHashCache } from '../fixtures/hash-cache.js';
 import { startPeer, waitFor, type TestPeer } from '../fixtures/peers.js';
 
 const sha = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
@@ -36,7 +37,9 @@ describe('FileIndex', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function open(options: { watch?: boolean; chunkSize?: number } = {}) {
+  async function open(
+    options: { watch?: boolean; chunkSize?: number; saveIntervalMs?: number } = {},
+  ) {
     const events = new EventBus({ peerId: 'test' });
     const seen: EventEnvelope[] = [];
     events.subscribe((e) => seen.push(e));
@@ -48,6 +51,7 @@ describe('FileIndex', () => {
         chunkSize: options.chunkSize ?? 16 * 1024,
         watch: options.watch ?? false,
         settleMs: 50,
+        ...(options.saveIntervalMs ? { saveIntervalMs: options.saveIntervalMs } : {}),
       },
     );
     indexes.push(index);
@@ -102,6 +106,44 @@ describe('FileIndex', () => {
     indexes = [];
     const third = await open();
     expect(third.index.hashedFiles).to.equal(1);
+  });
+
+  /** The paths the hash cache on disk holds now. */
+  async function cachedPaths(): Promise<string[]> {
+    return [...(await readHashCache(join(dir, 'data'))).keys()].sort();
+  }
+
+  it('saves the files the daemon adds together, not the whole cache once per file, and on stop', async () => {
+    await writeFile(join(shared, 'old.txt'), 'there at start');
+    const first = await open({ saveIntervalMs: 60_000 });
+    expect(await cachedPaths()).to.deep.equal(['old.txt']);
+    const added = Array.from({ length: 10 }, (_, i) => `new-${i}.txt`);
+    for (const [i, rel] of added.entries()) {
+      await writeFile(join(shared, rel), `stored by the daemon ${i}`);
+      expect(await first.index.indexPath(rel)).to.not.equal(undefined);
+    }
+    expect(first.index.list().total).to.equal(11);
+    expect(await cachedPaths(), 'the cache right after the files were added').to.deep.equal([
+      'old.txt',
+    ]);
+    await first.index.stop();
+    indexes = [];
+    expect(await cachedPaths()).to.deep.equal([...added, 'old.txt'].sort());
+    const second = await open();
+    expect(second.index.hashedFiles).to.equal(0);
+    expect(second.index.list().total).to.equal(11);
+  });
+
+  it('saves the files added while it runs within saveIntervalMs', async () => {
+    const { index } = await open({ saveIntervalMs: 200 });
+    for (let i = 0; i < 5; i++) {
+      await writeFile(join(shared, `f${i}.txt`), `content ${i}`);
+      await index.indexPath(`f${i}.txt`);
+    }
+    await waitFor(async () => (await cachedPaths()).length === 5, {
+      timeoutMs: 5000,
+      what: 'the cache to hold the new files',
+    });
   });
 
   it('skips temporary files, its own data folder and symlinks that leave the share', async () => {

@@ -2,9 +2,10 @@
 // while it hashes (status says indexing), a SIGKILL mid-scan loses only what
 // was not saved yet, and SIGTERM mid-scan exits at once.
 import { expect } from 'chai';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readHashCache } from '../fixtures/hash-cache.js';
 import { waitFor } from '../fixtures/peers.js';
 import { spawnP2pd, waitIndexed, type RunningDaemon } from '../fixtures/spawn.js';
 
@@ -12,17 +13,10 @@ const FILES = 5000;
 const FILE_BYTES = 4096;
 const TOTAL = FILES * FILE_BYTES;
 
-/** The hash cache as saved on disk, read apart from the code under test. */
+/** The hash cache as saved on disk: files and bytes. */
 async function savedCache(dataDir: string): Promise<{ files: number; bytes: number }> {
-  try {
-    const parsed = JSON.parse(await readFile(join(dataDir, 'index-cache.json'), 'utf8')) as {
-      files: Record<string, { size: number }>;
-    };
-    const records = Object.values(parsed.files);
-    return { files: records.length, bytes: records.reduce((a, r) => a + r.size, 0) };
-  } catch {
-    return { files: 0, bytes: 0 };
-  }
+  const sizes = [...(await readHashCache(dataDir)).values()].map((r) => r.size);
+  return { files: sizes.length, bytes: sizes.reduce((a, b) => a + b, 0) };
 }
 
 async function status(restUrl: string): Promise<{ indexing: boolean; files: number }> {
