@@ -124,6 +124,7 @@ describe('peers that cannot be dialed (one host)', function () {
     await waitFor(
       () => n1.daemon.status().via.length === 1 && n2.daemon.status().via.length === 1,
       {
+        timeoutMs: 15_000, // joining, learning it is unreachable and asking r: slow on a busy machine
         what: 'both to listen on r',
       },
     );
@@ -152,7 +153,7 @@ describe('peers that cannot be dialed (one host)', function () {
     const n2 = await start('n2', { bootstrap: [r.grpcAddress], hidden: true });
     await waitFor(
       () => n1.daemon.status().via.length === 1 && n2.daemon.status().via.length === 1,
-      { what: 'both to listen on r' },
+      { timeoutMs: 15_000, what: 'both to listen on r' },
     );
     const outcome = await n2.daemon.transfers.fetch({ sha256: sha(content) }).done;
     expect(outcome.snapshot.state).to.equal('failed');
