@@ -394,7 +394,7 @@ export class ChunkDownloader {
       {
         transport: this.io.transport,
         stallTimeoutMs: this.init.stallTimeoutMs,
-        lease: () => this.io.lease(),
+        lease: () => this.lease(),
         release: (slot) => this.io.release(slot),
         deliver: (index, slot, length) => this.deliver(req, index, slot, length),
         ...(this.io.pace
@@ -440,6 +440,24 @@ export class ChunkDownloader {
     let chunks = 0;
     for (const r of this.requests) chunks += r.end - r.next;
     return chunks * this.meta.chunkSize;
+  }
+
+  /**
+   * A slot for a request's next chunk. A failure here is ours (the chunk
+   * thread), not the source's: no source can help, so the fetch fails now
+   * instead of blaming each source in turn.
+   */
+  private async lease(): Promise<ChunkSlot> {
+    try {
+      return await this.io.lease();
+    } catch (err) {
+      this.finish(
+        new InternalError(`cannot hold a chunk in memory: ${(err as Error).message}`, {
+          cause: err,
+        }),
+      );
+      throw FINISHED;
+    }
   }
 
   /**

@@ -3,7 +3,12 @@
 // when sources misbehave.
 import { expect } from 'chai';
 import { pino } from 'pino';
-import { CancelledError, TooManyRequestsError, UnavailableError } from '../../src/errors.js';
+import {
+  CancelledError,
+  InternalError,
+  TooManyRequestsError,
+  UnavailableError,
+} from '../../src/errors.js';
 import { ChunkDownloader } from '../../src/transfer/chunk-downloader.js';
 import { ChunkMap } from '../../src/transfer/chunk-map.js';
 import type { FileMeta } from '../../src/transfer/metadata.js';
@@ -112,6 +117,8 @@ async function download(
     requestChunks?: number;
     stallTimeoutMs?: number;
     spotCheckOneIn?: number;
+    /** Leases after which each one fails, as a broken chunk thread's would. */
+    leasesBeforeFailing?: number;
   } = {},
 ) {
   const meta: FileMeta = {
@@ -139,6 +146,7 @@ async function download(
     return Math.max(2, Math.ceil((s.rate * s.firstChunkMs) / 1000 / CHUNK));
   };
   const { transport, calls, asked, peak, starts } = memoryTransport(content, behaviors, leadOf);
+  let leases = 0;
   const downloader = new ChunkDownloader(
     meta,
     done,
@@ -151,7 +159,10 @@ async function download(
     },
     {
       transport,
-      lease: () => Promise.resolve({ slot: 0, buffer: Buffer.alloc(CHUNK) }),
+      lease: () =>
+        ++leases > (options.leasesBeforeFailing ?? Infinity)
+          ? Promise.reject(new Error('the slot is gone'))
+          : Promise.resolve({ slot: 0, buffer: Buffer.alloc(CHUNK) }),
       release: () => undefined,
       store: async (index, slot, length, check) => {
         const data = slot.buffer.subarray(0, length);
@@ -168,7 +179,7 @@ async function download(
   );
   let error: Error | undefined;
   await downloader.run(new AbortController().signal).catch((err: Error) => (error = err));
-  return { sources, assembled, done, error, calls, asked, peak, stored, checks, starts };
+  return { sources, assembled, done, error, calls, asked, peak, stored, checks, starts, leases };
 }
 
 describe('transfer: chunk downloader', function () {
@@ -373,6 +384,21 @@ describe('transfer: chunk downloader', function () {
     let all = 0;
     for (let i = 0; i < 1000; i++) if (checkOnArrival(CHECKED_FIRST + i, 1)) all++;
     expect(all, 'one in 1: every chunk').to.equal(1000);
+  });
+
+  it('fails at once when a chunk cannot be held (our fault), blaming no source', async () => {
+    const content = randomContent(64 * CHUNK);
+    const { error, sources, calls, leases } = await download(
+      content,
+      { a: {}, b: {} },
+      { leasesBeforeFailing: 5 },
+    );
+    expect(error).to.be.instanceOf(InternalError);
+    expect(error!.message).to.match(/cannot hold a chunk in memory: the slot is gone/);
+    expect(sources.some((s) => s.dropped)).to.equal(false);
+    // Retrying would ask the sources again (3 failures each before a drop) and lease more.
+    expect((calls.a ?? 0) + (calls.b ?? 0)).to.be.at.most(8);
+    expect(leases).to.be.at.most(5 + 8);
   });
 
   it('fails naming every source when none can deliver', async () => {
