@@ -270,7 +270,7 @@ export class FetchJob {
       ...(this.components.self ? { fetcher: this.components.self() } : {}),
     });
     await recorded;
-    const { candidates, reported, names } = polled;
+    const { candidates, reported, names, holders } = polled;
     const excluded = new Set<string>();
     for (let i = 0; i < candidates.length; i++) {
       const candidate = candidates[i]!;
@@ -282,7 +282,7 @@ export class FetchJob {
       if (!this.name || i > 0)
         this.name = pickFileName(this.ballots(candidate.vouchers, names), this.sha256);
       try {
-        await this.attempt(candidate.meta, usable, thread);
+        await this.attempt(candidate.meta, usable, thread, holders);
         return;
       } catch (err) {
         const last = i === candidates.length - 1;
@@ -314,7 +314,12 @@ export class FetchJob {
     return [...byVoter.values()];
   }
 
-  private async attempt(meta: FileMeta, usable: SourceState[], thread: ChunkThread): Promise<void> {
+  private async attempt(
+    meta: FileMeta,
+    usable: SourceState[],
+    thread: ChunkThread,
+    named: ReadonlySet<string>,
+  ): Promise<void> {
     const { store, transport, logger } = this.components;
     for (const s of usable) s.reset(this.settings.maxRequestsPerSource);
     this.size = meta.size;
@@ -367,7 +372,7 @@ export class FetchJob {
             path: store.dataPath(this.sha256),
             name: this.name,
           });
-          refresh = this.startRefresh(meta, usable, order, () => downloader?.nudge());
+          refresh = this.startRefresh(meta, usable, order, named, () => downloader?.nudge());
           this.hooks.started();
           this.hooks.changed(true);
         },
@@ -424,11 +429,15 @@ export class FetchJob {
     };
   }
 
-  /** Keeps the sources' have-maps fresh and lets found fetchers join `usable`. */
+  /**
+   * Keeps the sources' have-maps fresh and lets found fetchers join `usable`,
+   * starting with those the metadata poll's answers `named`.
+   */
   private startRefresh(
     meta: FileMeta,
     usable: SourceState[],
     order: Map<string, number>,
+    named: ReadonlySet<string>,
     nudge: () => void,
   ): SwarmRefresh | undefined {
     const { self, transport, logger, peerIdAt } = this.components;
@@ -458,7 +467,7 @@ export class FetchJob {
       logger.child({ transfer: this.id }),
       this.controller.signal,
     );
-    refresh.start();
+    refresh.start([...named]);
     return refresh;
   }
 

@@ -21,6 +21,8 @@ export interface MetadataPoll {
   reported: Map<string, FileMeta>;
   /** The names each source gave the file. */
   names: Map<string, string[]>;
+  /** Other fetchers of the file the sources named (at most 16 from each). */
+  holders: Set<string>;
 }
 
 export interface MetadataPollOptions {
@@ -43,6 +45,7 @@ export async function pollMetadata(
   const { signal } = o;
   const reported = new Map<string, FileMeta>();
   const names = new Map<string, string[]>();
+  const holders = new Set<string>();
   await Promise.all(
     [...sources.values()].map(async (source) => {
       try {
@@ -63,6 +66,9 @@ export async function pollMetadata(
           : undefined;
         reported.set(source.address, meta);
         names.set(source.address, info.names.slice(0, 16));
+        for (const h of (info.holders ?? []).slice(0, 16)) {
+          if (typeof h === 'string') holders.add(h);
+        }
       } catch (err) {
         if (signal.aborted) return;
         source.drop(describeMetadataFailure(err));
@@ -90,7 +96,7 @@ export async function pollMetadata(
         ?.drop(`reports ${meta.size} bytes where the other sources report ${top.size}`);
     }
   }
-  return { candidates, reported, names };
+  return { candidates, reported, names, holders };
 }
 
 function describeMetadataFailure(err: unknown): string {

@@ -41,6 +41,8 @@ export interface FakeSource {
   address: string;
   /** Every Download request: [offset, offset + length). */
   requests: { offset: number; end: number }[];
+  /** GetFile calls it was asked. */
+  getFiles: number;
   bytesSent: number;
   /** Lets gated requests go on. */
   open(): void;
@@ -66,6 +68,7 @@ export async function startFakeSource(options: FakeSourceOptions): Promise<FakeS
   const fake: FakeSource = {
     address: '',
     requests: [],
+    getFiles: 0,
     bytesSent: 0,
     open: () => {
       gate = Infinity;
@@ -82,6 +85,7 @@ export async function startFakeSource(options: FakeSourceOptions): Promise<FakeS
   const { proto } = loadProto();
   server.addService(proto.p2p.v1.PeerService.service, {
     GetFile: (call: ServerUnaryCall<{ sha256: string }, FileInfo>, cb: sendUnaryData<FileInfo>) => {
+      fake.getFiles++;
       if (call.request.sha256 !== sha256) {
         return cb({ code: status.NOT_FOUND, details: 'no such file' });
       }

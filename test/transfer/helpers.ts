@@ -1,6 +1,7 @@
 // Helpers of the transfer tests: random content, hashes computed apart from
 // the code under test, and Fetch/Push calls through the real ControlService.
 import type { ServiceError } from '@grpc/grpc-js';
+import { expect } from 'chai';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
@@ -117,4 +118,21 @@ export async function filesUnder(dir: string): Promise<string[]> {
   } catch {
     return [];
   }
+}
+
+/** Fetches `content` from `sources`; it must complete as `name` with the right bytes. */
+export async function fetchCompletes(
+  fetcher: TestPeer,
+  content: Buffer,
+  name: string,
+  sources: string[],
+): Promise<StreamResult> {
+  const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
+    sha256: sha256Of(content),
+    sources,
+  });
+  expect(result.error, result.error?.message).to.equal(undefined);
+  expect(result.last?.state).to.equal('completed');
+  expect(await sha256OfFile(join(fetcher.shared, name))).to.equal(sha256Of(content));
+  return result;
 }

@@ -13,6 +13,7 @@ import {
   KiB,
   MiB,
   controlStream,
+  fetchCompletes,
   filesUnder,
   peerPool,
   randomContent,
@@ -34,23 +35,6 @@ describe('transfer: lying and dying sources', function () {
   async function expectNothingLeft(fetcher: TestPeer) {
     expect(await filesUnder(fetcher.shared)).to.deep.equal([]);
     expect(await filesUnder(join(fetcher.dir, 'data', 'partial'))).to.deep.equal([]);
-  }
-
-  /** Fetches `content` from `sources`; it must complete as `name` with the right bytes. */
-  async function fetchCompletes(
-    fetcher: TestPeer,
-    content: Buffer,
-    name: string,
-    sources: string[],
-  ): Promise<Awaited<ReturnType<typeof controlStream>>> {
-    const result = await controlStream(fetcher.grpcAddress, 'Fetch', {
-      sha256: sha256Of(content),
-      sources,
-    });
-    expect(result.error, result.error?.message).to.equal(undefined);
-    expect(result.last?.state).to.equal('completed');
-    expect(await sha256OfFile(join(fetcher.shared, name))).to.equal(sha256Of(content));
-    return result;
   }
 
   it('drops a source that corrupts a chunk and completes from the honest ones', async () => {

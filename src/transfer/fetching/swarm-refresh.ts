@@ -62,17 +62,31 @@ export class SwarmRefresh {
     this.key = metaKey(init.meta);
   }
 
-  /** Runs a round now, then one every interval until stopped. */
-  start(): void {
+  /**
+   * Probes the fetchers the metadata poll's answers named (`named`) now, then
+   * runs a round every interval until stopped. No round at once: the poll
+   * just asked every source, so their have-maps are fresh, and a small file
+   * is often done before the first round would be.
+   */
+  start(named: readonly string[] = []): void {
     const loop = (): void => {
       if (this.stopped || this.signal.aborted) return;
       void this.round()
         .catch((err: unknown) => this.logger.debug({ err }, 'swarm refresh failed'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.init.intervalMs);
-        });
+        .finally(() => this.schedule(loop));
     };
-    loop();
+    const fresh = this.fresh(named);
+    if (fresh.length === 0) return this.schedule(loop);
+    void Promise.all(fresh.map((address) => this.probe(address)))
+      .then(() => {
+        if (!this.stopped) this.hooks.changed();
+      })
+      .catch((err: unknown) => this.logger.debug({ err }, 'swarm probe failed'))
+      .finally(() => this.schedule(loop));
+  }
+
+  private schedule(loop: () => void): void {
+    if (!this.stopped) this.timer = setTimeout(loop, this.init.intervalMs);
   }
 
   stop(): void {
@@ -102,14 +116,18 @@ export class SwarmRefresh {
         }
       }),
     );
-    const fresh = [...found]
+    await Promise.all(this.fresh(found).map((address) => this.probe(address)));
+    if (!this.stopped) this.hooks.changed();
+  }
+
+  /** Named fetchers worth a probe: not us, not sources yet, not failed lately; a round's worth. */
+  private fresh(named: Iterable<string>): string[] {
+    return [...named]
       .filter(
         (a) =>
           a !== this.init.self && !this.sources.has(a) && (this.rejected.get(a) ?? 0) <= Date.now(),
       )
       .slice(0, Math.min(MAX_PROBES, this.init.maxSources - this.sources.size));
-    await Promise.all(fresh.map((address) => this.probe(address)));
-    if (!this.stopped) this.hooks.changed();
   }
 
   /** Asks a found fetcher for the full metadata; it joins if the metadata is the one in use. */
