@@ -99,10 +99,14 @@ export class PartialStore {
   }
 
   private async write(state: PartialState): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
     const file = this.statePath(state.sha256);
     const tmp = `${file}.tmp`;
-    const handle = await open(tmp, 'w');
+    // The folder is made on the first save only: every fetch saves on its critical path.
+    const handle = await open(tmp, 'w').catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+      await mkdir(this.dir, { recursive: true });
+      return open(tmp, 'w');
+    });
     try {
       await handle.writeFile(JSON.stringify(state));
       await handle.sync();
@@ -114,10 +118,14 @@ export class PartialStore {
   }
 
   remove(sha256: string): Promise<void> {
+    // At once: data left without its state, or a state whose data is gone, is safe either way
+    // (the first is swept at start, the second's chunks fail their recheck on resume).
     return this.inTurn(sha256, async () => {
-      await rm(this.statePath(sha256), { force: true });
-      await rm(`${this.statePath(sha256)}.tmp`, { force: true });
-      await rm(this.dataPath(sha256), { force: true });
+      await Promise.all(
+        [this.statePath(sha256), `${this.statePath(sha256)}.tmp`, this.dataPath(sha256)].map(
+          (path) => rm(path, { force: true }),
+        ),
+      );
     });
   }
 }
