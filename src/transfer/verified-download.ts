@@ -120,10 +120,9 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       dirty = false;
       await o.save(done.toBase64());
     };
-    // Awaited before the data is known good, not before it flows: the state only vouches
-    // for chunks on disk, and a fetch that stops first resumes from the state before.
-    const first = save();
-    first.catch(() => undefined);
+    // The first save waits for the first tick: the fetch is on record already (with its
+    // sources), and a small file is done before then. One that stops sooner saves on its way
+    // out; one killed sooner asks for the metadata again and loses under a second of data.
     saver = setInterval(
       () => void save().catch((err: unknown) => logger.warn({ err }, 'cannot save fetch state')),
       SAVE_INTERVAL_MS,
@@ -188,11 +187,9 @@ export async function downloadVerified(o: VerifiedDownloadOptions): Promise<void
       try {
         await downloader.run(o.signal);
       } catch (err) {
-        await first.catch(() => undefined);
         await save().catch(() => undefined);
         throw err;
       }
-      await first;
       // A whole-file hash that matches ends the fetch: its state is removed, not saved.
       const digest = await chunks.digest();
       const suspects = [...unchecked.indexes()];
