@@ -39,9 +39,9 @@ export interface FileIndexInit {
   /** Delay before a watched path is re-read, so bursts of writes coalesce (default 150). */
   settleMs?: number;
   /**
-   * Least time between saves of a scan's progress, ms (default 1000). A save
-   * of a large cache stretches it to ten times the save's own duration. Also
-   * how long other changes wait to be saved together.
+   * How long changes (a scan's progress, files the daemon stores or the
+   * watcher sees) wait to be saved together, ms (default 1000). A save of a
+   * large cache stretches it to ten times the save's own duration.
    */
   saveIntervalMs?: number;
 }
@@ -339,14 +339,13 @@ export class FileIndex {
             table: this.table,
             hash: (found) => this.hashInto(found),
             isCurrent: (cached, found) => this.isCurrent(cached, found),
-            save: () => this.flush(),
+            saveSoon: () => this.saveSoon(),
             stopped: () => this.stopped,
           },
           {
             sharedDir: this.init.sharedDir,
             previous,
             slots: this.hashPool.size,
-            saveIntervalMs: this.init.saveIntervalMs ?? 1000,
             staleBefore: this.startedAt,
           },
         );
@@ -439,12 +438,12 @@ export class FileIndex {
 
   /**
    * Saves within saveIntervalMs, with every change made meanwhile, not once
-   * per file the daemon stores or the watcher sees; a crash loses at most
-   * that interval's records, which the next start hashes again.
+   * per file a scan hashes, the daemon stores or the watcher sees; a crash
+   * loses at most that interval's records, which the next start hashes again.
    */
   private saveSoon(): void {
     if (this.saveTimer !== undefined || this.stopped) return;
-    // As a scan does: a large cache takes long to write, so it is saved at most a tenth of the time.
+    // A large cache takes long to write: it is saved at most a tenth of the time.
     const wait = Math.max(this.init.saveIntervalMs ?? 1000, 10 * this.lastSaveMs);
     this.saveTimer = setTimeout(() => {
       const began = performance.now();

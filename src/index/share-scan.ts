@@ -14,8 +14,8 @@ export interface ShareScanParts extends StaleSweepComponents {
   hash(found: FoundFile): Promise<number | undefined>;
   /** True when a cached record still describes the file. */
   isCurrent(cached: CachedFile, found: FoundFile): boolean;
-  /** Saves the table (with the records the scan carries). */
-  save(): Promise<void>;
+  /** Saves the table's changes soon (within the index's save interval; see FileIndex). */
+  saveSoon(): void;
   /** True once the scan should stop. */
   stopped(): boolean;
 }
@@ -26,8 +26,6 @@ export interface ShareScanInit {
   previous: ReadonlyMap<string, CachedFile>;
   /** Files hashed at once. */
   slots: number;
-  /** Least ms between progress saves. */
-  saveIntervalMs: number;
   /** Staging copies last written before this (ms since the epoch) are leftovers. */
   staleBefore: number;
 }
@@ -47,7 +45,6 @@ export async function scanShare(
   const swept: Promise<number | undefined>[] = [];
   const seen = new Set<string>();
   const hashing = new Set<Promise<void>>();
-  let nextSave = performance.now() + init.saveIntervalMs;
   const walk = walkShare(init.sharedDir, {
     onIgnored: {
       name: STAGING_NAME,
@@ -68,13 +65,7 @@ export async function scanShare(
       hashing.add(job);
       if (hashing.size >= init.slots) await Promise.race(hashing);
     }
-    if (performance.now() >= nextSave) {
-      const began = performance.now();
-      await parts.save();
-      // A large cache takes long to write: then save less often, at most a tenth of the time.
-      const took = performance.now() - began;
-      nextSave = performance.now() + Math.max(init.saveIntervalMs, 10 * took);
-    }
+    if (table.dirty) parts.saveSoon();
   }
   await Promise.all(hashing);
   reportReclaimed(parts, await Promise.all(swept), 'in the share');

@@ -207,15 +207,7 @@ export class ChunkThread {
       await new Promise<void>((resolve) => this.waiting.push(resolve));
       slot = this.free.pop();
     }
-    try {
-      return { slot, buffer: Buffer.from(this.buffers[slot]!, this.offsets[slot], this.slotBytes) };
-    } catch (err) {
-      // A slot lost here would leave a later lease waiting for it forever.
-      this.markFree(slot);
-      throw new InternalError(`cannot view chunk slot ${slot}: ${(err as Error).message}`, {
-        cause: err,
-      });
-    }
+    return { slot, buffer: Buffer.from(this.buffers[slot]!, this.offsets[slot], this.slotBytes) };
   }
 
   /** Gives back a slot that will not be stored. */

@@ -4,6 +4,7 @@
 // are dropped.
 import { InvalidArgumentError, UnavailableError, toP2pError } from '../errors.js';
 import { ChunkMap } from './chunk-map.js';
+import { namedFetchers } from './fetching/swarm-refresh.js';
 import {
   checkRemoteInfo,
   metaKey,
@@ -21,7 +22,7 @@ export interface MetadataPoll {
   reported: Map<string, FileMeta>;
   /** The names each source gave the file. */
   names: Map<string, string[]>;
-  /** Other fetchers of the file the sources named (at most 16 from each). */
+  /** Other fetchers of the file the sources named (see namedFetchers). */
   holders: Set<string>;
 }
 
@@ -66,9 +67,7 @@ export async function pollMetadata(
           : undefined;
         reported.set(source.address, meta);
         names.set(source.address, info.names.slice(0, 16));
-        for (const h of (info.holders ?? []).slice(0, 16)) {
-          if (typeof h === 'string') holders.add(h);
-        }
+        for (const address of namedFetchers(info)) holders.add(address);
       } catch (err) {
         if (signal.aborted) return;
         source.drop(describeMetadataFailure(err));

@@ -7,6 +7,7 @@
 import type { Logger } from '../../logger.js';
 import { ChunkMap } from '../chunk-map.js';
 import { checkRemoteInfo, metaKey, type FileMeta } from '../metadata.js';
+import { isFetcherAddress } from '../serving/fetcher-registry.js';
 import { SourceState } from '../sources.js';
 import type { PeerTransport, RemoteFileInfo } from '../transport.js';
 
@@ -111,9 +112,7 @@ export class SwarmRefresh {
           return;
         }
         if (!this.applyHave(source, info)) return;
-        for (const h of (info.holders ?? []).slice(0, MAX_HOLDERS_READ)) {
-          if (typeof h === 'string') found.add(h);
-        }
+        for (const address of namedFetchers(info)) found.add(address);
       }),
     );
     await Promise.all(this.fresh(found).map((address) => this.probe(address)));
@@ -191,4 +190,11 @@ export class SwarmRefresh {
       return undefined;
     }
   }
+}
+
+/** The fetchers a source's answer names, bounded; what is not a host:port is ignored. */
+export function namedFetchers(info: RemoteFileInfo): string[] {
+  return (info.holders ?? [])
+    .slice(0, MAX_HOLDERS_READ)
+    .filter((h) => typeof h === 'string' && isFetcherAddress(h));
 }

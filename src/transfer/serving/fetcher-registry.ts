@@ -52,7 +52,7 @@ export class FetcherRegistry {
    */
   note(sha256: string, address: string, callerHost: string): boolean {
     const caller = peerKey({ host: callerHost });
-    if (!validAddress(address) || peerKey({ host: splitHostPort(address).host }) !== caller) {
+    if (!isFetcherAddress(address) || peerKey({ host: splitHostPort(address).host }) !== caller) {
       return false; // a peer may only name itself: no pointing a crowd at a third party
     }
     const now = this.now();
@@ -105,7 +105,8 @@ export class FetcherRegistry {
   }
 }
 
-function validAddress(address: string): boolean {
+/** Whether `address` is a host:port a fetcher may serve at (no wildcard host, no scheme or path). */
+export function isFetcherAddress(address: string): boolean {
   if (address.length > 261) return false;
   const { host, port } = splitHostPort(address);
   return (
