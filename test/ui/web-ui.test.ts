@@ -277,81 +277,89 @@ describe('web UI: a browser drives a network of peers', function () {
     const hit = page.locator(`#search-body tr[data-sha256="${sha256(duet)}"]`);
     await hit.locator('td.num', { hasText: /^2$/ }).waitFor({ timeout: 30_000 });
     const button = hit.getByRole('button', { name: /^Fetch(ing)? music\/duet\.flac$/ });
-    await button.click();
-    await waitFor(
-      async () => (await button.isDisabled()) && (await button.textContent()) === 'Fetching…',
-      {
-        timeoutMs: 10_000,
-        what: 'the button to say Fetching…',
-      },
-    );
-    // Browser-side code as text: the test's TypeScript has no DOM types.
-    const cursor = await page.evaluate<string>(
-      `getComputedStyle(document.querySelector('#search-body tr[data-sha256="${sha256(duet)}"] button')).cursor`,
-    );
-    expect(cursor, 'a disabled button looks disabled').to.equal('not-allowed');
-    await shot(page, '10-search-fetching');
-
-    // Charts: the download rate sampled at 1 Hz takes several different values.
-    await openTab(page, 'Activity');
-    const down = page.locator('#rate-legend li[data-series="Download"]');
-    const seen = new Set<number>();
-    await waitFor(
-      async () => {
-        const value = Number(await down.getAttribute('data-value'));
-        if (value > 0) seen.add(value);
-        return seen.size >= 2;
-      },
-      { timeoutMs: 30_000, intervalMs: 100, what: 'two different nonzero download rates' },
-    );
-    console.log(
-      `      download rates sampled: ${[...seen].map((v) => Math.round(v / KiB)).join(', ')} KiB/s`,
-    );
-    expect(
-      await page.locator('#rate-chart path[data-series="Download"]').getAttribute('d'),
-    ).to.match(/L/);
-    await page.locator('#rtt-legend li[data-series="peer2"]').waitFor();
-    await shot(page, '11-activity-charts');
-
-    // The chunk map: every chunk came from peer2 or peer3, named by id, not by address.
-    await openTab(page, 'Transfers');
-    const row = page.locator('#transfers-body tr[data-state="completed"]', { hasText: 'duet' });
-    await row.waitFor({ timeout: 60_000 });
-    expect(await page.locator('#transfers-body tr').first().getAttribute('data-transfer')).to.equal(
-      await row.getAttribute('data-transfer'),
-      'newest first',
-    );
-    const bar = row.locator('svg.chunk-bar');
-    await waitFor(
-      async () => (await bar.count()) > 0 && !(await bar.locator('rect.missing').count()),
-      {
-        timeoutMs: 10_000,
-        what: 'a full chunk map',
-      },
-    );
-    const origins = await bar
-      .locator('rect')
-      .evaluateAll((rects) =>
-        rects.map((r) => `${r.getAttribute('data-origin')} ${r.getAttribute('class')}`),
+    // Both sources held to 2 MiB/s, so the fetch runs for several of the chart's 1 Hz samples
+    // (unlimited on loopback it can end within two).
+    for (const p of [peer2, peer3]) p.daemon.transfers.bandwidth.update({ upload: '2MiB/s' });
+    try {
+      await button.click();
+      await waitFor(
+        async () => (await button.isDisabled()) && (await button.textContent()) === 'Fetching…',
+        {
+          timeoutMs: 10_000,
+          what: 'the button to say Fetching…',
+        },
       );
-    const colours = new Set(origins.map((o) => o.split(' ')[1]));
-    expect([...new Set(origins.map((o) => o.split(' ')[0]))].sort()).to.deep.equal(['0', '1']);
-    expect(colours.size).to.equal(2);
-    const sources = (await row.locator('td.sources').textContent())!;
-    expect(sources).to.match(/peer2: .*peer3: |peer3: .*peer2: /);
-    expect(sources).to.not.include('127.0.0.1');
-    const legend = (await row.locator('.chunks .legend').textContent())!;
-    expect(legend)
-      .to.match(/from peer2/)
-      .and.to.match(/from peer3/);
-    await shot(page, '12-transfers-chunk-map');
+      // Browser-side code as text: the test's TypeScript has no DOM types.
+      const cursor = await page.evaluate<string>(
+        `getComputedStyle(document.querySelector('#search-body tr[data-sha256="${sha256(duet)}"] button')).cursor`,
+      );
+      expect(cursor, 'a disabled button looks disabled').to.equal('not-allowed');
+      await shot(page, '10-search-fetching');
 
-    // The search row's button is a button again.
-    await openTab(page, 'Search');
-    await waitFor(async () => !(await button.isDisabled()), { what: 'the Fetch button to reset' });
-    expect(await button.textContent()).to.equal('Fetch');
-    expect(await hit.locator('.outcome').textContent()).to.equal('Fetched');
-    await shot(page, '13-search-fetch-done');
+      // Charts: the download rate sampled at 1 Hz takes several different values.
+      await openTab(page, 'Activity');
+      const down = page.locator('#rate-legend li[data-series="Download"]');
+      const seen = new Set<number>();
+      await waitFor(
+        async () => {
+          const value = Number(await down.getAttribute('data-value'));
+          if (value > 0) seen.add(value);
+          return seen.size >= 2;
+        },
+        { timeoutMs: 30_000, intervalMs: 100, what: 'two different nonzero download rates' },
+      );
+      console.log(
+        `      download rates sampled: ${[...seen].map((v) => Math.round(v / KiB)).join(', ')} KiB/s`,
+      );
+      expect(
+        await page.locator('#rate-chart path[data-series="Download"]').getAttribute('d'),
+      ).to.match(/L/);
+      await page.locator('#rtt-legend li[data-series="peer2"]').waitFor();
+      await shot(page, '11-activity-charts');
+
+      // The chunk map: every chunk came from peer2 or peer3, named by id, not by address.
+      await openTab(page, 'Transfers');
+      const row = page.locator('#transfers-body tr[data-state="completed"]', { hasText: 'duet' });
+      await row.waitFor({ timeout: 60_000 });
+      expect(
+        await page.locator('#transfers-body tr').first().getAttribute('data-transfer'),
+      ).to.equal(await row.getAttribute('data-transfer'), 'newest first');
+      const bar = row.locator('svg.chunk-bar');
+      await waitFor(
+        async () => (await bar.count()) > 0 && !(await bar.locator('rect.missing').count()),
+        {
+          timeoutMs: 10_000,
+          what: 'a full chunk map',
+        },
+      );
+      const origins = await bar
+        .locator('rect')
+        .evaluateAll((rects) =>
+          rects.map((r) => `${r.getAttribute('data-origin')} ${r.getAttribute('class')}`),
+        );
+      const colours = new Set(origins.map((o) => o.split(' ')[1]));
+      expect([...new Set(origins.map((o) => o.split(' ')[0]))].sort()).to.deep.equal(['0', '1']);
+      expect(colours.size).to.equal(2);
+      const sources = (await row.locator('td.sources').textContent())!;
+      expect(sources).to.match(/peer2: .*peer3: |peer3: .*peer2: /);
+      expect(sources).to.not.include('127.0.0.1');
+      const legend = (await row.locator('.chunks .legend').textContent())!;
+      expect(legend)
+        .to.match(/from peer2/)
+        .and.to.match(/from peer3/);
+      await shot(page, '12-transfers-chunk-map');
+
+      // The search row's button is a button again.
+      await openTab(page, 'Search');
+      await waitFor(async () => !(await button.isDisabled()), {
+        what: 'the Fetch button to reset',
+      });
+      expect(await button.textContent()).to.equal('Fetch');
+      expect(await hit.locator('.outcome').textContent()).to.equal('Fetched');
+      await shot(page, '13-search-fetch-done');
+    } finally {
+      for (const p of [peer2, peer3]) p.daemon.transfers.bandwidth.update({ upload: 0 });
+    }
   });
 
   it('maps the neighbors with their round-trip times and rings the holders a search found', async () => {
