@@ -4,6 +4,7 @@
 // waiting is simply dropped.
 export class Waker {
   private waiting: ((woken: boolean) => void) | undefined;
+  private soon: NodeJS.Immediate | undefined;
 
   /** Resolves true when woken, false when `ms` passed first (by default, only when woken). */
   wait(ms = Infinity): Promise<boolean> {
@@ -21,5 +22,16 @@ export class Waker {
   /** Wakes the consumer, if it waits. */
   wake(): void {
     this.waiting?.(true);
+  }
+
+  /**
+   * Wakes the consumer once this turn of the event loop has run its I/O
+   * callbacks, so what arrives together is taken together (grpc/arrivals.ts).
+   */
+  wakeSoon(): void {
+    this.soon ??= setImmediate(() => {
+      this.soon = undefined;
+      this.wake();
+    });
   }
 }

@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { TimeoutError, UnavailableError, type P2pError } from '../errors.js';
 import type { CallOptions } from '../transfer/transport.js';
-import { Waker } from '../waker.js';
+import { Arrivals } from './arrivals.js';
 import { DataChunkReader, type ReadPiece } from './data-chunk-reader.js';
 import { downloadRequestMessage, statusError, type DownloadRequest } from './download-wire.js';
 import { RangeStream, RangeStreamEnded, RangesUnsupported } from './range-stream.js';
@@ -179,16 +179,11 @@ export class DownloadClient {
     const reader = new DataChunkReader(MAX_MESSAGE);
     // 'data' events, not the stream's async iterator: that one joins whatever
     // is buffered into one new buffer, a copy of every byte.
-    const arrived: Buffer[] = [];
+    const arrived = new Arrivals(stream, MAX_QUEUED);
+    const { waker } = arrived;
     let ended = false;
     let broke: Error | undefined;
-    const waker = new Waker();
-    stream.on('data', (buffer: Buffer) => {
-      arrived.push(buffer);
-      // Flow control does the rest: unread bytes hold the source's window.
-      if (arrived.length >= MAX_QUEUED) stream.pause();
-      waker.wake();
-    });
+    stream.on('data', (buffer: Buffer) => arrived.add(buffer));
     stream.once('end', () => {
       ended = true;
       waker.wake();
@@ -211,7 +206,7 @@ export class DownloadClient {
         }
         const pieces: ReadPiece[] = [];
         try {
-          for (const buffer of arrived.splice(0)) {
+          for (const buffer of arrived.take()) {
             reader.read(buffer, (piece) => pieces.push(piece));
           }
         } catch (err) {

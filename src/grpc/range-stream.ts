@@ -8,8 +8,8 @@
 import { constants, type ClientHttp2Session, type ClientHttp2Stream } from 'node:http2';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { TimeoutError, UnavailableError } from '../errors.js';
-import { Waker } from '../waker.js';
 import type { CallOptions } from '../transfer/transport.js';
+import { Arrivals } from './arrivals.js';
 import { DataChunkReader, type ReadPiece } from './data-chunk-reader.js';
 import { downloadRequestMessage, statusError, type DownloadRequest } from './download-wire.js';
 import { connectionReason } from './wire-errors.js';
@@ -43,8 +43,7 @@ export class RangeStream {
   private range: Range | undefined;
   private readonly stream: ClientHttp2Stream;
   private readonly reader: DataChunkReader;
-  private readonly arrived: Buffer[] = [];
-  private readonly waker = new Waker();
+  private readonly arrived: Arrivals;
   /** Whether the source answered with its response headers yet. */
   private answered = false;
   /** Whether any data came on this stream. */
@@ -64,6 +63,7 @@ export class RangeStream {
       },
       { endStream: false },
     );
+    this.arrived = new Arrivals(this.stream, init.maxQueued);
     const onStatus = (headers: Record<string, unknown>): void => {
       const code = Number(headers['grpc-status']);
       if (code === GrpcStatus.UNIMPLEMENTED && !this.received) {
@@ -82,10 +82,7 @@ export class RangeStream {
     this.stream.on('trailers', onStatus);
     this.stream.on('data', (buffer: Buffer) => {
       this.received = true;
-      this.arrived.push(buffer);
-      // Flow control does the rest: unread bytes hold the source's window.
-      if (this.arrived.length >= init.maxQueued) this.stream.pause();
-      this.waker.wake();
+      this.arrived.add(buffer);
     });
     this.stream.once('error', (err) =>
       this.die(
@@ -125,12 +122,12 @@ export class RangeStream {
         if (this.arrived.length === 0) {
           if (this.dead) break;
           this.stream.resume();
-          await this.waker.wait();
+          await this.arrived.waker.wait();
           continue;
         }
         const pieces: ReadPiece[] = [];
         try {
-          for (const buffer of this.arrived.splice(0)) {
+          for (const buffer of this.arrived.take()) {
             this.reader.read(buffer, (piece) => {
               if (piece.offset !== range.next || piece.data.length > range.end - range.next) {
                 throw new Error(`bytes at ${piece.offset} where ${range.next} was due`);
@@ -175,7 +172,7 @@ export class RangeStream {
   private die(err: Error): void {
     this.failure ??= err;
     this.dead = true;
-    this.waker.wake();
+    this.arrived.waker.wake();
     if (!this.stream.closed) this.stream.close(constants.NGHTTP2_CANCEL);
   }
 }
