@@ -3,9 +3,10 @@
 // per record and HTTP/2 frame, about 8 KiB each, and a reader woken for each
 // ran its whole async chain once per buffer: 130 000 times per GiB. Buffers
 // that come in the same turn of the event loop are read together instead,
-// but not too many: each is a network read's memory, freed only when V8
-// collects it, and one still queued at a collection is kept to the next full
-// one.
+// but only a few: each holds a network read's memory until V8 collects it,
+// and one still queued when the young generation is swept may be promoted
+// and kept until a full collection (a reader that took a whole turn's
+// buffers once left a 3-source fetch at 224 MiB RSS).
 import { Waker } from '../waker.js';
 
 /** Buffers queued before the reader is woken at once rather than at the turn's end. */
