@@ -467,7 +467,7 @@ export class FetchJob {
       logger.child({ transfer: this.id }),
       this.controller.signal,
     );
-    refresh.start([...named]);
+    refresh.start(named);
     return refresh;
   }
 

@@ -69,25 +69,21 @@ export class SwarmRefresh {
    * just asked every source, so their have-maps are fresh, and a small file
    * is often done before the first round would be.
    */
-  start(named: readonly string[] = []): void {
-    const loop = (): void => {
-      if (this.stopped || this.signal.aborted) return;
-      void this.round()
-        .catch((err: unknown) => this.logger.debug({ err }, 'swarm refresh failed'))
-        .finally(() => this.schedule(loop));
-    };
+  start(named: Iterable<string> = []): void {
     const fresh = this.fresh(named);
-    if (fresh.length === 0) return this.schedule(loop);
-    void Promise.all(fresh.map((address) => this.probe(address)))
-      .then(() => {
-        if (!this.stopped) this.hooks.changed();
-      })
-      .catch((err: unknown) => this.logger.debug({ err }, 'swarm probe failed'))
-      .finally(() => this.schedule(loop));
+    this.after(fresh.length > 0 ? this.probeAll(fresh) : Promise.resolve());
   }
 
-  private schedule(loop: () => void): void {
-    if (!this.stopped) this.timer = setTimeout(loop, this.init.intervalMs);
+  /** Once `work` is done, runs a round every interval until stopped. */
+  private after(work: Promise<void>): void {
+    void work
+      .catch((err: unknown) => this.logger.debug({ err }, 'swarm refresh failed'))
+      .finally(() => {
+        if (this.stopped) return;
+        this.timer = setTimeout(() => {
+          if (!this.stopped && !this.signal.aborted) this.after(this.round());
+        }, this.init.intervalMs);
+      });
   }
 
   stop(): void {
@@ -115,7 +111,12 @@ export class SwarmRefresh {
         for (const address of namedFetchers(info)) found.add(address);
       }),
     );
-    await Promise.all(this.fresh(found).map((address) => this.probe(address)));
+    await this.probeAll(this.fresh(found));
+  }
+
+  /** Probes named fetchers, then tells the fetch its sources or have-maps changed. */
+  private async probeAll(addresses: string[]): Promise<void> {
+    await Promise.all(addresses.map((address) => this.probe(address)));
     if (!this.stopped) this.hooks.changed();
   }
 
