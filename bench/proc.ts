@@ -13,6 +13,12 @@ export interface ProcStats {
   cpuSeconds(): Promise<number>;
   /** The same for the main thread alone: a Node daemon's event loop. */
   mainThreadCpuSeconds(): Promise<number>;
+  /**
+   * Seconds the main thread was ready to run but waited for a core (Linux
+   * schedstat; 0 elsewhere): how much the other threads and processes on the
+   * machine held it back.
+   */
+  mainThreadWaitSeconds(): Promise<number>;
 }
 
 export function procStats(pid: number | undefined): ProcStats {
@@ -37,6 +43,7 @@ export function procStats(pid: number | undefined): ProcStats {
     },
     cpuSeconds: () => cpuOf(`/proc/${pid}/stat`),
     mainThreadCpuSeconds: () => cpuOf(`/proc/${pid}/task/${pid}/stat`),
+    mainThreadWaitSeconds: () => runQueueWaitOf(`/proc/${pid}/task/${pid}/schedstat`),
   };
 }
 
@@ -47,6 +54,16 @@ async function cpuOf(file: string): Promise<number> {
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // utime and stime are fields 14 and 15 of the whole line, in clock ticks (100/s on Linux).
     return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** A schedstat file's time waiting on a run queue (its second field, ns), in s; 0 where none. */
+async function runQueueWaitOf(file: string): Promise<number> {
+  try {
+    const [, waitNs] = (await readFile(file, 'utf8')).trim().split(' ');
+    return Number(waitNs) / 1e9 || 0;
   } catch {
     return 0;
   }

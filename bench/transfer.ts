@@ -51,6 +51,7 @@ export const transferBench: Bench = {
       'source peak RSS MiB': r.sourceRss === undefined ? '' : Math.round(r.sourceRss / MiB),
       'fetcher CPU s': r.fetcherCpu ?? '',
       'fetcher event loop CPU s': r.fetcherLoopCpu ?? '',
+      'fetcher event loop waiting for a core s': r.fetcherLoopWait ?? '',
       'sources CPU s': r.sourcesCpu ?? '',
     }));
   },
@@ -80,6 +81,12 @@ export interface TransferRun {
    * passes through it in turn, while hashing and writing run on other threads.
    */
   fetcherLoopCpu?: number;
+  /**
+   * Time the fetcher's main thread was ready but every core was busy with
+   * other threads (its own hashing thread, the sources, the kernel): on one
+   * machine, what more source processes cost the fetch.
+   */
+  fetcherLoopWait?: number;
   sourcesCpu?: number;
 }
 
@@ -246,11 +253,13 @@ async function p2pFetch(
     const cpu = async () => Promise.all(daemons.map((d) => d.cpuSeconds()));
     const cpuBefore = await cpu();
     const loopBefore = await fetcher.mainThreadCpuSeconds();
+    const waitBefore = await fetcher.mainThreadWaitSeconds();
     const started = performance.now();
     const last = await fetch(fetcher.grpcAddress, sha256, sources);
     const seconds = (performance.now() - started) / 1000;
     const cpuUsed = (await cpu()).map((c, i) => c - cpuBefore[i]!);
     const loopUsed = (await fetcher.mainThreadCpuSeconds()) - loopBefore;
+    const loopWait = (await fetcher.mainThreadWaitSeconds()) - waitBefore;
     if (last?.state !== 'completed') {
       throw new Error(`fetch did not complete: ${last?.state} ${last?.error}`);
     }
@@ -264,6 +273,7 @@ async function p2pFetch(
       sourceRss,
       fetcherCpu: cpuUsed[sources.length]!,
       fetcherLoopCpu: loopUsed,
+      fetcherLoopWait: loopWait,
       sourcesCpu: cpuUsed.slice(0, sources.length).reduce((a, b) => a + b, 0),
     };
   } finally {
