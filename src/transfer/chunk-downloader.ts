@@ -278,8 +278,12 @@ export class ChunkDownloader {
     // with 4 MiB runs its data flowed 55-75% of a 1 GiB fetch over loopback (16 MiB: 93%). Among
     // several the runs are shared out, so chunks still arrive near file order, where the
     // whole-file hash needs them, and unread streams hold no more than one source's would.
-    // Three sources on 8 MiB runs each (half the requests; sources 1.45 CPU-s per GiB against
-    // 1.62) fetched 5-18% faster, but the fetcher's peak RSS rose from 121-126 MiB to 122-133.
+    // Sharing out a sole source's two runs instead (tried, not kept: three sources on 8 MiB
+    // runs, two on 12), 1 GiB over TLS, interleaved runs on a loaded machine: three sources
+    // used 1.6-2.0 CPU-s against 2.0-2.4 (12 runs), but the fetcher read back 335-460 of the
+    // 1024 chunks for the whole-file hash against 95-130, and fetched no faster (median 256
+    // MiB/s against 259), peak RSS 120-123 MiB against 118-121; two sources (4 runs) cost the
+    // fetcher 4.7-5.2 CPU-s against 4.2-4.6, at 222-262 MiB/s against 248-259.
     const span = shareOf(this.spanChunks, live.length);
     // A source measured slower than the others gets shorter runs.
     const fastest = Math.max(...live.map((s) => s.rate));
