@@ -1,8 +1,8 @@
 // Transfer benchmark: one file fetched over loopback by a real p2pd daemon
 // from 1 (and 3) real source daemons, verified chunk by chunk and whole,
-// beside a plain HTTP download of the same file and, when it is installed, a
-// Syncthing folder sync (issue 17's bar: p2pd ≥ 1.2× Syncthing), in the same
-// run. Cases take turns, several rounds, and each reports its median run.
+// beside a plain HTTP download of the same file, Node's own HTTP/2-over-TLS
+// ceiling (h2-ceiling.ts) and, when it is installed, a Syncthing folder sync
+// (issue 17's bar: p2pd ≥ 1.2× Syncthing), in the same run. Cases take turns, several rounds, and each reports its median run.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { link, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
@@ -16,6 +16,8 @@ import type { TransferProgress__Output } from '../src/generated/p2p/v1/TransferP
 import { startDaemon, waitIndexed, type BenchDaemon } from './daemons.js';
 import { IDLE_MS as HASH_THREAD_IDLE_MS } from '../src/index/hash-pool.js';
 import { hashFile, writeRandomFile } from './files.js';
+import { h2Fetch, startH2Server, type H2Server } from './h2-ceiling.js';
+import { ephemeralIdentity } from '../src/identity/peer-identity.js';
 import {
   startSyncthingSender,
   syncthingFetch,
@@ -27,7 +29,7 @@ import { MiB, envInt, type Bench, type BenchRow } from './table.js';
 export const transferBench: Bench = {
   name: 'transfer',
   describe:
-    'verified p2pd fetch over loopback (TLS, and 1 source on a plaintext wire for the cost of encryption) beside plain HTTP and, when `syncthing` is on the PATH, Syncthing (send-only to receive-only folder, TLS 1.3, fsync), median of BENCH_TRANSFER_RUNS (default 3) interleaved runs (BENCH_TRANSFER_MIB, default 1024; BENCH_TRANSFER_SOURCES, default 1,3)',
+    "verified p2pd fetch over loopback (TLS, and 1 source on a plaintext wire for the cost of encryption) beside plain HTTP, bare node:http2 over TLS from memory to memory (sessions on one thread, and on a thread each: Node's own ceiling) and, when `syncthing` is on the PATH, Syncthing (send-only to receive-only folder, TLS 1.3, fsync), median of BENCH_TRANSFER_RUNS (default 3) interleaved runs (BENCH_TRANSFER_MIB, default 1024; BENCH_TRANSFER_SOURCES, default 1,3)",
   async run(): Promise<BenchRow[]> {
     const sources = (process.env.BENCH_TRANSFER_SOURCES ?? '1,3')
       .split(',')
@@ -107,6 +109,7 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
   let plainSource: BenchDaemon | undefined;
   let http: { server: ChildProcess; port: number } | undefined;
   let syncthing: SyncthingSender | undefined;
+  const h2Servers: H2Server[] = [];
   try {
     const syncthingAt = await syncthingVersion();
     if (syncthingAt === undefined) {
@@ -132,6 +135,8 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
       index: { watch: false },
       grpc: { ...PLAINTEXT },
     });
+    const h2Id = ephemeralIdentity();
+    for (let i = 1; i <= count; i++) h2Servers.push(await startH2Server(h2Id));
     log(`${count + 1} source daemon(s) indexing`);
     await Promise.all([...sources, plainSource].map((d) => waitIndexed(d, 1)));
     // A daemon's hashing threads end once idle: the sources serve as they will from then on.
@@ -146,6 +151,12 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
         label: `plain HTTP (node http, no verification${fsync ? ', fsync' : ''})`,
         run: () => httpDownload(dir, http!.port, options.sizeBytes, fsync),
       })),
+      ...options.sourceCounts.flatMap((n) =>
+        (n === 1 ? [false] : [false, true]).map((threads) => ({
+          label: `node http2 over TLS, memory to memory, ${n === 1 ? '1 session' : `${n} sessions${threads ? ', a thread each' : ' on one thread'}`}`,
+          run: () => h2Fetch(h2Servers.slice(0, n), options.sizeBytes, threads, h2Id),
+        })),
+      ),
       ...options.sourceCounts.map((n) => ({
         label: `p2pd verified fetch, ${n} source${n > 1 ? 's' : ''}`,
         run: () => p2pFetch(dir, sha256, options.sizeBytes, sources.slice(0, n)),
@@ -180,6 +191,7 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
     });
   } finally {
     http?.server.kill();
+    for (const h2 of h2Servers) h2.process.kill();
     await syncthing?.stop();
     await Promise.all([...sources, ...(plainSource ? [plainSource] : [])].map((d) => d.stop()));
     await rm(dir, { recursive: true, force: true });

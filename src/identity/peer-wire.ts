@@ -184,25 +184,29 @@ export class PeerWire implements Startable, PeerKeys {
       : new Error(`the peer at ${address} presented key ${got}, not ${want}`);
   }
 
-  /** TLS server options for the gRPC listener; peers must present a certificate, others may not. */
+  /** TLS server options for the gRPC listener: see serverTls. */
   serverOptions(): TlsOptions {
-    const id = this.identity;
-    return {
-      key: id.keyPem,
-      cert: id.certPem,
-      ca: id.caPem,
-      minVersion: 'TLSv1.3',
-      // AES-128-GCM first (as Go's TLS prefers with AES-NI): the cheapest per byte here.
-      ciphers: 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256',
-      honorCipherOrder: true,
-      ALPNProtocols: ['h2'],
-      requestCert: true,
-      // A client without a certificate (grpcurl -insecure) may use ControlService
-      // under its token rule; PeerService refuses calls that are not authenticated.
-      rejectUnauthorized: false,
-      handshakeTimeout: 10_000,
-    };
+    return serverTls(this.identity);
   }
+}
+
+/** TLS server options for a peer listener; peers must present a certificate, others may not. */
+export function serverTls(id: PeerIdentity): TlsOptions {
+  return {
+    key: id.keyPem,
+    cert: id.certPem,
+    ca: id.caPem,
+    minVersion: 'TLSv1.3',
+    // AES-128-GCM first (as Go's TLS prefers with AES-NI): the cheapest per byte here.
+    ciphers: 'TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256',
+    honorCipherOrder: true,
+    ALPNProtocols: ['h2'],
+    requestCert: true,
+    // A client without a certificate (grpcurl -insecure) may use ControlService
+    // under its token rule; PeerService refuses calls that are not authenticated.
+    rejectUnauthorized: false,
+    handshakeTimeout: 10_000,
+  };
 }
 
 /** `ipv4:1.2.3.4:5` or `[::1]:5` as `1.2.3.4:5` and `::1:5`, the form sockets give. */
