@@ -2,7 +2,8 @@
 // from 1 (and 3) real source daemons, verified chunk by chunk and whole,
 // beside a plain HTTP download of the same file, Node's own HTTP/2-over-TLS
 // ceiling (h2-ceiling.ts) and, when it is installed, a Syncthing folder sync
-// (issue 17's bar: p2pd ≥ 1.2× Syncthing), in the same run. Cases take turns, several rounds, and each reports its median run.
+// (issue 17's bar: p2pd ≥ 1.2× Syncthing), in the same run. Cases take turns,
+// several rounds, and each reports its median run.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { link, mkdir, mkdtemp, open, rm } from 'node:fs/promises';
