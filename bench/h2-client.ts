@@ -8,8 +8,7 @@ import { connect } from 'node:http2';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { PeerIdentity } from '../src/identity/peer-identity.js';
 import { H2_WINDOW } from './h2-ceiling.js';
-
-const MiB = 1024 * 1024;
+import { MiB } from './table.js';
 
 interface Share {
   port: number;

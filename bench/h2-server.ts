@@ -7,8 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { PeerIdentity } from '../src/identity/peer-identity.js';
 import { serverTls } from '../src/identity/peer-wire.js';
 import { H2_WINDOW } from './h2-ceiling.js';
-
-const MiB = 1024 * 1024;
+import { MiB } from './table.js';
 
 if (!process.send) {
   console.error('usage: forked by the transfer bench, which sends the identity to use');

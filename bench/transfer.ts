@@ -154,7 +154,7 @@ export async function runTransferBench(options: TransferBenchOptions): Promise<T
       })),
       ...options.sourceCounts.flatMap((n) =>
         (n === 1 ? [false] : [false, true]).map((threads) => ({
-          label: `node http2 over TLS, memory to memory, ${n === 1 ? '1 session' : `${n} sessions${threads ? ', a thread each' : ' on one thread'}`}`,
+          label: `node http2 over TLS, memory to memory, ${sessionsLabel(n, threads)}`,
           run: () => h2Fetch(h2Servers.slice(0, n), options.sizeBytes, threads, h2Id),
         })),
       ),
@@ -325,6 +325,12 @@ export function fetchWith(
     call.on('error', reject);
     call.on('end', () => resolve(last));
   });
+}
+
+/** `1 session`, `3 sessions on one thread`, `3 sessions, a thread each`. */
+function sessionsLabel(n: number, threads: boolean): string {
+  if (n === 1) return '1 session';
+  return `${n} sessions${threads ? ', a thread each' : ' on one thread'}`;
 }
 
 function log(message: string): void {

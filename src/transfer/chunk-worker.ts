@@ -33,12 +33,12 @@ import {
 const port = parentPort!;
 /** Chunks read back at once for the whole-file hash (see readAhead). */
 const READ_AHEAD = 2;
-// This thread runs at the event loop's priority. Ten nice steps below it (Linux keeps nice
-// per thread; tried, not kept), so that a chunk's wake-up no longer took the core from the
-// loop (a profile put 430 ms of a 1 GiB fetch's loop samples in postMessage), 1 source fetched
-// 228-271 MiB/s against 222-269, but 3 sources 197-233 against 215-254 (4 interleaved runs),
-// and in a 5-run bench the thread fell behind and held more slots: fetcher peak RSS 125 MiB
-// from 1 source (115 before), 128 on the plaintext wire.
+// This thread runs at the event loop's priority. Tried, not kept: ten nice steps below it
+// (Linux keeps nice per thread), so that a chunk's wake-up no longer takes the core from the
+// loop (a profile put 430 ms of a 1 GiB fetch's loop samples in postMessage). Over 4
+// interleaved runs 1 source fetched 228-271 MiB/s against 222-269, but 3 sources 197-233
+// against 215-254; in a 5-run bench the thread fell behind and held more slots: fetcher peak
+// RSS 125 MiB from 1 source (115 before), 128 on the plaintext wire.
 
 // One file at a time. A fetch boots its thread before it knows the file (see
 // chunk-thread.ts), and a thread whose file was closed waits for the next
