@@ -39,6 +39,9 @@ const READ_AHEAD = 2;
 // interleaved runs 1 source fetched 228-271 MiB/s against 222-269, but 3 sources 197-233
 // against 215-254; in a 5-run bench the thread fell behind and held more slots: fetcher peak
 // RSS 125 MiB from 1 source (115 before), 128 on the plaintext wire.
+// Nor SCHED_BATCH (`chrt -b`: no wake-up preemption, no nice penalty), within noise over 14
+// interleaved runs: 1 source 275-431 MiB/s against 284-461 (medians 366 and 373), 3 sources
+// 304-420 against 254-403 (medians 364 and 352); the later 8 runs favoured the default in both.
 
 // One file at a time. A fetch boots its thread before it knows the file (see
 // chunk-thread.ts), and a thread whose file was closed waits for the next
