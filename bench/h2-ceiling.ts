@@ -7,11 +7,14 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { PeerIdentity } from '../src/identity/peer-identity.js';
-import { procStats } from './proc.js';
+import { cpuDuring, procStats } from './proc.js';
 import { MiB } from './table.js';
 import type { TransferRun } from './transfer.js';
 
-/** The flow-control window per stream and session, as the download client sets it. */
+/**
+ * The flow-control window per stream and session, as download-client.ts's
+ * WINDOW: a copy, since importing it would load grpc-js into the bare processes.
+ */
 export const H2_WINDOW = 16 * MiB;
 
 export interface H2Server {
@@ -48,25 +51,23 @@ export async function h2Fetch(
     const ready = next<'ready'>();
     child.send({ ports: servers.map((s) => s.port), bytes, threads, id });
     await ready;
-    const stats = [child, ...servers.map((s) => s.process)].map((p) => procStats(p.pid));
-    const cpu = (): Promise<number[]> => Promise.all(stats.map((s) => s.cpuSeconds()));
-    const before = await cpu();
-    const loopBefore = await stats[0]!.mainThreadCpuSeconds();
-    const waitBefore = await stats[0]!.mainThreadWaitSeconds();
-    const done = next<{ seconds: number; bytes: number }>();
-    child.send('go');
-    const result = await done;
-    const used = (await cpu()).map((c, i) => c - before[i]!);
+    const client = procStats(child.pid);
+    const [result, used] = await cpuDuring(
+      client,
+      servers.map((s) => procStats(s.process.pid)),
+      () => {
+        const done = next<{ seconds: number; bytes: number }>();
+        child.send('go');
+        return done;
+      },
+    );
     if (result.bytes !== bytes)
       throw new Error(`http2 client got ${result.bytes} of ${bytes} bytes`);
     return {
       seconds: result.seconds,
       mibPerSecond: bytes / MiB / result.seconds,
-      fetcherRss: await stats[0]!.peakRss(),
-      fetcherCpu: used[0]!,
-      fetcherLoopCpu: (await stats[0]!.mainThreadCpuSeconds()) - loopBefore,
-      fetcherLoopWait: (await stats[0]!.mainThreadWaitSeconds()) - waitBefore,
-      sourcesCpu: used.slice(1).reduce((a, b) => a + b, 0),
+      fetcherRss: await client.peakRss(),
+      ...used,
     };
   } finally {
     child.kill();

@@ -47,6 +47,46 @@ export function procStats(pid: number | undefined): ProcStats {
   };
 }
 
+/** CPU seconds a fetcher and its sources used while some work ran. */
+export interface FetchCpu {
+  /** The fetcher, all threads. */
+  fetcherCpu: number;
+  /** The fetcher's main thread alone, and the time it waited for a core. */
+  fetcherLoopCpu: number;
+  fetcherLoopWait: number;
+  /** The sources together, all threads. */
+  sourcesCpu: number;
+}
+
+/** Runs `work` and tells what the fetcher and the sources used meanwhile. */
+export async function cpuDuring<T>(
+  fetcher: ProcStats,
+  sources: readonly ProcStats[],
+  work: () => Promise<T>,
+): Promise<[T, FetchCpu]> {
+  const sample = (): Promise<number[]> =>
+    Promise.all([
+      fetcher.cpuSeconds(),
+      fetcher.mainThreadCpuSeconds(),
+      fetcher.mainThreadWaitSeconds(),
+      ...sources.map((s) => s.cpuSeconds()),
+    ]);
+  const before = await sample();
+  const result = await work();
+  const [fetcherCpu, fetcherLoopCpu, fetcherLoopWait, ...sourcesCpu] = (await sample()).map(
+    (v, i) => v - before[i]!,
+  );
+  return [
+    result,
+    {
+      fetcherCpu: fetcherCpu!,
+      fetcherLoopCpu: fetcherLoopCpu!,
+      fetcherLoopWait: fetcherLoopWait!,
+      sourcesCpu: sourcesCpu.reduce((a, b) => a + b, 0),
+    },
+  ];
+}
+
 /** User + system CPU seconds in a /proc stat file; 0 where there is none. */
 async function cpuOf(file: string): Promise<number> {
   try {

@@ -17,6 +17,7 @@ import type { TransferProgress__Output } from '../src/generated/p2p/v1/TransferP
 import { startDaemon, waitIndexed, type BenchDaemon } from './daemons.js';
 import { IDLE_MS as HASH_THREAD_IDLE_MS } from '../src/index/hash-pool.js';
 import { hashFile, writeRandomFile } from './files.js';
+import { cpuDuring } from './proc.js';
 import { h2Fetch, startH2Server, type H2Server } from './h2-ceiling.js';
 import { ephemeralIdentity } from '../src/identity/peer-identity.js';
 import {
@@ -260,19 +261,14 @@ async function p2pFetch(
         ? { transfer: JSON.parse(process.env.P2PD_BENCH_TRANSFER) as object }
         : {}),
     });
-    const daemons = [...sources, fetcher];
     // Sources serve every run (and hashed the file at start): their peak is this fetch's.
     await Promise.all(sources.map((d) => d.resetPeakRss()));
-    const cpu = async () => Promise.all(daemons.map((d) => d.cpuSeconds()));
-    const cpuBefore = await cpu();
-    const loopBefore = await fetcher.mainThreadCpuSeconds();
-    const waitBefore = await fetcher.mainThreadWaitSeconds();
-    const started = performance.now();
-    const last = await fetch(fetcher.grpcAddress, sha256, sources);
-    const seconds = (performance.now() - started) / 1000;
-    const cpuUsed = (await cpu()).map((c, i) => c - cpuBefore[i]!);
-    const loopUsed = (await fetcher.mainThreadCpuSeconds()) - loopBefore;
-    const loopWait = (await fetcher.mainThreadWaitSeconds()) - waitBefore;
+    const address = fetcher.grpcAddress;
+    const [{ last, seconds }, used] = await cpuDuring(fetcher, sources, async () => {
+      const started = performance.now();
+      const last = await fetch(address, sha256, sources);
+      return { last, seconds: (performance.now() - started) / 1000 };
+    });
     if (last?.state !== 'completed') {
       throw new Error(`fetch did not complete: ${last?.state} ${last?.error}`);
     }
@@ -284,10 +280,7 @@ async function p2pFetch(
       mibPerSecond: size / MiB / seconds,
       fetcherRss,
       sourceRss,
-      fetcherCpu: cpuUsed[sources.length]!,
-      fetcherLoopCpu: loopUsed,
-      fetcherLoopWait: loopWait,
-      sourcesCpu: cpuUsed.slice(0, sources.length).reduce((a, b) => a + b, 0),
+      ...used,
     };
   } finally {
     await fetcher?.stop();

@@ -22,7 +22,7 @@ export type PeerDialer = (address: string) => Duplex;
 /** Sessions kept open; the least recently used beyond this are closed. */
 const MAX_SESSIONS = 256;
 /** Flow-control window per stream and per session: see TRANSFER_CHANNEL_OPTIONS. */
-const WINDOW = 16 * 1024 * 1024;
+export const WINDOW = 16 * 1024 * 1024;
 /** Largest DataChunk we accept: a megabyte of data and its header, with room. */
 const MAX_MESSAGE = 8 * 1024 * 1024;
 /**

@@ -16,7 +16,7 @@ import type {
   UploadResult,
 } from '../transfer/transport.js';
 import { createPeerClient, deadline, type PeerCredentials } from './clients.js';
-import { DownloadClient, type PeerDialer } from './download-client.js';
+import { DownloadClient, WINDOW as DOWNLOAD_WINDOW, type PeerDialer } from './download-client.js';
 import type { DialTarget } from './peer-clients.js';
 import { fromGrpcError } from './wire-errors.js';
 
@@ -30,7 +30,7 @@ const MAX_CLIENTS = 256;
  * CPU-s/GiB) trickling data into small window updates while the fetch was busy.
  */
 const TRANSFER_CHANNEL_OPTIONS: ChannelOptions = {
-  'grpc-node.flow_control_window': 16 * 1024 * 1024,
+  'grpc-node.flow_control_window': DOWNLOAD_WINDOW,
   // Connections of this daemon only: in-process test networks must not share them.
   'grpc.use_local_subchannel_pool': 1,
 };
